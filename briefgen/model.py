@@ -1,0 +1,326 @@
+"""Plain frozen dataclasses passed between the pipeline stages: facts → comparisons → brief → PDF.
+
+Nothing here reads files or the clock. Raw dicts and DataFrames never get past ``briefgen.facts``
+and ``briefgen.spec``; every later stage works on these types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal, Mapping, NewType, Union
+
+Lang = Literal["ja", "en"]
+LANGS: tuple[Lang, ...] = ("ja", "en")
+
+#: Text that is already safe ReportLab paragraph markup (escaped exactly once, by ``compose``).
+Markup = NewType("Markup", str)
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known to the year, the month or the day ("2023-07", "2024-04-13", "2024")."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.year:04d}"
+        if self.month is not None:
+            text += f"-{self.month:02d}"
+            if self.day is not None:
+                text += f"-{self.day:02d}"
+        return text
+
+    def as_date(self) -> dt.date:
+        """The first day the partial date can mean (for ordering and spans)."""
+        return dt.date(self.year, self.month or 1, self.day or 1)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its unit: a point (``low == high``) or a closed range.
+
+    ``unit`` is a unit expression understood by ``briefgen.units`` ("GPU", "USD", "USD/GPU", "MW",
+    "gallon/day", "1" for a pure number, "percent").
+    """
+
+    low: Decimal
+    high: Decimal
+    unit: str
+
+    @classmethod
+    def point(cls, value: Decimal | int | str, unit: str) -> "Quantity":
+        v = Decimal(value)
+        return cls(v, v, unit)
+
+    @property
+    def is_range(self) -> bool:
+        return self.low != self.high
+
+    @property
+    def mid(self) -> Decimal:
+        return (self.low + self.high) / 2
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where facts come from: one article, report or dataset."""
+
+    id: str
+    publisher: str
+    title: str
+    date: PartialDate | None
+    url: str
+    lang: str = ""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a record was read: file path and 1-based line (the header is line 1 of a CSV)."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One sourced statement: an amount (``quantity``) or an event date (``event``), never both."""
+
+    id: str
+    entity: str
+    metric: str
+    quantity: Quantity | None
+    event: PartialDate | None
+    as_of: PartialDate | None
+    source: Source
+    quote: str
+    origin: Origin
+    label_ja: str = ""
+    label_en: str = ""
+
+    def label(self, lang: Lang) -> str:
+        """A short human label in ``lang``, falling back to "entity metric"."""
+        text = self.label_ja if lang == "ja" else self.label_en
+        return text or f"{self.entity} {self.metric}"
+
+
+@dataclass(frozen=True)
+class FactSet:
+    """The validated facts and sources of one brief, keyed by id (insertion order kept)."""
+
+    facts: Mapping[str, Fact]
+    sources: Mapping[str, Source]
+    origin: str = ""
+
+    def __getitem__(self, fact_id: str) -> Fact:
+        return self.facts[fact_id]
+
+    def __contains__(self, fact_id: object) -> bool:
+        return fact_id in self.facts
+
+    def __len__(self) -> int:
+        return len(self.facts)
+
+
+ComparisonKind = Literal[
+    "ratio", "share", "difference", "rank", "product", "sum", "convert", "currency", "pace"
+]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A computed headline number with its provenance: what it was computed from, and how.
+
+    ``operands`` are the quantities in formula order, ``operator`` joins them ("÷", "×", "−", "+",
+    "→"), so a brief can print ``4倍 = 100,000台 ÷ 25,000台``. ``inputs`` are the facts used (including
+    an exchange-rate fact). For ``rank``, ``ranking`` holds the compared facts largest first and
+    ``value`` is the subject's 1-based position.
+    """
+
+    id: str
+    kind: ComparisonKind
+    value: Quantity
+    inputs: tuple[Fact, ...]
+    operands: tuple[Quantity, ...]
+    operator: str
+    ranking: tuple[Fact, ...] = ()
+    subject: str = ""
+    spec_origin: str = ""
+
+
+# --- the brief spec -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComparisonSpec:
+    """One comparison as declared in the brief spec (validated, not yet computed)."""
+
+    id: str
+    kind: ComparisonKind
+    args: Mapping[str, object]
+    origin: str
+
+
+@dataclass(frozen=True)
+class ClaimSpec:
+    """An assertion quoted from the source article, tied to a comparison or fact and a value."""
+
+    id: str
+    quote: str
+    target: str
+    asserted: Quantity
+    tolerance: Decimal
+    origin: str
+    direction: Literal["about", "at_least", "at_most"] = "about"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A weekly delivery slot: weekday, local time and IANA time zone."""
+
+    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    at: dt.time
+    tz: str
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A bar chart over facts or comparisons (ids), with a title per language."""
+
+    id: str
+    title: Mapping[str, str]
+    items: tuple[str, ...]
+    unit: str
+
+
+@dataclass(frozen=True)
+class BriefSpec:
+    """What one brief is made of: its facts, comparisons, claims, charts, template and schedule."""
+
+    id: str
+    title: Mapping[str, str]
+    languages: tuple[Lang, ...]
+    template: str
+    facts_path: str
+    sources_path: str
+    comparisons: tuple[ComparisonSpec, ...]
+    key_numbers: tuple[str, ...]
+    charts: tuple[ChartSpec, ...]
+    claims: tuple[ClaimSpec, ...] = ()
+    schedule: Slot | None = None
+    block_on_contradicted: bool = True
+    author: str = "briefgen"
+    origin: str = ""
+
+
+# --- claim checks ---------------------------------------------------------------------------------
+
+Verdict = Literal["holds", "overstated", "understated", "contradicted"]
+
+
+@dataclass(frozen=True)
+class ClaimCheck:
+    """The verdict on one claim: what the article says against what the facts compute."""
+
+    claim: ClaimSpec
+    computed: Quantity
+    verdict: Verdict
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Facts about the same entity and metric at the same date that disagree; ``used`` is kept."""
+
+    entity: str
+    metric: str
+    facts: tuple[Fact, ...]
+    used: Fact
+
+
+# --- the composed brief (input of render) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: Markup
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Para:
+    text: Markup
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: tuple[Markup, ...]
+
+
+@dataclass(frozen=True)
+class KeyNumber:
+    figure: Markup
+    label: Markup
+
+
+@dataclass(frozen=True)
+class KeyNumbers:
+    items: tuple[KeyNumber, ...]
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float
+    display: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A horizontal bar chart: plain-text labels (render escapes nothing here: it draws strings)."""
+
+    title: str
+    bars: tuple[Bar, ...]
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of plain text cells; render escapes each cell where it enters markup."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...] = ()
+    caption: str = ""
+
+
+Block = Union[Heading, Para, Bullets, KeyNumbers, Chart, Table]
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    """A numbered source note printed at the end of the brief."""
+
+    number: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Brief:
+    """A composed brief in one language, ready to render."""
+
+    brief_id: str
+    title: str
+    lang: Lang
+    date: dt.date
+    blocks: tuple[Block, ...]
+    notes: tuple[SourceNote, ...] = ()
+    subject: str = ""
+    author: str = "briefgen"
+    summary: tuple[str, ...] = field(default=())

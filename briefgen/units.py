@@ -1,0 +1,113 @@
+"""Unit expressions → pint units, plus the display words for each unit in Japanese and English.
+
+pint does the dimensional algebra (GPUs ÷ dollars is an error, gallon/day → m³/day is a conversion).
+Counted things (GPUs, households, people) and currencies are their own dimensions, so they never
+mix by accident; money moves between currencies only through a sourced exchange-rate fact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pint
+
+#: Extra units beyond pint's defaults: counted things and currencies, each its own dimension.
+_DEFINITIONS = (
+    "GPU = [gpu]",
+    "household = [household]",
+    "person = [person]",
+    "position = [position]",
+    "server = [server]",
+    "USD = [currency_usd]",
+    "CNY = [currency_cny]",
+    "JPY = [currency_jpy]",
+    "EUR = [currency_eur]",
+)
+
+
+@dataclass(frozen=True)
+class UnitWords:
+    """How a unit is written: Japanese counter/suffix, English suffix, optional prefix (``$``)."""
+
+    ja: str
+    en: str
+    en_prefix: str = ""
+    ja_prefix: str = ""
+
+
+#: Display words for the unit expressions facts use. Anything else falls back to pint's symbol.
+WORDS: dict[str, UnitWords] = {
+    "1": UnitWords(ja="", en=""),
+    "percent": UnitWords(ja="%", en="%"),
+    "GPU": UnitWords(ja="台", en=" GPUs"),
+    "server": UnitWords(ja="台", en=" servers"),
+    "household": UnitWords(ja="世帯", en=" households"),
+    "person": UnitWords(ja="人", en=" people"),
+    "position": UnitWords(ja="職種", en=" positions"),
+    "USD": UnitWords(ja="ドル", en="", en_prefix="$"),
+    "CNY": UnitWords(ja="元", en=" yuan"),
+    "JPY": UnitWords(ja="円", en=" yen"),
+    "EUR": UnitWords(ja="ユーロ", en="", en_prefix="€"),
+    "USD/GPU": UnitWords(ja="ドル/台", en=" per GPU", en_prefix="$"),
+    "CNY/USD": UnitWords(ja="元/ドル", en=" yuan per dollar"),
+    "USD/month": UnitWords(ja="ドル/月", en=" per month", en_prefix="$"),
+    "MW": UnitWords(ja="メガワット", en=" MW"),
+    "kW": UnitWords(ja="キロワット", en=" kW"),
+    "kW/household": UnitWords(ja="キロワット/世帯", en=" kW per household"),
+    "TWh": UnitWords(ja="テラワット時", en=" TWh"),
+    "TWh/year": UnitWords(ja="テラワット時/年", en=" TWh a year"),
+    "gallon/day": UnitWords(ja="ガロン/日", en=" gallons a day"),
+    "m**3/day": UnitWords(ja="立方メートル/日", en=" m³ a day"),
+    "day": UnitWords(ja="日", en=" days"),
+    "month": UnitWords(ja="ヶ月", en=" months"),
+    "year": UnitWords(ja="年", en=" years"),
+}
+
+
+@lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry:
+    """The one pint registry briefgen uses (built on first use: pint's start-up is not free)."""
+    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    for line in _DEFINITIONS:
+        ureg.define(line)
+    return ureg
+
+
+@lru_cache(maxsize=512)
+def parse(expr: str) -> pint.Unit:
+    """Parse a unit expression; raise ``ValueError`` naming the valid forms when it is unknown."""
+    text = expr.strip()
+    if not text:
+        raise ValueError("empty unit")
+    if text == "1":
+        return registry().dimensionless
+    try:
+        unit = registry().parse_units(text)
+    except (pint.UndefinedUnitError, pint.DefinitionSyntaxError, AttributeError, TypeError,
+            ValueError, AssertionError, SyntaxError) as exc:
+        raise ValueError(f"unknown unit {expr!r}; use one of {', '.join(sorted(WORDS))} "
+                         "or a pint expression over them") from exc
+    return unit
+
+
+def is_known(expr: str) -> bool:
+    """True when ``expr`` parses as a unit."""
+    try:
+        parse(expr)
+    except ValueError:
+        return False
+    return True
+
+
+def words(expr: str) -> UnitWords:
+    """Display words for ``expr``; an unlisted unit is written with its pint symbol."""
+    if expr in WORDS:
+        return WORDS[expr]
+    symbol = f"{parse(expr):~P}"
+    return UnitWords(ja=symbol, en=f" {symbol}")
+
+
+def same_dimension(a: str, b: str) -> bool:
+    """True when quantities in units ``a`` and ``b`` can be added, compared or divided to a number."""
+    return bool(parse(a).dimensionality == parse(b).dimensionality)

@@ -1,0 +1,32 @@
+"""Shared test fixtures: the project's paths, PDF text extraction, and a guard against silent warnings."""
+
+from __future__ import annotations
+
+import logging
+from io import BytesIO
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+TEMPLATES = ROOT / "templates"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REFERENCE_SPEC = DATA / "xai-colossus" / "brief.yaml"
+SEED_ARTICLE = ROOT.parent / "shared" / "seed" / "article-ja.txt"
+
+
+def pdf_text(data: bytes) -> str:
+    """All text of a PDF, pages joined by newlines (pypdf extraction)."""
+    return "\n".join(page.extract_text() or "" for page in PdfReader(BytesIO(data)).pages)
+
+
+@pytest.fixture
+def no_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail the test if briefgen logged a warning or worse (silent degradation is a bug)."""
+    caplog.set_level(logging.WARNING, logger="briefgen")
+    yield
+    bad = [r for r in caplog.records if r.name.startswith("briefgen") and r.levelno >= logging.WARNING]
+    assert not bad, [r.getMessage() for r in bad]
