@@ -15,7 +15,7 @@ DATA = ROOT / "data"
 TEMPLATES = ROOT / "templates"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REFERENCE_SPEC = DATA / "xai-colossus" / "brief.yaml"
-SEED_ARTICLE = ROOT.parent / "shared" / "seed" / "article-ja.txt"
+SEED_ARTICLE = DATA / "xai-colossus" / "article-ja.txt"
 
 
 def pdf_text(data: bytes) -> str:
