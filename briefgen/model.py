@@ -324,3 +324,26 @@ class Brief:
     subject: str = ""
     author: str = "briefgen"
     summary: tuple[str, ...] = field(default=())
+
+
+# --- an edition: what delivery sends ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One language of an edition: the composed brief, its PDF bytes and where they were written."""
+
+    brief: Brief
+    pdf: bytes
+    path: str
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One edition of a brief: its id, edition date (``YYYY-MM-DD``, one per ISO week when scheduled)
+    and the rendered languages."""
+
+    brief_id: str
+    edition: str
+    title: Mapping[str, str]
+    languages: Mapping[str, Rendered]
