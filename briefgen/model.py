@@ -178,6 +178,8 @@ class ClaimSpec:
     tolerance: Decimal
     origin: str
     direction: Literal["about", "at_least", "at_most"] = "about"
+    #: An editor's note that a contradicted claim was reviewed; it then no longer blocks a send.
+    acknowledged: str = ""
 
 
 @dataclass(frozen=True)
