@@ -1,0 +1,137 @@
+"""numfmt: the newsroom number and date forms in Japanese and English, and that no finite number breaks them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from briefgen import numfmt
+from briefgen.model import PartialDate, Quantity
+
+D = Decimal
+
+
+def point(value: str | int, unit: str) -> Quantity:
+    return Quantity.point(D(value), unit)
+
+
+def span(low: str | int, high: str | int, unit: str) -> Quantity:
+    return Quantity(D(low), D(high), unit)
+
+
+CASES = [
+    # quantity, kind, ja, en
+    (point(100000, "GPU"), None, "10万台", "100,000 GPUs"),
+    (point(25000, "GPU"), None, "2万5,000台", "25,000 GPUs"),
+    (point("4e9", "USD"), None, "40億ドル", "$4B"),
+    (point("6e9", "USD"), None, "60億ドル", "$6B"),
+    (point("1.43e10", "USD"), None, "143億ドル", "$14.3B"),
+    (point("1.738e11", "CNY"), None, "1,738億元", "174B yuan"),
+    (point("0.4196", "1"), "share", "42%", "42%"),
+    (point(4, "1"), "ratio", "4倍", "4×"),
+    (point("5.03", "1"), "ratio", "5倍", "5×"),
+    (point("4.17", "1"), "ratio", "4.2倍", "4.2×"),
+    (span(30000, 40000, "USD"), None, "3万〜4万ドル", "$30k–40k"),
+    (span(30000, 40000, "USD/GPU"), None, "3万〜4万ドル/台", "$30k–40k per GPU"),
+    (span("3e9", "4e9", "USD"), None, "30億〜40億ドル", "$3B–4B"),
+    (point(150, "MW"), None, "150メガワット", "150 MW"),
+    (point("4921.03", "m**3/day"), None, "4,921立方メートル/日", "4,921 m³ a day"),
+    (point("1.25e9", "USD"), None, "12億5,000万ドル", "$1.25B"),
+    (point("1.3e6", "gallon/day"), None, "130万ガロン/日", "1.3M gallons a day"),
+    (point("-4e9", "USD"), None, "−40億ドル", "−$4B"),
+    (point(1, "1"), "rank", "1位", "1st"),
+    (point(2, "1"), "rank", "2位", "2nd"),
+    (point(3, "1"), "rank", "3位", "3rd"),
+    (point(11, "1"), "rank", "11位", "11th"),
+    (point("0.001", "1"), "share", "<1%", "<1%"),
+    (point(0, "1"), "share", "0%", "0%"),
+    (point("9999.6", "GPU"), None, "1万台", "10,000 GPUs"),
+    (point("999.7", "USD"), None, "1,000ドル", "$1k"),
+    (point("1e-12", "GPU"), None, "1E−12台", "1E−12 GPUs"),
+    (point("1e300", "USD"), None, "1E300ドル", "$1E300"),
+    (point("7.2417", "CNY/USD"), None, "7.24元/ドル", "7.24 yuan per dollar"),
+]
+
+
+@pytest.mark.parametrize(("q", "kind", "ja", "en"), CASES)
+def test_quantity_newsroom_forms(q: Quantity, kind: str | None, ja: str, en: str) -> None:
+    assert numfmt.quantity(q, "ja", kind=kind) == ja
+    assert numfmt.quantity(q, "en", kind=kind) == en
+
+
+@pytest.mark.parametrize(("q", "ja", "en"), [
+    (point(100000, "GPU"), "100,000台", "100,000 GPUs"),
+    (point(25000, "GPU"), "25,000台", "25,000 GPUs"),
+    (point("6e9", "USD"), "60億ドル", "$6B"),
+    (span(30000, 40000, "USD"), "30,000〜40,000ドル", "$30,000–40,000"),
+    (point("6e8", "USD/month"), "6億ドル/月", "$600M per month"),
+])
+def test_formula_operands_abbreviate_only_large_numbers(q: Quantity, ja: str, en: str) -> None:
+    assert numfmt.quantity(q, "ja", compact=False) == ja
+    assert numfmt.quantity(q, "en", compact=False) == en
+
+
+def test_helpers() -> None:
+    assert numfmt.number(D(100000), "ja") == "10万"
+    assert numfmt.number(D(1500000), "en") == "1.5M"
+    assert numfmt.percent(D("0.42"), "en") == "42%"
+    assert numfmt.times(D(4), "ja") == "4倍"
+
+
+@pytest.mark.parametrize(("d", "ja", "en"), [
+    (PartialDate(2024, 5, 26), "2024年5月26日", "May 26, 2024"),
+    (dt.date(2024, 5, 26), "2024年5月26日", "May 26, 2024"),
+    (PartialDate(2023, 7), "2023年7月", "July 2023"),
+    (PartialDate(2025), "2025年", "2025"),
+])
+def test_date(d: PartialDate | dt.date, ja: str, en: str) -> None:
+    assert numfmt.date(d, "ja") == ja
+    assert numfmt.date(d, "en") == en
+
+
+# --- properties -----------------------------------------------------------------------------------
+
+finite = st.decimals(allow_nan=False, allow_infinity=False)
+langs = st.sampled_from(["ja", "en"])
+kinds = st.sampled_from([None, "share", "ratio", "rank"])
+unit_names = st.sampled_from(["1", "GPU", "USD", "USD/GPU", "MW", "percent", "m**3/day"])
+
+
+@given(finite, finite, unit_names, langs, kinds, st.booleans())
+def test_any_finite_decimal_formats(a: Decimal, b: Decimal, unit: str, lang: str, kind: str | None,
+                                    compact: bool) -> None:
+    text = numfmt.quantity(Quantity(min(a, b), max(a, b), unit), lang, kind=kind,  # type: ignore[arg-type]
+                           compact=compact)
+    assert text and not re.search(r"inf|nan|∞", text, re.IGNORECASE)
+    assert "-" not in text  # negatives use the real minus sign
+
+
+@given(finite.filter(lambda x: x != 0), langs)
+def test_nonzero_share_is_never_zero_percent(x: Decimal, lang: str) -> None:
+    assert numfmt.percent(x, lang) not in ("0%", "−0%")  # type: ignore[arg-type]
+
+
+_UNITS = {"万": D(10) ** 4, "億": D(10) ** 8, "兆": D(10) ** 12, "京": D(10) ** 16,
+          "k": D(10) ** 3, "M": D(10) ** 6, "B": D(10) ** 9, "T": D(10) ** 12}
+
+
+def read_back(text: str) -> Decimal:
+    """Parse a formatted bare number (``1億2,300万``, ``14.3B``, ``1.43E20``) back to its value."""
+    sign = -1 if text.startswith("−") else 1
+    text = text.lstrip("−").replace(",", "")
+    if "E" in text:
+        return sign * D(text.replace("−", "-"))
+    parts = re.findall(r"([\d.]+)([万億兆京kMBT]?)", text)
+    assert "".join(n + u for n, u in parts) == text
+    return sign * sum((D(n) * _UNITS.get(u, D(1)) for n, u in parts), D(0))
+
+
+@given(finite, langs, st.booleans())
+def test_magnitude_round_trips(x: Decimal, lang: str, compact: bool) -> None:
+    shown = read_back(numfmt.number(x, lang, compact=compact))  # type: ignore[arg-type]
+    assert abs(shown - x) <= abs(x) * D("0.005")
