@@ -1,0 +1,303 @@
+"""An edition + a reader → one email message; messages → an SMTP server over verified TLS, with retries.
+
+``build_message`` is pure (the time is an argument): one message per reader, only that reader in
+``To``, subject, text/plain + text/html bodies in the reader's language, the PDF attached. Any
+control character (CR, LF, …) in a header value raises ``DeliveryError`` before anything is sent.
+The Message-ID is derived from (brief, edition, reader), so a message repeated after a crash keeps
+its Message-ID and mail clients that collapse duplicates show it once.
+
+``SmtpTransport`` is the network edge. Every connection has a timeout; ``starttls`` and ``ssl`` use
+the SSL context given (default ``ssl.create_default_context()``: certificate and host-name
+verification). Failures are classified:
+
+* temporary — connection refused, timeout, disconnect, any 4xx: retried up to ``max_attempts`` with
+  exponential backoff (``settings.backoff``). When the retries run out, a 4xx for this recipient
+  raises ``MessageRefused`` (the run goes on with the others); a server-wide one (421, no
+  connection) raises ``DeliveryError`` (the run stops: nobody else would get through either);
+* permanent for this message — 5xx for the recipient or the content, or a message over the size
+  cap or the server's SIZE: ``MessageRefused`` (recorded for that reader, others continue);
+* fatal — authentication failure (535, never retried), TLS/certificate failure, no STARTTLS when it
+  is configured (detected before any credential is sent), sender refused: ``DeliveryError``.
+
+Error texts quote the server's reply and name the recipient; they never contain the password.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import logging
+import smtplib
+import ssl
+import time
+import unicodedata
+from dataclasses import dataclass
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from types import TracebackType
+from typing import Callable, Literal, Mapping, Protocol
+
+from babel.dates import format_date
+
+from briefgen.errors import ConfigError, DeliveryError, Problem
+from briefgen.model import Edition, Lang, Rendered
+from briefgen.readers import Reader
+from briefgen.settings import PASSWORD_FILE_VAR, PASSWORD_VAR, SmtpSettings
+
+log = logging.getLogger("briefgen")
+
+
+class MessageRefused(DeliveryError):
+    """This one message was not accepted (recipient refused, too large); other readers may continue."""
+
+
+class Transport(Protocol):
+    """Where messages go: ``send`` delivers encoded bytes to one recipient or raises ``DeliveryError``."""
+
+    @property
+    def sender(self) -> str: ...
+
+    def send(self, recipient: str, data: bytes) -> None: ...
+
+    def close(self) -> None: ...
+
+
+# --- the message ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Words:
+    subject: str
+    greeting: str
+    intro: str
+    headlines: str
+    closing: str
+
+
+_WORDS: Mapping[Lang, _Words] = {
+    "ja": _Words(subject="{title}（{date}号）", greeting="{name} 様",
+                 intro="{title}（{date}号）をお届けします。全文は添付のPDFをご覧ください。",
+                 headlines="今号の主な数字", closing="briefgen"),
+    "en": _Words(subject="{title} — {date}", greeting="Dear {name},",
+                 intro="Here is {title} for {date}. The full brief is attached as a PDF.",
+                 headlines="Headline numbers", closing="briefgen"),
+}
+
+
+def build_message(edition: Edition, reader: Reader, sender: str, *, now: dt.datetime) -> EmailMessage:
+    """The message for ``reader``: their language's version of ``edition``, addressed to them alone."""
+    rendered = _rendered_for(edition, reader)
+    words = _WORDS[reader.lang]
+    date = format_date(dt.date.fromisoformat(edition.edition), "long", locale=reader.lang)
+    title = rendered.brief.title
+    message = EmailMessage()
+    message["Subject"] = _header(reader, "Subject", words.subject.format(title=title, date=date))
+    message["From"] = _header(reader, "From", sender)
+    message["To"] = Address(display_name=_header(reader, "name", reader.name), addr_spec=reader.email)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id(edition, reader.email, sender.rpartition("@")[2])
+    lines = rendered.brief.summary
+    message.set_content(_plain(words, reader.name, title, date, lines))
+    message.add_alternative(_html(words, reader.name, title, date, lines), subtype="html")
+    message.add_attachment(rendered.pdf, maintype="application", subtype="pdf",
+                           filename=_header(reader, "attachment filename",
+                                            f"{edition.brief_id}-{edition.edition}-{reader.lang}.pdf"))
+    return message
+
+
+def encode(message: EmailMessage) -> bytes:
+    """The exact bytes sent to the server (and written by ``--dry-run``): CRLF line ends."""
+    return message.as_bytes(policy=policy.SMTP)
+
+
+def message_id(edition: Edition, email: str, domain: str) -> str:
+    """A stable Message-ID for one edition to one reader."""
+    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
+    return f"<{edition.brief_id}.{edition.edition}.{digest}@{domain}>"
+
+
+def _rendered_for(edition: Edition, reader: Reader) -> Rendered:
+    rendered = edition.languages.get(reader.lang)
+    if rendered is None:
+        raise DeliveryError(Problem(reader.origin or reader.email,
+                                    f"edition {edition.edition} of {edition.brief_id} has no "
+                                    f"{reader.lang!r} version", field="lang",
+                                    expected=f"one of {', '.join(edition.languages)}"))
+    return rendered
+
+
+def _header(reader: Reader, field: str, value: str) -> str:
+    """``value`` if it holds no control characters; otherwise refuse (header injection)."""
+    bad = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) == "Cc"})
+    if bad:
+        raise DeliveryError(Problem(reader.origin or reader.email,
+                                    f"control characters {', '.join(bad)} in a header value "
+                                    f"for {reader.email}", field=field,
+                                    expected="text on one line (no CR/LF or control characters)"))
+    return value
+
+
+def _plain(words: _Words, name: str, title: str, date: str, lines: tuple[str, ...]) -> str:
+    parts = [words.greeting.format(name=name), ""] if name else []
+    parts += [words.intro.format(title=title, date=date), ""]
+    if lines:
+        parts += [f"{words.headlines}:", *(f"- {line}" for line in lines), ""]
+    return "\n".join([*parts, words.closing, ""])
+
+
+def _html(words: _Words, name: str, title: str, date: str, lines: tuple[str, ...]) -> str:
+    e = html.escape
+    parts = [f"<p>{e(words.greeting.format(name=name))}</p>"] if name else []
+    parts.append(f"<p>{e(words.intro.format(title=title, date=date))}</p>")
+    if lines:
+        items = "".join(f"<li>{e(line)}</li>" for line in lines)
+        parts.append(f"<p>{e(words.headlines)}</p><ul>{items}</ul>")
+    parts.append(f"<p>{e(words.closing)}</p>")
+    return f'<!DOCTYPE html><html><body>{"".join(parts)}</body></html>\n'
+
+
+# --- SMTP -----------------------------------------------------------------------------------------
+
+Kind = Literal["temporary", "temporary-recipient", "refused", "fatal"]
+
+
+class SmtpTransport:
+    """Sends over SMTP with the given settings; one connection reused until ``close``."""
+
+    def __init__(self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.settings = settings
+        self._context = ssl_context or ssl.create_default_context()
+        self._sleep = sleep
+        self._smtp: smtplib.SMTP | None = None
+
+    @property
+    def sender(self) -> str:
+        return self.settings.sender
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def send(self, recipient: str, data: bytes) -> None:
+        """Deliver ``data`` to ``recipient``, retrying temporary failures; see the module docstring."""
+        self._check_size(recipient, len(data), self.settings.max_message_bytes, "the configured cap",
+                         "lower the PDF/image size or raise max_message_bytes in the SMTP settings")
+        attempts = self.settings.max_attempts
+        for attempt in range(1, attempts + 1):
+            try:
+                self._send_once(recipient, data)
+                return
+            except (smtplib.SMTPException, OSError) as exc:
+                self.close()
+                kind, reason = _classify(exc)
+                if kind in ("refused", "fatal") or attempt == attempts:
+                    raise self._failure(recipient, kind, reason, attempt) from exc
+                delay = self.settings.backoff(attempt)
+                log.warning("%s: temporary failure (%s); try %d of %d failed, retrying in %g s",
+                            recipient, reason, attempt, attempts, delay)
+                self._sleep(delay)
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def _send_once(self, recipient: str, data: bytes) -> None:
+        smtp = self._smtp or self._connect()
+        self._smtp = smtp
+        self._check_size(recipient, len(data), _server_size(smtp), "the server",
+                         "lower the PDF/image size, or ask the mail server's administrator "
+                         "to raise its SIZE limit")
+        smtp.sendmail(self.settings.sender, [recipient], data)
+        log.info("%s: accepted by %s", recipient, self._where)
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = (smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context)
+                if s.security == "ssl" else smtplib.SMTP(s.host, s.port, timeout=s.timeout))
+        try:
+            smtp.ehlo()
+            if s.security == "starttls":
+                self._starttls(smtp)
+            if s.user:
+                self._login(smtp)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _starttls(self, smtp: smtplib.SMTP) -> None:
+        if not smtp.has_extn("starttls"):
+            raise DeliveryError(Problem(
+                self._where, "the server does not offer STARTTLS; nothing was sent and no "
+                             "credentials were given", field="security",
+                expected="a server offering STARTTLS, or security = ssl for implicit TLS"))
+        smtp.starttls(context=self._context)
+        smtp.ehlo()
+
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        password = self.settings.password
+        if password is None:
+            raise ConfigError(Problem(self.settings.origin, f"no password for user {self.settings.user!r}",
+                                      field=PASSWORD_VAR,
+                                      expected=f"{PASSWORD_VAR} or {PASSWORD_FILE_VAR} in the environment"))
+        smtp.login(self.settings.user, password.reveal())
+
+    def _check_size(self, recipient: str, size: int, limit: int, whose: str, advice: str) -> None:
+        if limit and size > limit:
+            raise MessageRefused(Problem(recipient, f"message is {size} bytes, {whose} accepts {limit}: "
+                                                    "not sent", expected=advice))
+
+    def _failure(self, recipient: str, kind: Kind, reason: str, attempt: int) -> DeliveryError:
+        tries = f" after {attempt} tries" if kind.startswith("temporary") else ""
+        problem = Problem(recipient, f"not delivered by {self._where}{tries}: {reason}")
+        return (MessageRefused if kind in ("refused", "temporary-recipient") else DeliveryError)(problem)
+
+    @property
+    def _where(self) -> str:
+        return f"{self.settings.host}:{self.settings.port}"
+
+
+def _server_size(smtp: smtplib.SMTP) -> int:
+    text = smtp.esmtp_features.get("size", "")
+    return int(text) if text.isdigit() else 0
+
+
+def _classify(exc: smtplib.SMTPException | OSError) -> tuple[Kind, str]:
+    """A failure → how to treat it and the reason to record (the server's reply when there is one)."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return "fatal", f"authentication failed: {_reply(exc.smtp_code, exc.smtp_error)}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        code, text = next(iter(exc.recipients.values()))
+        return _by_code(code, "temporary-recipient", "refused"), _reply(code, text)
+    if isinstance(exc, smtplib.SMTPDataError):
+        return _by_code(exc.smtp_code, "temporary", "refused"), _reply(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return _by_code(exc.smtp_code, "temporary", "fatal"), _reply(exc.smtp_code, exc.smtp_error)
+    if isinstance(exc, ssl.SSLError):
+        return "fatal", f"TLS failed ({exc.reason or exc}); the server's certificate must be valid for the host"
+    if isinstance(exc, smtplib.SMTPException) and not isinstance(exc, smtplib.SMTPServerDisconnected):
+        return "fatal", f"{type(exc).__name__}: {exc}"
+    return "temporary", f"{type(exc).__name__}: {exc}"
+
+
+def _by_code(code: int, temporary: Kind, permanent: Kind) -> Kind:
+    if code == 421:
+        return "temporary"
+    return temporary if 400 <= code < 500 else permanent
+
+
+def _reply(code: int, text: bytes | str) -> str:
+    message = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    return f"{code} {' '.join(message.split())}"
