@@ -1,0 +1,196 @@
+"""Font files → registered ReportLab TrueType fonts (embedded subsets), with per-character fallbacks.
+
+The primary face is IPAex Gothic (Japanese + Latin + Greek + Cyrillic). IPAex has no bold weight, so
+its bold is the same file under a second name (``IPAexGothic-Bold``); ``render`` draws that name with a
+synthetic stroke (see ``FAUX_BOLD``). Characters IPAex lacks (Arabic, Hebrew, Thai, symbols) are
+wrapped in ``<font name=…>`` of the first installed fallback that has them. Only TrueType files are
+used: ReportLab embeds them as subsets, unlike its built-in CID fonts, which are never embedded.
+
+Registration is global ReportLab state, so it happens once, lazily, in cached functions.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from reportlab.lib.fonts import addMapping  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
+
+from briefgen.errors import Problem, RenderError
+
+log = logging.getLogger("briefgen")
+
+PRIMARY = "IPAexGothic"
+PRIMARY_BOLD = "IPAexGothic-Bold"
+#: Font names that have no real bold file and must be emboldened when drawn.
+FAUX_BOLD = frozenset({PRIMARY_BOLD})
+
+_PRIMARY_FILE = "ipaexg.ttf"
+_PRIMARY_PATHS = (
+    "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
+    "/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf",
+    "/usr/local/share/fonts/ipaexg.ttf",
+    "/Library/Fonts/ipaexg.ttf",
+)
+_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/Library/Fonts")
+
+#: (name, regular file, bold file or "") in the order they are tried for a missing character.
+_FALLBACKS = (
+    ("NotoSansArabic", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
+    ("NotoSansHebrew", "NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf"),
+    ("NotoSansThai", "NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf"),
+    ("NotoSansDevanagari", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"),
+    ("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
+    ("NotoSans", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
+    ("NotoSansSymbols", "NotoSansSymbols-Regular.ttf", "NotoSansSymbols-Bold.ttf"),
+    ("NotoSansSymbols2", "NotoSansSymbols2-Regular.ttf", ""),
+)
+
+_TOKEN = re.compile(r"(<[^>]*>)|(&#?[0-9A-Za-z]+;)|(.)", re.S)
+
+
+def find_font_file(filename: str, known: Iterable[str] = ()) -> Path | None:
+    """The first existing path among ``known``, else the first ``filename`` under the usual font folders."""
+    for candidate in known:
+        if Path(candidate).is_file():
+            return Path(candidate)
+    for folder in _FONT_DIRS:
+        root = Path(folder).expanduser()
+        if root.is_dir():
+            found = sorted(root.rglob(filename))
+            if found:
+                return found[0]
+    return None
+
+
+def _register(name: str, path: Path) -> None:
+    pdfmetrics.registerFont(TTFont(name, str(path)))
+
+
+def _register_family(name: str, bold: str) -> None:
+    for is_bold, is_italic in ((0, 0), (0, 1), (1, 0), (1, 1)):
+        addMapping(name, is_bold, is_italic, bold if is_bold else name)
+
+
+@lru_cache(maxsize=None)
+def primary() -> str:
+    """Register IPAex Gothic (regular + its faux-bold alias) once; return the font name."""
+    path = find_font_file(_PRIMARY_FILE, _PRIMARY_PATHS)
+    if path is None:
+        raise RenderError(Problem(
+            _PRIMARY_FILE, "the IPAex Gothic font is not installed",
+            expected="run scripts/setup.sh (Debian package fonts-ipaexfont-gothic)"))
+    try:
+        _register(PRIMARY, path)
+        _register(PRIMARY_BOLD, path)
+    except TTFError as exc:
+        raise RenderError(Problem(str(path), f"unusable font file: {exc}",
+                                  expected="IPAex Gothic TrueType (ipaexg.ttf)")) from exc
+    _register_family(PRIMARY, PRIMARY_BOLD)
+    return PRIMARY
+
+
+def _register_fallback(name: str, regular: str, bold: str) -> bool:
+    path = find_font_file(regular)
+    if path is None:
+        return False
+    try:
+        _register(name, path)
+        bold_path = find_font_file(bold) if bold else None
+        if bold_path is not None:
+            _register(f"{name}-Bold", bold_path)
+    except TTFError as exc:
+        log.debug("skipping fallback font %s: %s", path, exc)
+        return False
+    _register_family(name, f"{name}-Bold" if bold_path is not None else name)
+    return True
+
+
+@lru_cache(maxsize=None)
+def fallbacks() -> tuple[str, ...]:
+    """Register the installed fallback fonts once; return their names in the order they are tried."""
+    return tuple(name for name, regular, bold in _FALLBACKS if _register_fallback(name, regular, bold))
+
+
+@lru_cache(maxsize=None)
+def _cmap(font: str) -> frozenset[int]:
+    face = getattr(pdfmetrics.getFont(font), "face", None)
+    if face is None:
+        raise RenderError(Problem(font, "not a registered TrueType font", expected=f"e.g. {PRIMARY}"))
+    return frozenset(face.charToGlyph)
+
+
+def coverage(text: str, font: str) -> frozenset[str]:
+    """The characters of ``text`` that ``font`` has no glyph for (white space never counts)."""
+    cmap = _cmap(font)
+    return frozenset(c for c in text if not c.isspace() and ord(c) not in cmap)
+
+
+def _font_covering(char: str) -> str | None:
+    return next((name for name in fallbacks() if not coverage(char, name)), None)
+
+
+def _warn_missing(missing: set[str]) -> None:
+    if missing:
+        names = ", ".join(f"U+{ord(c):04X} {c}" for c in sorted(missing))
+        log.warning("no installed font has a glyph for %s; it prints as a blank box", names)
+
+
+def _units(markup: str) -> Iterator[tuple[str, str | None]]:
+    """(source text, character it shows) for each tag, entity or character; tags show nothing."""
+    for match in _TOKEN.finditer(markup):
+        tag, entity, char = match.groups()
+        if tag is not None:
+            yield tag, None
+        elif entity is not None:
+            yield entity, html.unescape(entity)
+        else:
+            yield char, char
+
+
+def with_fallbacks(markup: str, font: str) -> str:
+    """Wrap runs of characters ``font`` lacks in ``<font name=…>`` of a fallback that has them.
+
+    Logs one warning naming the characters no installed font has.
+    """
+    out: list[str] = []
+    run: list[str] = []
+    run_font: str | None = None
+    missing: set[str] = set()
+
+    def flush() -> None:
+        if run:
+            text = "".join(run)
+            out.append(f'<font name="{run_font}">{text}</font>' if run_font else text)
+            run.clear()
+
+    for source, shown in _units(markup):
+        lacking = coverage(shown, font) if shown is not None else frozenset()
+        target = _font_covering(shown) if lacking and shown is not None else None
+        if lacking and target is None:
+            missing |= lacking
+        if shown is None or target != run_font:
+            flush()
+            run_font = target
+        (out if shown is None else run).append(source)
+    flush()
+    _warn_missing(missing)
+    return "".join(out)
+
+
+def font_for(text: str, font: str) -> str:
+    """``font`` if it has every glyph of ``text``, else the first fallback that does (else ``font``, logged)."""
+    lacking = coverage(text, font)
+    if not lacking:
+        return font
+    for name in fallbacks():
+        if not coverage(text, name):
+            return name
+    _warn_missing({c for c in lacking if _font_covering(c) is None} or set(lacking))
+    return font
