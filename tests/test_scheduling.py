@@ -1,0 +1,323 @@
+"""Weekly scheduler: one edition per week, one catch-up, bounded retries, DST, one instance, clean stop."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Callable, Iterator
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from briefgen.errors import ScheduleError
+from briefgen.model import Slot
+from briefgen.scheduling import (
+    SingleInstanceLock,
+    StateStore,
+    WeeklyRunner,
+    edition_key,
+    install_signal_handlers,
+)
+
+UTC = dt.timezone.utc
+TOKYO_MONDAY = Slot("monday", dt.time(8, 0), "Asia/Tokyo")  # 2025-03-03 08:00 JST = 2025-03-02 23:00 UTC
+NY_SPRING = Slot("sunday", dt.time(2, 30), "America/New_York")  # 2025-03-09: 02:00 → 03:00
+NY_FALL = Slot("sunday", dt.time(1, 30), "America/New_York")  # 2025-11-02: 01:00–02:00 twice
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=UTC)
+
+
+class Clock:
+    """A mutable fake clock returning aware UTC datetimes."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+class Recorder:
+    """A job that records (edition, clock time) and raises while ``failures`` is positive."""
+
+    def __init__(self, clock: Clock, failures: int = 0) -> None:
+        self.clock = clock
+        self.failures = failures
+        self.calls: list[tuple[str, dt.datetime]] = []
+
+    def __call__(self, edition: str) -> None:
+        self.calls.append((edition, self.clock()))
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("SMTP down: connection refused")
+
+    @property
+    def editions(self) -> list[str]:
+        return [edition for edition, _ in self.calls]
+
+
+def runner_for(
+    tmp_path: Path, slot: Slot, clock: Clock, job: Callable[[str], None], done: str | None = None
+) -> WeeklyRunner:
+    """A runner for one brief "b" whose state says edition ``done`` was already made."""
+    store = StateStore(tmp_path / "state.json")
+    if done:
+        store.record_success("b", done)
+    return WeeklyRunner({"b": (slot, job)}, store, clock, sleep=no_sleep)
+
+
+def no_sleep(seconds: float) -> None:
+    raise AssertionError("tick() must not sleep")
+
+
+def tick_every(runner: WeeklyRunner, clock: Clock, count: int, **step: float) -> None:
+    for _ in range(count):
+        runner.tick()
+        clock.advance(**step)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        (utc(2025, 3, 2, 23, 0), "2025-03-03"),  # at the slot
+        (utc(2025, 3, 2, 22, 59, 59), "2025-02-24"),  # just before: last week's
+        (utc(2025, 3, 9, 22, 59), "2025-03-03"),  # next Monday, before 08:00 JST
+    ],
+)
+def test_edition_key_is_the_latest_slot_date_in_the_slot_zone(now: dt.datetime, expected: str) -> None:
+    assert edition_key(TOKYO_MONDAY, now) == expected
+
+
+def test_a_weeks_slot_fires_once(tmp_path: Path, no_warnings: None) -> None:
+    clock = Clock(utc(2025, 3, 2, 22, 0))  # 07:00 JST, an hour before the slot
+    job = Recorder(clock)
+    runner = runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2025-02-24")
+    tick_every(runner, clock, 600, minutes=1)  # before, at, and ~9 hours after
+    assert job.calls == [("2025-03-03", utc(2025, 3, 2, 23, 0))]
+    clock.now = utc(2025, 3, 9, 23, 0)
+    tick_every(runner, clock, 10, minutes=1)
+    assert job.editions == ["2025-03-03", "2025-03-10"]
+
+
+def test_first_start_makes_the_current_weeks_edition_once(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 5, 12, 0))  # a Wednesday; no state yet
+    job = Recorder(clock)
+    tick_every(runner_for(tmp_path, TOKYO_MONDAY, clock, job), clock, 50, minutes=1)
+    assert job.editions == ["2025-03-03"]
+
+
+def test_downtime_over_three_slots_gives_one_catch_up(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 26, 3, 0))  # slots of 03-10, 03-17, 03-24 missed while down
+    job = Recorder(clock)
+    runner = runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2025-03-03")
+    tick_every(runner, clock, 100, minutes=1)
+    assert job.editions == ["2025-03-24"]
+    restarted = runner_for(tmp_path, TOKYO_MONDAY, clock, job)
+    tick_every(restarted, clock, 100, minutes=1)
+    assert job.editions == ["2025-03-24"]
+
+
+def test_a_raising_job_is_retried_at_a_bounded_pace_and_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.ERROR, logger="briefgen")
+    clock = Clock(utc(2025, 3, 2, 23, 0))
+    job = Recorder(clock, failures=1000)
+    runner = runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2025-02-24")
+    tick_every(runner, clock, 100, minutes=1)  # never raises out of tick()
+    assert [t.strftime("%H:%M") for _, t in job.calls] == ["23:00", "23:30", "00:00", "00:30"]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 4
+    assert "b edition 2025-03-03 failed: RuntimeError: SMTP down: connection refused" in errors[0].getMessage()
+    assert all(r.exc_info is None for r in errors)
+    state = json.loads((tmp_path / "state.json").read_text())["briefs"]["b"]
+    assert state["failed_edition"] == "2025-03-03"
+    assert state["failure"] == "RuntimeError: SMTP down: connection refused"
+    assert state["last_edition"] == "2025-02-24"
+
+
+def test_a_failed_week_succeeds_on_retry_then_stops(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 2, 23, 0))
+    job = Recorder(clock, failures=2)
+    runner = runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2025-02-24")
+    tick_every(runner, clock, 300, minutes=1)
+    assert job.editions == ["2025-03-03"] * 3
+    assert StateStore(tmp_path / "state.json").get("b").last_edition == "2025-03-03"
+
+
+def test_retry_pace_survives_a_restart(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 2, 23, 0))
+    job = Recorder(clock, failures=1000)
+    runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2025-02-24").tick()
+    clock.advance(minutes=5)
+    tick_every(runner_for(tmp_path, TOKYO_MONDAY, clock, job), clock, 20, minutes=1)
+    assert len(job.calls) == 1
+
+
+def test_retries_end_when_the_next_weeks_slot_comes(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 9, 22, 0))  # an hour before the 03-10 slot; 03-03 still failing
+    job = Recorder(clock, failures=1000)
+    runner = runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2025-02-24")
+    tick_every(runner, clock, 120, minutes=1)
+    assert job.editions == ["2025-03-03", "2025-03-03", "2025-03-10", "2025-03-10"]
+
+
+def test_clock_jumping_back_after_a_send_does_not_resend(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 2, 23, 0))
+    job = Recorder(clock)
+    runner = runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2025-02-24")
+    runner.tick()
+    clock.advance(minutes=10)
+    clock.advance(hours=-1)
+    tick_every(runner, clock, 120, minutes=1)
+    assert job.editions == ["2025-03-03"]
+
+
+def test_spring_forward_over_the_slot_still_makes_the_weeks_edition(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 9, 5, 0))  # 00:00 EST; 02:30 does not exist that day
+    job = Recorder(clock)
+    runner = runner_for(tmp_path, NY_SPRING, clock, job, done="2025-03-02")
+    tick_every(runner, clock, 8 * 60, minutes=1)
+    assert job.calls == [("2025-03-09", utc(2025, 3, 9, 7, 30))]  # 03:30 EDT: shifted by the gap
+
+
+def test_fall_back_repeated_hour_fires_once(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 11, 2, 4, 0))  # 00:00 EDT; 01:30 happens at 05:30 and 06:30 UTC
+    job = Recorder(clock)
+    runner = runner_for(tmp_path, NY_FALL, clock, job, done="2025-10-26")
+    tick_every(runner, clock, 8 * 60, minutes=1)
+    assert job.calls == [("2025-11-02", utc(2025, 11, 2, 5, 30))]  # the first 01:30 (EDT)
+
+
+@pytest.mark.parametrize(
+    ("slot", "start", "sundays"),
+    [
+        (NY_SPRING, utc(2025, 2, 23, 12), ["2025-03-02", "2025-03-09", "2025-03-16", "2025-03-23"]),
+        (NY_FALL, utc(2025, 10, 19, 12), ["2025-10-26", "2025-11-02", "2025-11-09", "2025-11-16"]),
+    ],
+)
+def test_one_run_per_week_across_a_dst_change(
+    tmp_path: Path, slot: Slot, start: dt.datetime, sundays: list[str]
+) -> None:
+    clock = Clock(start)
+    job = Recorder(clock)
+    runner = runner_for(tmp_path, slot, clock, job, done=edition_key(slot, start))
+    tick_every(runner, clock, 4 * 7 * 24 * 4, minutes=15)
+    assert job.editions == sundays
+    local_times = {t.astimezone(ZoneInfo(slot.tz)).time() for _, t in job.calls}
+    assert local_times <= {slot.at, dt.time(3, 30)}
+
+
+def test_unknown_time_zone_is_refused_with_the_field(tmp_path: Path) -> None:
+    slot = Slot("monday", dt.time(8, 0), "Mars/Olympus")
+    with pytest.raises(ScheduleError, match=r"b: schedule.tz: unknown time zone 'Mars/Olympus'"):
+        runner_for(tmp_path, slot, Clock(utc(2025, 3, 3)), Recorder(Clock(utc(2025, 3, 3))))
+
+
+def test_damaged_state_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "state.json"
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(ScheduleError, match=r"state.json: unreadable scheduler state"):
+        StateStore(path)
+
+
+def test_run_forever_ticks_and_sleeps_until_stopped(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 2, 22, 58))
+    job = Recorder(clock)
+    stop = threading.Event()
+    sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock.advance(seconds=seconds)
+        if len(sleeps) == 10:
+            stop.set()
+
+    store = StateStore(tmp_path / "state.json")
+    store.record_success("b", "2025-02-24")
+    WeeklyRunner({"b": (TOKYO_MONDAY, job)}, store, clock, sleep).run_forever(stop)
+    assert sleeps == [30.0] * 10
+    assert job.editions == ["2025-03-03"]
+
+
+@pytest.fixture
+def restore_signals() -> Iterator[list[Callable[[], None]]]:
+    restorers: list[Callable[[], None]] = []
+    yield restorers
+    for restore in restorers:
+        restore()
+
+
+def test_sigterm_finishes_the_job_in_flight_then_exits(
+    tmp_path: Path, restore_signals: list[Callable[[], None]]
+) -> None:
+    stop = threading.Event()
+    restore_signals.append(install_signal_handlers(stop))
+    clock = Clock(utc(2025, 3, 2, 23, 0))
+    events: list[str] = []
+    sleeps: list[float] = []
+
+    def first(edition: str) -> None:
+        events.append(f"a {edition} started")
+        os.kill(os.getpid(), signal.SIGTERM)
+        events.append(f"a {edition} finished, stop={stop.is_set()}")
+
+    store = StateStore(tmp_path / "state.json")
+    jobs = {"a": (TOKYO_MONDAY, first), "b": (TOKYO_MONDAY, Recorder(clock))}
+    WeeklyRunner(jobs, store, clock, sleeps.append).run_forever(stop)
+    assert events == ["a 2025-03-03 started", "a 2025-03-03 finished, stop=True"]
+    assert sleeps == []
+    assert store.get("a").last_edition == "2025-03-03"
+    assert store.get("b").last_edition is None  # not started after the stop: it runs on the next start
+
+
+def test_sigint_sets_the_stop_event(restore_signals: list[Callable[[], None]]) -> None:
+    stop = threading.Event()
+    restore_signals.append(install_signal_handlers(stop))
+    handler = signal.getsignal(signal.SIGINT)
+    assert callable(handler)
+    handler(signal.SIGINT, None)
+    assert stop.is_set()
+
+
+def test_a_second_scheduler_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.lock"
+    with SingleInstanceLock(path):
+        with pytest.raises(ScheduleError, match=rf"already running \(pid {os.getpid()}, since 20\d\d-"):
+            SingleInstanceLock(path).acquire()
+    with SingleInstanceLock(path):
+        assert path.read_text().split()[0] == str(os.getpid())
+
+
+def test_a_stale_lock_from_a_killed_process_is_recovered(tmp_path: Path) -> None:
+    path = tmp_path / "schedule.lock"
+    code = (
+        "import sys; from pathlib import Path; from briefgen.scheduling import SingleInstanceLock;"
+        f"SingleInstanceLock(Path({str(path)!r})).acquire(); print('locked', flush=True); sys.stdin.read()"
+    )
+    root = Path(__file__).resolve().parent.parent
+    child = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "locked\n"
+        with pytest.raises(ScheduleError, match=rf"already running \(pid {child.pid}, since"):
+            SingleInstanceLock(path).acquire()
+    finally:
+        child.kill()
+        child.wait()
+    assert path.read_text().split()[0] == str(child.pid)  # the file is still there, the lock is not
+    with SingleInstanceLock(path):
+        assert path.read_text().split()[0] == str(os.getpid())

@@ -1,0 +1,143 @@
+"""Fact snapshots and "what changed since the last edition"."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from briefgen.errors import FactsError
+from briefgen.facts import load_facts
+from briefgen.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
+from briefgen.snapshot import (
+    Change,
+    diff,
+    load_snapshot,
+    previous_snapshot,
+    save_snapshot,
+    snapshot,
+    snapshot_path,
+)
+
+from conftest import DATA
+
+SOURCE = Source("s1", "Publisher", "Title", PartialDate(2024, 7), "https://example.invalid/a")
+
+
+def fact(fact_id: str, quantity: Quantity | None = None, event: PartialDate | None = None, quote: str = "q") -> Fact:
+    return Fact(
+        fact_id, "xAI", fact_id, quantity, event, PartialDate(2024, 5, 26), SOURCE, quote,
+        Origin("facts.csv", 2), label_ja=f"{fact_id}（日本語）", label_en=f"{fact_id} (en)",
+    )
+
+
+def factset(*facts: Fact) -> FactSet:
+    return FactSet({f.id: f for f in facts}, {SOURCE.id: SOURCE})
+
+
+GPUS = fact("gpus", Quantity.point(100000, "GPU"))
+PRICE = fact("price", Quantity(Decimal(30000), Decimal(40000), "USD/GPU"))
+RELEASE = fact("release", event=PartialDate(2024, 8))
+BEFORE = factset(GPUS, PRICE, RELEASE)
+
+
+def test_snapshot_is_json_ready_strings() -> None:
+    data = snapshot(BEFORE)
+    assert data["price"] == {
+        "entity": "xAI", "metric": "price", "low": "30000", "high": "40000", "unit": "USD/GPU",
+        "event": None, "as_of": "2024-05-26", "quote": "q", "label_ja": "price（日本語）", "label_en": "price (en)",
+    }
+    assert data["release"]["event"] == "2024-08" and data["release"]["low"] is None
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_no_previous_edition_means_no_changes() -> None:
+    assert diff(None, BEFORE) == ()
+
+
+def test_same_facts_give_no_changes_whatever_the_quote_or_notation() -> None:
+    same = factset(fact("gpus", Quantity.point("1E+5", "GPU"), quote="another quote"), PRICE, RELEASE)
+    assert diff(snapshot(BEFORE), same) == ()
+
+
+def test_new_changed_and_removed_facts() -> None:
+    after = factset(
+        fact("gpus", Quantity.point(200000, "GPU")),
+        fact("release", event=PartialDate(2024, 9)),
+        fact("power", Quantity.point(150, "MW")),
+    )
+    assert diff(snapshot(BEFORE), after) == (
+        Change("gpus", "gpus（日本語）", "gpus (en)", "changed",
+               Quantity.point(100000, "GPU"), Quantity.point(200000, "GPU")),
+        Change("release", "release（日本語）", "release (en)", "changed",
+               None, None, PartialDate(2024, 8), PartialDate(2024, 9)),
+        Change("power", "power（日本語）", "power (en)", "new", None, Quantity.point(150, "MW")),
+        Change("price", "price（日本語）", "price (en)", "removed",
+               Quantity(Decimal(30000), Decimal(40000), "USD/GPU"), None),
+    )
+
+
+def test_a_range_narrowing_or_a_unit_change_is_a_change() -> None:
+    after = factset(fact("gpus", Quantity.point(100000, "GPU_other")),
+                    fact("price", Quantity(Decimal(35000), Decimal(40000), "USD/GPU")), RELEASE)
+    assert [(c.fact_id, c.kind) for c in diff(snapshot(BEFORE), after)] == [("gpus", "changed"), ("price", "changed")]
+
+
+def test_saved_snapshot_round_trips(tmp_path: Path) -> None:
+    path = save_snapshot(BEFORE, snapshot_path(tmp_path, "brief", "2025-03-03"))
+    assert path == tmp_path / "brief" / "2025-03-03.facts.json"
+    assert load_snapshot(path) == snapshot(BEFORE)
+    assert [p.name for p in path.parent.iterdir()] == ["2025-03-03.facts.json"]  # no temp file left
+
+
+def test_reference_facts_round_trip_to_no_changes(tmp_path: Path) -> None:
+    facts = load_facts(DATA / "xai-colossus" / "facts.csv", DATA / "xai-colossus" / "sources.csv")
+    path = save_snapshot(facts, tmp_path / "x.facts.json")
+    assert facts["grok2_planned"].quote in path.read_text(encoding="utf-8")  # readable, not \u-escaped
+    previous = load_snapshot(path)
+    assert diff(previous, facts) == ()
+    fewer = dataclasses.replace(facts, facts={k: v for k, v in facts.facts.items() if k != "oracle_h100"})
+    (removed,) = diff(previous, fewer)
+    assert (removed.kind, removed.label_ja, removed.old) == (
+        "removed", facts["oracle_h100"].label_ja, facts["oracle_h100"].quantity
+    )
+
+
+def test_missing_snapshot_is_none(tmp_path: Path) -> None:
+    assert load_snapshot(tmp_path / "none.facts.json") is None
+
+
+def test_damaged_snapshot_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "bad.facts.json"
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(FactsError, match=r"bad.facts.json: not a readable JSON snapshot"):
+        load_snapshot(path)
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"low": "lots", "high": "1", "unit": "GPU"}, r"gpus: low: 'lots' is not a number"),
+        ({"low": "1", "high": "NaN", "unit": "GPU"}, r"gpus: high: 'NaN' is not a finite number"),
+        ({"event": "August"}, r"gpus: event: not a date: 'August'"),
+        ({"low": 5}, r"gpus: not an object of strings and nulls"),
+    ],
+)
+def test_bad_record_names_the_fact_and_field(tmp_path: Path, record: dict[str, object], message: str) -> None:
+    path = tmp_path / "bad.facts.json"
+    path.write_text(json.dumps({"gpus": record}), encoding="utf-8")
+    with pytest.raises(FactsError, match=message):
+        load_snapshot(path)
+
+
+def test_previous_snapshot_is_the_latest_earlier_edition(tmp_path: Path) -> None:
+    for edition, gpus in [("2025-03-03", 1), ("2025-03-10", 2), ("2025-03-17", 3)]:
+        save_snapshot(factset(fact("gpus", Quantity.point(gpus, "GPU"))), snapshot_path(tmp_path, "b", edition))
+    (tmp_path / "b" / "notes.facts.json").write_text("{}", encoding="utf-8")
+    previous = previous_snapshot(tmp_path, "b", "2025-03-17")
+    assert previous is not None and previous["gpus"]["low"] == "2"
+    assert previous_snapshot(tmp_path, "b", "2025-03-03") is None
+    assert previous_snapshot(tmp_path, "other", "2025-03-03") is None
