@@ -286,7 +286,7 @@ def _result(spec: ComparisonSpec, value: Quantity, operands: Iterable[_Operand],
             ranking: tuple[Fact, ...] = (), subject: str = "") -> Comparison:
     operands = tuple(operands)
     inputs = {fact.id: fact for operand in operands for fact in operand.inputs}
-    value = Quantity(_RESULT.plus(value.low), _RESULT.plus(value.high), value.unit)
+    value = Quantity(_tidy(value.low), _tidy(value.high), value.unit)
     return Comparison(id=spec.id, kind=spec.kind, value=value, inputs=tuple(inputs.values()),
                       operands=tuple(o.quantity for o in operands), operator=operator,
                       ranking=ranking, subject=subject, spec_origin=spec.origin)
@@ -318,6 +318,15 @@ def _unit_text(unit: pint.Unit) -> str:
         if units.parse(expr) == unit:
             return expr
     return f"{unit:C}"
+
+
+def _tidy(value: Decimal) -> Decimal:
+    """Round to 15 significant digits and drop trailing zeros (3E+9 is written 3000000000)."""
+    short = _RESULT.plus(value).normalize(_RESULT)
+    exponent = short.as_tuple().exponent
+    if isinstance(exponent, int) and 0 < exponent and short.adjusted() < DECIMALS.prec:
+        return short.quantize(Decimal(1), context=DECIMALS)
+    return short
 
 
 def _mid(value: _Interval) -> Decimal:

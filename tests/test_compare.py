@@ -355,3 +355,10 @@ def test_sum_of_points_is_commutative(values: list[Decimal]) -> None:
     forward = one("sum", facts, of=ids).value
     backward = one("sum", facts, of=ids[::-1]).value
     assert forward == backward
+
+
+def test_results_are_rounded_once_and_written_without_trailing_zeros() -> None:
+    assert str(one("convert", of="colossus_power", per="colossus_households", to="kW/household").value.low) == "1.5"
+    assert str(one("convert", of="colossus_water", to="m**3/day").value.low) == "4921.0353192"
+    assert str(one("product", of=["xai_h100_count", "h100_unit_price"]).value.low) == "3000000000"
+    assert str(one("share", part="xai_round_amount", whole="openai_total_raised").value.low) == "0.41958041958042"

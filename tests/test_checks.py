@@ -1,0 +1,201 @@
+"""Tests for briefgen.checks: verdicts on the reference claims, tolerance edges, and fact conflicts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+import pytest
+
+from briefgen import checks, compare
+from briefgen.errors import ComparisonError
+from briefgen.model import ClaimSpec, Comparison, ComparisonSpec, Fact, FactSet, Origin, PartialDate, Quantity, Source
+
+SOURCE = Source("seed_article", "Publisher", "Title", None, "https://example.com/a")
+MAY26 = PartialDate(2024, 5, 26)
+
+
+def make_fact(fact_id: str, value: str | None, unit: str = "USD", *, low: str | None = None,
+              high: str | None = None, event: PartialDate | None = None, entity: str = "xAI",
+              metric: str | None = None, as_of: PartialDate | None = None, line: int = 2) -> Fact:
+    """A fact for tests: a point ``value``, a ``low``–``high`` range, or an ``event`` date."""
+    if event is not None:
+        quantity = None
+    elif value is not None:
+        quantity = Quantity.point(value, unit)
+    else:
+        assert low is not None and high is not None
+        quantity = Quantity(Decimal(low), Decimal(high), unit)
+    return Fact(fact_id, entity, metric or fact_id, quantity, event, as_of, SOURCE, "quote",
+                Origin("data/x/facts.csv", line))
+
+
+def fact_set(*facts: Fact) -> FactSet:
+    return FactSet({f.id: f for f in facts}, {SOURCE.id: SOURCE}, "data/x/facts.csv")
+
+
+FACTS = fact_set(
+    make_fact("xai_h100_count", "100000", "GPU"),
+    make_fact("gpt4_gpu_count", "25000", "GPU"),
+    make_fact("h100_unit_price", None, "USD/GPU", low="30000", high="40000"),
+    make_fact("cluster_cost_usd", "4e9"),
+    make_fact("usd_cny_rate", "7.2417", "CNY/USD"),
+    make_fact("xai_round_amount", "6e9", metric="funding_round", as_of=MAY26),
+    make_fact("openai_total_raised", "1.43e10"),
+    make_fact("xai_valuation", "2.4e10", metric="valuation", as_of=MAY26, line=17),
+    make_fact("xai_valuation_cny", "1.738e11", "CNY", metric="valuation", as_of=MAY26, line=18),
+    make_fact("xai_valuation_headline", "1.3e11", metric="valuation", as_of=MAY26, line=19),
+    make_fact("xai_founded", None, event=PartialDate(2023, 7)),
+)
+
+SPECS = (
+    ComparisonSpec("gpu_ratio", "ratio", {"of": "xai_h100_count", "to": "gpt4_gpu_count"}, "brief.yaml: comparisons[0]"),
+    ComparisonSpec("raise_share", "share", {"part": "xai_round_amount", "whole": "openai_total_raised"},
+                   "brief.yaml: comparisons[1]"),
+    ComparisonSpec("cluster_cost_est", "product", {"of": ["xai_h100_count", "h100_unit_price"]},
+                   "brief.yaml: comparisons[4]"),
+    ComparisonSpec("cluster_cost_cny_calc", "currency", {"of": "cluster_cost_usd", "rate": "usd_cny_rate", "to": "CNY"},
+                   "brief.yaml: comparisons[9]"),
+)
+COMPARISONS = compare.compute(SPECS, FACTS)
+
+Direction = Literal["about", "at_least", "at_most"]
+
+
+def claim(target: str, asserted: str, unit: str, tolerance: str = "0.02", direction: Direction = "about",
+          claim_id: str = "c") -> ClaimSpec:
+    return ClaimSpec(claim_id, "quote", target, Quantity.point(asserted, unit), Decimal(tolerance),
+                     f"brief.yaml: claims[{claim_id}]", direction)
+
+
+def check(c: ClaimSpec, facts: FactSet = FACTS, comparisons: tuple[Comparison, ...] = COMPARISONS) -> tuple[str, str]:
+    (result,) = checks.check_claims([c], facts, comparisons)
+    assert result.claim is c
+    return result.verdict, result.note
+
+
+# --- the five reference claims --------------------------------------------------------------------
+
+
+def test_reference_claims() -> None:
+    claims = [
+        claim("gpu_ratio", "4", "1", "0.02", claim_id="c_gpu_4x"),
+        claim("raise_share", "0.5", "1", "0.05", claim_id="c_half"),
+        claim("cluster_cost_est", "4000000000", "USD", "0.02", claim_id="c_total_cost"),
+        claim("cluster_cost_cny_calc", "29000000000", "CNY", "0.01", "at_least", claim_id="c_cny"),
+        claim("xai_valuation", "130000000000", "USD", "0.02", "at_least", claim_id="c_valuation"),
+    ]
+    results = {r.claim.id: r for r in checks.check_claims(claims, FACTS, COMPARISONS)}
+    assert {k: r.verdict for k, r in results.items()} == {
+        "c_gpu_4x": "holds",
+        "c_half": "overstated",
+        "c_total_cost": "holds",
+        # 4e9 USD × 7.2417 = 2.89668e10 CNY: 0.11 % short of "290億以上", inside the 1 % tolerance.
+        "c_cny": "holds",
+        "c_valuation": "contradicted",
+    }
+    assert results["c_gpu_4x"].note == ""
+    assert results["c_half"].note == "computed 0.4196 vs asserted 0.5"
+    assert results["c_total_cost"].note == "upper end of 3e+9–4e+9"
+    assert results["c_total_cost"].computed == Quantity(Decimal("3e9"), Decimal("4e9"), "USD")
+    assert results["c_cny"].note == "computed 2.897e+10 vs asserted 2.9e+10"
+    assert results["c_valuation"].note == "computed 2.4e+10 vs asserted 1.3e+11"
+
+
+# --- verdict table --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("target", "asserted", "unit", "tol", "direction", "verdict", "note"), [
+    ("gpu_ratio", "4.08", "1", "0.02", "about", "holds", "computed 4 vs asserted 4.08"),
+    ("gpu_ratio", "4.09", "1", "0.02", "about", "overstated", "computed 4 vs asserted 4.09"),
+    ("gpu_ratio", "8", "1", "0.02", "about", "overstated", "computed 4 vs asserted 8"),
+    ("gpu_ratio", "8.01", "1", "0.02", "about", "contradicted", "computed 4 vs asserted 8.01"),
+    ("gpu_ratio", "3", "1", "0.02", "about", "understated", "computed 4 vs asserted 3"),
+    ("gpu_ratio", "1.9", "1", "0.02", "about", "contradicted", "computed 4 vs asserted 1.9"),
+    ("gpu_ratio", "-4", "1", "0.02", "about", "contradicted", "computed 4 vs asserted -4"),
+    ("gpu_ratio", "400", "percent", "0.02", "about", "holds", ""),
+    ("raise_share", "42", "percent", "0.01", "about", "holds", "computed 0.4196 vs asserted 0.42"),
+    ("cluster_cost_est", "3e9", "USD", "0.02", "about", "holds", "lower end of 3e+9–4e+9"),
+    ("cluster_cost_est", "3.5e9", "USD", "0.02", "about", "holds", "within 3e+9–4e+9"),
+    ("cluster_cost_est", "4.1e9", "USD", "0.02", "about", "overstated", "computed 3e+9–4e+9 vs asserted 4.1e+9"),
+    ("cluster_cost_est", "2.9e9", "USD", "0.02", "about", "understated", "computed 3e+9–4e+9 vs asserted 2.9e+9"),
+    ("cluster_cost_est", "1e9", "USD", "0.02", "at_least", "holds", "below 3e+9–4e+9"),
+    ("cluster_cost_est", "4e9", "USD", "0.02", "at_least", "holds", "upper end of 3e+9–4e+9"),
+    ("cluster_cost_est", "5e9", "USD", "0.02", "at_least", "overstated", "computed 3e+9–4e+9 vs asserted 5e+9"),
+    ("cluster_cost_est", "9e9", "USD", "0.02", "at_most", "holds", "above 3e+9–4e+9"),
+    ("cluster_cost_est", "2e9", "USD", "0.02", "at_most", "understated", "computed 3e+9–4e+9 vs asserted 2e+9"),
+    ("cluster_cost_est", "1e9", "USD", "0.02", "at_most", "contradicted", "computed 3e+9–4e+9 vs asserted 1e+9"),
+    ("xai_valuation", "2.4e10", "USD", "0", "at_most", "holds", ""),
+])
+def test_verdicts(target: str, asserted: str, unit: str, tol: str, direction: Direction, verdict: str,
+                  note: str) -> None:
+    assert check(claim(target, asserted, unit, tol, direction)) == (verdict, note)
+
+
+def test_a_claim_can_target_a_fact_directly() -> None:
+    assert check(claim("xai_h100_count", "100000", "GPU"))[0] == "holds"
+
+
+def test_asserted_unit_is_converted_to_the_target_unit() -> None:
+    facts = fact_set(make_fact("power", "150", "MW"))
+    assert check(claim("power", "150000", "kW"), facts, ()) == ("holds", "")
+
+
+@pytest.mark.parametrize(("c", "message"), [
+    (claim("gpu_ratoi", "4", "1"), "brief.yaml: claims[c]: c.target: unknown id 'gpu_ratoi'; did you mean 'gpu_ratio'?"),
+    (claim("xai_valuation", "1.3e11", "GPU"),
+     "brief.yaml: claims[c]: c.unit: asserted unit 'GPU' does not fit xai_valuation (USD) "
+     "(expected a unit of the same dimension as USD)"),
+    (claim("xai_valuation", "1.3e11", "CNY"), "asserted unit 'CNY' does not fit xai_valuation (USD)"),
+    (claim("xai_founded", "2023", "1"), "brief.yaml: claims[c]: c.target: xai_founded is an event dated 2023-07"),
+])
+def test_claim_errors_name_the_claim(c: ClaimSpec, message: str) -> None:
+    with pytest.raises(ComparisonError) as info:
+        check(c)
+    assert message in str(info.value)
+
+
+# --- conflicts ------------------------------------------------------------------------------------
+
+
+def test_headline_valuation_conflicts_with_the_body() -> None:
+    (conflict,) = checks.find_conflicts(FACTS)
+    assert (conflict.entity, conflict.metric) == ("xAI", "valuation")
+    assert [f.id for f in conflict.facts] == ["xai_valuation", "xai_valuation_headline"]
+    assert conflict.used.id == "xai_valuation"
+
+
+def test_first_fact_in_file_order_is_used() -> None:
+    facts = fact_set(make_fact("headline", "1.3e11", metric="valuation", as_of=MAY26),
+                     make_fact("body", "2.4e10", metric="valuation", as_of=MAY26))
+    (conflict,) = checks.find_conflicts(facts)
+    assert conflict.used.id == "headline"
+
+
+@pytest.mark.parametrize(("a", "b", "conflicts"), [
+    (make_fact("a", "2.4e10"), make_fact("b", "2.4e10"), False),
+    (make_fact("a", "2.4e10"), make_fact("b", "2.5e10"), True),
+    (make_fact("a", "1", "MW"), make_fact("b", "1000", "kW"), False),
+    (make_fact("a", None, low="3e9", high="4e9"), make_fact("b", "4e9"), False),
+    (make_fact("a", None, low="3e9", high="4e9"), make_fact("b", None, low="4.1e9", high="5e9"), True),
+    (make_fact("a", "2.4e10"), make_fact("b", "1.738e11", "CNY"), False),
+    (make_fact("a", "2.4e10"), make_fact("b", "2.5e10", as_of=MAY26), False),
+    (make_fact("a", "2.4e10"), make_fact("b", "2.5e10", entity="OpenAI"), False),
+    (make_fact("a", None, event=PartialDate(2024, 3)), make_fact("b", None, event=PartialDate(2024, 3, 15)), False),
+    (make_fact("a", None, event=PartialDate(2024, 3)), make_fact("b", None, event=PartialDate(2024, 4)), True),
+    (make_fact("a", None, event=PartialDate(2024)), make_fact("b", None, event=PartialDate(2025, 1)), True),
+    (make_fact("a", None, event=PartialDate(2024, 3)), make_fact("b", "3", "month"), False),
+])
+def test_conflict_rules(a: Fact, b: Fact, conflicts: bool) -> None:
+    a, b = (Fact(f.id, f.entity, "m", f.quantity, f.event, f.as_of, f.source, f.quote, f.origin) for f in (a, b))
+    found = checks.find_conflicts(fact_set(a, b))
+    assert bool(found) is conflicts
+    if conflicts:
+        assert found[0].facts == (a, b) and found[0].used == a
+
+
+def test_every_disagreeing_fact_is_listed_once() -> None:
+    facts = fact_set(make_fact("a", "1", metric="m"), make_fact("b", "2", metric="m"),
+                     make_fact("c", "1", metric="m"), make_fact("d", "3", metric="m"))
+    (conflict,) = checks.find_conflicts(facts)
+    assert [f.id for f in conflict.facts] == ["a", "b", "d"]
