@@ -32,8 +32,8 @@ NY_SPRING = Slot("sunday", dt.time(2, 30), "America/New_York")  # 2025-03-09: 02
 NY_FALL = Slot("sunday", dt.time(1, 30), "America/New_York")  # 2025-11-02: 01:00–02:00 twice
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 class Clock:
@@ -233,9 +233,9 @@ def test_damaged_state_file_names_the_file(tmp_path: Path) -> None:
         StateStore(path)
 
 
-def test_run_forever_ticks_and_sleeps_until_stopped(tmp_path: Path) -> None:
+def test_run_forever_ticks_and_sleeps_until_stopped_despite_a_failing_brief(tmp_path: Path) -> None:
     clock = Clock(utc(2025, 3, 2, 22, 58))
-    job = Recorder(clock)
+    good, bad = Recorder(clock), Recorder(clock, failures=1000)
     stop = threading.Event()
     sleeps: list[float] = []
 
@@ -246,10 +246,13 @@ def test_run_forever_ticks_and_sleeps_until_stopped(tmp_path: Path) -> None:
             stop.set()
 
     store = StateStore(tmp_path / "state.json")
-    store.record_success("b", "2025-02-24")
-    WeeklyRunner({"b": (TOKYO_MONDAY, job)}, store, clock, sleep).run_forever(stop)
+    for brief in ("good", "bad"):
+        store.record_success(brief, "2025-02-24")
+    jobs: dict[str, tuple[Slot, Callable[[str], None]]] = {"bad": (TOKYO_MONDAY, bad), "good": (TOKYO_MONDAY, good)}
+    WeeklyRunner(jobs, store, clock, sleep).run_forever(stop)
     assert sleeps == [30.0] * 10
-    assert job.editions == ["2025-03-03"]
+    assert good.editions == ["2025-03-03"]
+    assert bad.editions == ["2025-03-03"]  # failed once; next try only after retry_after
 
 
 @pytest.fixture
@@ -275,7 +278,10 @@ def test_sigterm_finishes_the_job_in_flight_then_exits(
         events.append(f"a {edition} finished, stop={stop.is_set()}")
 
     store = StateStore(tmp_path / "state.json")
-    jobs = {"a": (TOKYO_MONDAY, first), "b": (TOKYO_MONDAY, Recorder(clock))}
+    jobs: dict[str, tuple[Slot, Callable[[str], None]]] = {
+        "a": (TOKYO_MONDAY, first),
+        "b": (TOKYO_MONDAY, Recorder(clock)),
+    }
     WeeklyRunner(jobs, store, clock, sleeps.append).run_forever(stop)
     assert events == ["a 2025-03-03 started", "a 2025-03-03 finished, stop=True"]
     assert sleeps == []
