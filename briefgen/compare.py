@@ -2,11 +2,14 @@
 
 Every operand is a fact id or the id of an *earlier* comparison in the list, so comparisons chain
 (``pace_ratio = xai_pace ÷ openai_pace``). Ranges propagate as closed intervals (interval arithmetic:
-the result's ends are the min and max over the operands' ends). Arithmetic is ``Decimal`` at 28
-digits (``DECIMALS``), exact for sums and products of sourced figures; each result is rounded once
-to 15 significant digits: float-level precision, far beyond any sourced figure. Unit conversion factors come from pint's float magnitudes rounded to the same 15 digits, which recovers
-the exact factor for pint's decimal definitions (1 gallon = 0.003785411784 m³). Display rounding is
-``numfmt``'s job, not ours. Nothing here reads files, the clock or the environment.
+the result's ends are the min and max over the operands' ends); ``rank`` orders by midpoints, and
+``convert`` takes either ``per`` or ``over`` (an id or a literal such as ``"1 year"``), not both.
+
+Arithmetic is ``Decimal`` at 28 digits (``DECIMALS``), exact for sums and products of sourced
+figures; each result is rounded once to 15 significant digits (float-level precision, far beyond any
+sourced figure). Unit conversion factors come from pint's float magnitudes rounded to 15 digits,
+which recovers the exact factor for pint's decimal definitions (1 gallon = 0.003785411784 m³).
+Display rounding is ``numfmt``'s job. Nothing here reads files, the clock or the environment.
 """
 
 from __future__ import annotations
@@ -381,5 +384,4 @@ def _event_problem(fact: Fact) -> str:
 def _unknown(item_id: str, known: Sequence[str], origin: str, field: str | None) -> ComparisonError:
     close = difflib.get_close_matches(item_id, known, n=3)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return ComparisonError(Problem(origin, f"unknown id {item_id!r}{hint}", field=field,
-                                   expected="a fact id or the id of an earlier comparison"))
+    return ComparisonError(Problem(origin, f"unknown id {item_id!r}{hint}", field=field, expected=_ANY_ID))
