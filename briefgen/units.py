@@ -66,9 +66,9 @@ WORDS: dict[str, UnitWords] = {
 
 
 @lru_cache(maxsize=1)
-def registry() -> pint.UnitRegistry:
+def registry() -> "pint.UnitRegistry[float]":
     """The one pint registry briefgen uses (built on first use: pint's start-up is not free)."""
-    ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    ureg: pint.UnitRegistry[float] = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     for line in _DEFINITIONS:
         ureg.define(line)
     return ureg
