@@ -36,7 +36,8 @@ from briefgen.errors import Problem, RenderError
 from briefgen.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para, Table as TableBlock
 
 MARGIN = 20 * mm
-FRAME_WIDTH = A4[0] - 2 * MARGIN
+FRAME_PADDING = 6  # ReportLab's default Frame padding on each side
+FRAME_WIDTH = A4[0] - 2 * MARGIN - 2 * FRAME_PADDING
 FAUX_BOLD_STROKE = 0.03  # stroke width per point of font size for fonts without a bold file
 
 _WORDS: dict[str, dict[str, str]] = {
@@ -45,6 +46,7 @@ _WORDS: dict[str, dict[str, str]] = {
 }
 _IMG = re.compile(r"<\s*img\b", re.I)
 _TAG = re.compile(r"<[^>]*>")
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 @lru_cache(maxsize=None)
@@ -109,7 +111,8 @@ def _para(markup: Markup, style: ParagraphStyle, where: str, bullet: str | None 
     try:
         return Paragraph(fonts.with_fallbacks(markup, _setup()), style, bulletText=bullet)
     except ValueError as exc:
-        raise RenderError(Problem(where, f"invalid paragraph markup: {exc}",
+        reason = " ".join(str(exc).split())[:300]
+        raise RenderError(Problem(where, f"invalid paragraph markup: {reason}",
                                   expected="ReportLab paragraph markup (<b>, <i>, <super>, entities)")) from exc
 
 
@@ -327,14 +330,15 @@ def _footer(canvas: Canvas, brief: Brief, page: int, total: int) -> None:
     canvas.saveState()
     canvas.setStrokeColor(RULE)
     canvas.setLineWidth(0.5)
-    canvas.line(MARGIN, y + 11, A4[0] - MARGIN, y + 11)
+    left, right = MARGIN + FRAME_PADDING, A4[0] - MARGIN - FRAME_PADDING
+    canvas.line(left, y + 11, right, y + 11)
     canvas.setFillColor(MUTED)
     numbers = f"{page} / {total}"
     title = charts.fit(brief.title, font, 8, FRAME_WIDTH * 0.8)
     canvas.setFont(fonts.font_for(title, font), 8)
-    canvas.drawString(MARGIN, y, title)
+    canvas.drawString(left, y, title)
     canvas.setFont(font, 8)
-    canvas.drawRightString(A4[0] - MARGIN, y, numbers)
+    canvas.drawRightString(right, y, numbers)
     canvas.restoreState()
 
 
@@ -374,7 +378,8 @@ def _build(brief: Brief, story: Sequence[Flowable]) -> bytes:
         doc.build(list(story), canvasmaker=_canvas_maker(brief))
     except LayoutError as exc:
         raise RenderError(Problem(
-            f"{brief.brief_id} ({brief.lang})", f"section {doc.section!r} cannot be laid out on A4: {exc}",
+            f"{brief.brief_id} ({brief.lang})",
+            f"section {doc.section!r} does not fit on an A4 page: {_ADDRESS.sub('', str(exc))}",
             expected="content that can split across pages (shorter table cells, fewer chart bars)")) from exc
     return buffer.getvalue()
 
