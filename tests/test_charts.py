@@ -1,0 +1,100 @@
+"""bar_chart: one row per bar, value text at bar ends, truncated labels, embedded font, odd inputs."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from reportlab.graphics import renderPDF
+from reportlab.graphics.shapes import Drawing, Rect, String
+
+from briefgen import fonts
+from briefgen.charts import ACCENT, bar_chart, fit
+from briefgen.errors import RenderError
+from briefgen.model import Bar, Chart
+from tests.conftest import pdf_text
+
+WIDTH = 470.0
+
+
+def shapes(drawing: Drawing, kind: type) -> list:
+    return [s for s in drawing.contents if isinstance(s, kind)]
+
+
+def bars_of(drawing: Drawing) -> list[Rect]:
+    return [r for r in shapes(drawing, Rect) if r.fillColor == ACCENT]
+
+
+def texts(drawing: Drawing) -> list[str]:
+    return [s.text for s in shapes(drawing, String)]
+
+
+def chart(count: int) -> Chart:
+    return Chart("GPU数の比較", tuple(Bar(f"項目{i}", float(i + 1) * 1000, f"{i + 1}千台") for i in range(count)))
+
+
+@pytest.mark.parametrize("count", [1, 2, 20])
+def test_one_row_per_bar_with_its_value_text(count: int, no_warnings: None) -> None:
+    drawing = bar_chart(chart(count), WIDTH, fonts.primary())
+    assert len(bars_of(drawing)) == count
+    assert all(f"項目{i}" in texts(drawing) and f"{i + 1}千台" in texts(drawing) for i in range(count))
+    assert drawing.width == WIDTH and drawing.height >= count * 18
+
+
+def test_bars_are_proportional_and_values_sit_at_bar_ends() -> None:
+    drawing = bar_chart(Chart("t", (Bar("a", 100, "100"), Bar("b", 25, "25"))), WIDTH, fonts.primary())
+    big, small = bars_of(drawing)
+    assert big.width == pytest.approx(4 * small.width)
+    assert big.x + big.width <= WIDTH
+    value = next(s for s in shapes(drawing, String) if s.text == "25")
+    assert value.x == pytest.approx(small.x + small.width + 3)
+
+
+def test_zero_values_draw_no_bar_but_keep_their_label(no_warnings: None) -> None:
+    drawing = bar_chart(Chart("t", (Bar("zero", 0, "0台"), Bar("one", 1, "1台"))), WIDTH, fonts.primary())
+    assert len(bars_of(drawing)) == 1
+    assert {"zero", "0台", "one", "1台"} <= set(texts(drawing))
+
+
+def test_all_zero_values_do_not_divide_by_zero() -> None:
+    drawing = bar_chart(Chart("t", (Bar("a", 0, "0"), Bar("b", 0, "0"))), WIDTH, fonts.primary())
+    assert bars_of(drawing) == []
+
+
+def test_negative_values_extend_left_of_zero() -> None:
+    drawing = bar_chart(Chart("t", (Bar("up", 10, "+10"), Bar("down", -5, "−5"))), WIDTH, fonts.primary())
+    up, down = bars_of(drawing)
+    assert down.x + down.width == pytest.approx(up.x)
+    assert down.x >= 0
+
+
+def test_no_bars_prints_an_empty_chart_and_logs(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="briefgen")
+    drawing = bar_chart(Chart("空のグラフ", ()), WIDTH, fonts.primary())
+    assert "空のグラフ" in texts(drawing) and bars_of(drawing) == []
+    assert any("no bars" in r.getMessage() for r in caplog.records)
+
+
+def test_a_long_label_is_truncated_with_an_ellipsis() -> None:
+    label = "とても長い項目名" * 20
+    drawing = bar_chart(Chart("t", (Bar(label, 1, "1"),)), WIDTH, fonts.primary())
+    shown = next(t for t in texts(drawing) if t.startswith("とても"))
+    assert shown.endswith("…") and len(shown) < len(label)
+
+
+def test_fit_keeps_short_text_and_cuts_to_width() -> None:
+    font = fonts.primary()
+    assert fit("短い", font, 10, 100) == "短い"
+    assert fit("x" * 200, font, 10, 50).endswith("…")
+
+
+def test_non_finite_values_are_render_errors() -> None:
+    with pytest.raises(RenderError, match="bar 'a' has value nan"):
+        bar_chart(Chart("t", (Bar("a", float("nan"), "?"),)), WIDTH, fonts.primary())
+
+
+def test_japanese_labels_draw_in_the_embedded_font_and_extract_back() -> None:
+    drawing = bar_chart(chart(3), WIDTH, fonts.primary())
+    assert {s.fontName for s in shapes(drawing, String)} == {fonts.PRIMARY}
+    text = pdf_text(renderPDF.drawToString(drawing))
+    assert "GPU数の比較" in text and "項目2" in text and "3千台" in text
