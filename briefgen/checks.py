@@ -27,7 +27,9 @@ from typing import Sequence
 
 from briefgen import compare, units
 from briefgen.errors import ComparisonError, Problem
-from briefgen.model import ClaimCheck, ClaimSpec, Comparison, Conflict, Fact, FactSet, PartialDate, Quantity, Verdict
+from briefgen.model import (
+    ClaimCheck, ClaimSpec, Comparison, Conflict, Fact, FactSet, PartialDate, Position, Quantity, Verdict,
+)
 
 _SHOWN = Context(prec=4)
 
@@ -65,7 +67,8 @@ def _check(claim: ClaimSpec, facts: FactSet, comparisons: dict[str, Comparison])
             f"({computed.unit})", field=f"{claim.id}.unit",
             expected=f"a unit of the same dimension as {computed.unit}")) from None
     verdict = _verdict(asserted, computed, claim.tolerance, claim.direction)
-    return ClaimCheck(claim, computed, verdict, _note(verdict, asserted, computed, claim.tolerance))
+    position = _position(asserted, computed, claim.tolerance) if computed.is_range else ""
+    return ClaimCheck(claim, computed, verdict, _note(verdict, asserted, computed, position), position)
 
 
 def _verdict(asserted: Decimal, computed: Quantity, tol: Decimal, direction: str) -> Verdict:
@@ -92,21 +95,26 @@ def _off(asserted: Decimal, nearest: Decimal, within_2x: Verdict) -> Verdict:
     return within_2x if Decimal("0.5") <= factor <= 2 else "contradicted"
 
 
-def _note(verdict: Verdict, asserted: Decimal, computed: Quantity, tol: Decimal) -> str:
+def _note(verdict: Verdict, asserted: Decimal, computed: Quantity, position: Position) -> str:
     span = f"{_num(computed.low)}–{_num(computed.high)}"
     if verdict == "holds" and computed.is_range:
-        return f"{_position(asserted, computed, tol)} {span}"
+        return f"{_POSITION_WORDS[position]} {span}"
     if asserted == computed.low == computed.high:
         return ""
     shown = span if computed.is_range else _num(computed.low)
     return f"computed {shown} vs asserted {_num(asserted)}"
 
 
-def _position(asserted: Decimal, computed: Quantity, tol: Decimal) -> str:
+_POSITION_WORDS = {"upper": "upper end of", "lower": "lower end of", "above": "above",
+                   "below": "below", "within": "within", "": ""}
+
+
+def _position(asserted: Decimal, computed: Quantity, tol: Decimal) -> Position:
+    """Which end of a computed range the asserted figure picked (within tolerance), else where it lies."""
     if abs(asserted - computed.high) <= abs(computed.high) * tol:
-        return "upper end of"
+        return "upper"
     if abs(asserted - computed.low) <= abs(computed.low) * tol:
-        return "lower end of"
+        return "lower"
     if asserted > computed.high:
         return "above"
     return "below" if asserted < computed.low else "within"

@@ -224,6 +224,8 @@ class BriefSpec:
 # --- claim checks ---------------------------------------------------------------------------------
 
 Verdict = Literal["holds", "overstated", "understated", "contradicted"]
+#: Where the asserted figure sits against a computed range ("" when the computed value is a point).
+Position = Literal["", "upper", "lower", "within", "above", "below"]
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,7 @@ class ClaimCheck:
     computed: Quantity
     verdict: Verdict
     note: str = ""
+    position: Position = ""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,64 @@
+"""Claim checks and fact conflicts → plain text for a terminal (``run.py check``)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from briefgen import numfmt
+from briefgen.model import ClaimCheck, Comparison, Conflict, Fact, Lang
+
+VERDICTS: dict[str, dict[str, str]] = {
+    "ja": {"holds": "正しい", "overstated": "誇張", "understated": "過小", "contradicted": "矛盾"},
+    "en": {"holds": "holds", "overstated": "overstated", "understated": "understated",
+           "contradicted": "contradicted"},
+}
+
+_HEADINGS = {
+    "ja": ("主張の検証", "矛盾する事実", "矛盾なし", "採用", "検証する主張なし"),
+    "en": ("Claim checks", "Conflicting facts", "no conflicts", "used", "no claims to check"),
+}
+
+
+POSITIONS: dict[str, dict[str, str]] = {
+    "ja": {"upper": "範囲の上限", "lower": "範囲の下限", "within": "範囲内", "above": "範囲より上",
+           "below": "範囲より下", "": ""},
+    "en": {"upper": "upper end of the range", "lower": "lower end of the range", "within": "within the range",
+           "above": "above the range", "below": "below the range", "": ""},
+}
+
+
+def checks_text(checks: Sequence[ClaimCheck], conflicts: Sequence[Conflict],
+                comparisons: Sequence[Comparison], lang: str) -> str:
+    """One line per claim (verdict, quote, asserted vs computed) and per conflict."""
+    code: Lang = "ja" if lang == "ja" else "en"
+    kinds = {c.id: c.kind for c in comparisons}
+    title, conflicts_title, no_conflicts, used, no_claims = _HEADINGS[code]
+    lines = [f"{title}:"]
+    lines += [_claim_line(check, kinds.get(check.claim.target), code) for check in checks] or [f"  {no_claims}"]
+    lines.append(f"{conflicts_title}:")
+    lines += [_conflict_line(c, code, used) for c in conflicts] or [f"  {no_conflicts}"]
+    return "\n".join(lines) + "\n"
+
+
+def _claim_line(check: ClaimCheck, kind: str | None, lang: Lang) -> str:
+    verdict = VERDICTS[lang][check.verdict]
+    asserted = numfmt.quantity(check.claim.asserted, lang, kind=kind)
+    computed = numfmt.quantity(check.computed, lang, kind=kind)
+    flag = "!" if check.verdict == "contradicted" and not check.claim.acknowledged else " "
+    text = f"{flag} [{verdict}] {check.claim.id}: 「{check.claim.quote}」 {asserted} → {computed}"
+    if check.position:
+        text += f" ({POSITIONS[lang][check.position]})"
+    if check.claim.acknowledged:
+        text += f" — reviewed: {check.claim.acknowledged}"
+    return text
+
+
+def _conflict_line(conflict: Conflict, lang: Lang, used: str) -> str:
+    values = ", ".join(f"{fact.id}={_value(fact, lang)}" for fact in conflict.facts)
+    return f"  {conflict.entity} / {conflict.metric}: {values}; {used}: {conflict.used.id}"
+
+
+def _value(fact: Fact, lang: Lang) -> str:
+    if fact.quantity is not None:
+        return numfmt.quantity(fact.quantity, lang)
+    return numfmt.date(fact.event, lang) if fact.event is not None else "?"
