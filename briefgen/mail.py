@@ -40,8 +40,7 @@ from email.utils import format_datetime
 from types import TracebackType
 from typing import Callable, Literal, Mapping, Protocol
 
-from babel.dates import format_date
-
+from briefgen import numfmt
 from briefgen.errors import ConfigError, DeliveryError, Problem
 from briefgen.model import Edition, Lang, Rendered
 from briefgen.readers import Reader
@@ -91,7 +90,7 @@ def build_message(edition: Edition, reader: Reader, sender: str, *, now: dt.date
     """The message for ``reader``: their language's version of ``edition``, addressed to them alone."""
     rendered = _rendered_for(edition, reader)
     words = _WORDS[reader.lang]
-    date = format_date(dt.date.fromisoformat(edition.edition), "long", locale=reader.lang)
+    date = numfmt.date(dt.date.fromisoformat(edition.edition), reader.lang)
     title = rendered.brief.title
     message = EmailMessage()
     message["Subject"] = _header(reader, "Subject", words.subject.format(title=title, date=date))

@@ -1,0 +1,204 @@
+"""Delivery test fixtures: a real aiosmtpd server on 127.0.0.1 (plain, STARTTLS or implicit TLS with trustme
+certificates) that records what it received, and a small hand-built Edition with real PDFs.
+
+Test modules import what they use: ``from smtpserver import smtp_server, edition  # noqa: F401``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import ssl
+from dataclasses import dataclass, field, replace
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from io import BytesIO
+from typing import Any, Callable, Iterator, Literal
+
+import pytest
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from briefgen.model import Brief, Edition, Rendered
+from briefgen.readers import Reader
+from briefgen.settings import Secret, SmtpSettings
+
+HOST = "127.0.0.1"
+USER = "briefs@example.com"
+PASSWORD = "s3cret-Pa55word-do-not-leak"
+EDITION_DATE = "2024-05-27"
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (aiosmtpd's start-up probe cannot use port 0)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Received:
+    """One message as the server got it: envelope and raw bytes."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = BytesParser(policy=policy.default).parsebytes(self.data)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+
+@dataclass
+class Recorder:
+    """The aiosmtpd handler: records messages and AUTH commands; can refuse chosen recipients."""
+
+    received: list[Received] = field(default_factory=list)
+    auth_commands: list[str] = field(default_factory=list)
+    logins: list[str] = field(default_factory=list)
+    rcpt_replies: dict[str, str] = field(default_factory=dict)
+
+    async def handle_AUTH(self, server: Any, session: Any, envelope: Any, args: list[str]) -> Any:
+        self.auth_commands.append(args[0])
+        return MISSING
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
+                          options: list[str]) -> str:
+        reply = self.rcpt_replies.get(address.lower())
+        if reply:
+            return reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
+                                      envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+    def authenticate(self, server: Any, session: Any, envelope: Any, mechanism: str,
+                     auth_data: Any) -> AuthResult:
+        assert isinstance(auth_data, LoginPassword)
+        self.logins.append(auth_data.login.decode())
+        ok = auth_data.login.decode() == USER and auth_data.password.decode() == PASSWORD
+        return AuthResult(success=ok, handled=False)
+
+
+Security = Literal["starttls", "ssl", "none"]
+
+
+@dataclass
+class Server:
+    """A test SMTP server: its controller (started or not), handler and matching client settings."""
+
+    controller: Controller
+    handler: Recorder
+    security: Security
+    client_context: ssl.SSLContext
+    started: bool = False
+
+    @property
+    def port(self) -> int:
+        return int(self.controller.port)
+
+    def start(self) -> None:
+        if not self.started:
+            self.controller.start()
+            self.started = True
+
+    def stop(self) -> None:
+        if self.started:
+            self.controller.stop()
+            self.started = False
+
+    def close(self) -> None:
+        """Stop, and close the event loop the controller made (aiosmtpd leaves it open)."""
+        self.stop()
+        self.controller.loop.close()
+
+    def settings(self, **changes: Any) -> SmtpSettings:
+        base = SmtpSettings(host=HOST, port=self.port, security=self.security, sender=USER,
+                            user=USER if self.security != "none" else "",
+                            password=Secret(PASSWORD) if self.security != "none" else None,
+                            timeout=5.0, max_attempts=3, backoff_seconds=1.0, backoff_max_seconds=4.0)
+        return replace(base, **changes)
+
+
+@pytest.fixture(scope="session")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+ServerFactory = Callable[..., Server]
+
+
+@pytest.fixture
+def smtp_server(ca: trustme.CA) -> Iterator[ServerFactory]:
+    """A factory: ``smtp_server(security="starttls", start=True, data_size_limit=...)`` → a ``Server``.
+
+    The server holds a trustme certificate for 127.0.0.1; ``server.client_context`` trusts its CA.
+    Servers accept AUTH even without TLS, so the tests check that *our client* never sends it then.
+    """
+    servers: list[Server] = []
+
+    def make(security: Security = "starttls", *, start: bool = True,
+             data_size_limit: int = 33554432) -> Server:
+        server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert(HOST, "localhost").configure_cert(server_ctx)
+        client_ctx = ssl.create_default_context()
+        ca.configure_trust(client_ctx)
+        handler = Recorder()
+        tls: dict[str, Any] = {"starttls": {"tls_context": server_ctx},
+                               "ssl": {"ssl_context": server_ctx}, "none": {}}[security]
+        controller = Controller(handler, hostname=HOST, port=free_port(), authenticator=handler.authenticate,
+                                auth_require_tls=False, data_size_limit=data_size_limit,
+                                server_hostname="test.example", **tls)
+        server = Server(controller, handler, security, client_ctx)
+        servers.append(server)
+        if start:
+            server.start()
+        return server
+
+    yield make
+    for server in servers:
+        server.close()
+
+
+# --- a small edition with real PDFs -----------------------------------------------------------------
+
+
+def make_pdf(text: str) -> bytes:
+    """A one-page PDF showing ``text``."""
+    buffer = BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=1)
+    pdf.drawString(72, 760, text)
+    pdf.save()
+    return buffer.getvalue()
+
+
+def make_edition(summary_en: tuple[str, ...] = ("xAI bought 100,000 GPUs, 4x GPT-4",),
+                 title_ja: str = "xAIコロッサス週報") -> Edition:
+    """An edition of brief ``xai-colossus`` in ja and en whose PDFs say which language they are."""
+    day = dt.date.fromisoformat(EDITION_DATE)
+    briefs = {
+        "ja": Brief("xai-colossus", title_ja, "ja", day, (), summary=("GPUは10万台、GPT-4の4倍",)),
+        "en": Brief("xai-colossus", "xAI Colossus Weekly", "en", day, (), summary=summary_en),
+    }
+    languages = {lang: Rendered(brief, make_pdf(f"Colossus brief in {lang.upper()}"),
+                                f"reports/xai-colossus/{lang}.pdf")
+                 for lang, brief in briefs.items()}
+    return Edition("xai-colossus", EDITION_DATE, {k: b.title for k, b in briefs.items()}, languages)
+
+
+def reader(email: str, lang: Literal["ja", "en"] = "en", name: str = "Test Reader") -> Reader:
+    return Reader(name=name, email=email, lang=lang, briefs=("xai-colossus",), origin=f"readers.csv ({email})")
+
+
+@pytest.fixture
+def edition() -> Edition:
+    return make_edition()

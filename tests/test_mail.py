@@ -1,0 +1,264 @@
+"""Messages (built by hand, read back) and the SMTP transport against a real aiosmtpd server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import socket
+from email.message import EmailMessage
+from typing import Iterator
+
+import pytest
+from conftest import pdf_text
+from smtpserver import PASSWORD, USER, make_edition, reader, smtp_server, ca, ServerFactory  # noqa: F401
+
+from briefgen.errors import DeliveryError
+from briefgen.mail import MessageRefused, SmtpTransport, build_message, encode
+from briefgen.model import Edition
+from briefgen.settings import Secret
+
+NOW = dt.datetime(2024, 5, 27, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def _parts(message: EmailMessage) -> tuple[str, str, bytes]:
+    plain = message.get_body(("plain",))
+    rich = message.get_body(("html",))
+    assert plain is not None and rich is not None
+    pdf = next(message.iter_attachments())
+    assert pdf.get_content_type() == "application/pdf"
+    return plain.get_content(), rich.get_content(), pdf.get_content()
+
+
+# --- building messages ----------------------------------------------------------------------------
+
+
+def test_message_in_japanese_for_a_japanese_reader() -> None:
+    message = build_message(make_edition(), reader("hanako@example.jp", "ja", "山田 花子"), USER, now=NOW)
+    plain, rich, pdf = _parts(message)
+    assert message["Subject"] == "xAIコロッサス週報（2024年5月27日号）"
+    assert message["To"].addresses[0].addr_spec == "hanako@example.jp"
+    assert message["To"].addresses[0].display_name == "山田 花子"
+    assert len(message["To"].addresses) == 1 and message["Cc"] is None and message["Bcc"] is None
+    assert plain.startswith("山田 花子 様\n") and "- GPUは10万台、GPT-4の4倍" in plain
+    assert "<li>GPUは10万台、GPT-4の4倍</li>" in rich
+    assert "Colossus brief in JA" in pdf_text(pdf)
+    assert message["Date"] == "Mon, 27 May 2024 08:00:00 +0000"
+
+
+def test_message_in_english_escapes_html_and_has_a_stable_message_id() -> None:
+    edition = make_edition(summary_en=("<b>100,000</b> GPUs & more",))
+    first = build_message(edition, reader("alice@example.com"), USER, now=NOW)
+    again = build_message(edition, reader("ALICE@example.com"), USER, now=NOW + dt.timedelta(hours=1))
+    other = build_message(edition, reader("bob@example.com"), USER, now=NOW)
+    plain, rich, pdf = _parts(first)
+    assert first["Subject"] == "xAI Colossus Weekly — May 27, 2024"
+    assert "- <b>100,000</b> GPUs & more" in plain
+    assert "<li>&lt;b&gt;100,000&lt;/b&gt; GPUs &amp; more</li>" in rich and "<b>" not in rich
+    assert next(first.iter_attachments()).get_filename() == "xai-colossus-2024-05-27-en.pdf"
+    assert first["Message-ID"] == again["Message-ID"] != other["Message-ID"]
+    assert first["Message-ID"].endswith("@example.com>")
+
+
+@pytest.mark.parametrize("name", ["Eve\r\nBcc: victim@example.net", "Eve\nBcc: x@example.net", "Eve\x00"])
+def test_header_injection_in_a_name_is_refused(name: str) -> None:
+    with pytest.raises(DeliveryError) as caught:
+        build_message(make_edition(), reader("eve@example.com", name=name), USER, now=NOW)
+    assert "readers.csv (eve@example.com): name: control characters" in str(caught.value)
+
+
+def test_newline_in_a_title_is_refused_naming_the_subject() -> None:
+    edition = make_edition(title_ja="週報\r\nBcc: x@example.net")
+    with pytest.raises(DeliveryError, match=r"Subject: control characters U\+000A, U\+000D"):
+        build_message(edition, reader("hanako@example.jp", "ja"), USER, now=NOW)
+
+
+def test_reader_language_missing_from_the_edition_is_refused() -> None:
+    full = make_edition()
+    edition = Edition(full.brief_id, full.edition, full.title, {"en": full.languages["en"]})
+    with pytest.raises(DeliveryError, match="has no 'ja' version"):
+        build_message(edition, reader("hanako@example.jp", "ja"), USER, now=NOW)
+
+
+# --- the transport against a real server ----------------------------------------------------------
+
+
+class Sleeps(list[float]):
+    """An injected ``sleep`` that records the waits instead of waiting."""
+
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+def _data(email: str = "alice@example.com", lang: str = "en") -> bytes:
+    return encode(build_message(make_edition(), reader(email, "ja" if lang == "ja" else "en"), USER,
+                                now=NOW))
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_delivers_over_verified_tls_with_login(smtp_server: ServerFactory, sleeps: Sleeps,
+                                               security: str) -> None:
+    server = smtp_server(security)
+    with SmtpTransport(server.settings(), ssl_context=server.client_context, sleep=sleeps) as transport:
+        transport.send("hanako@example.jp", _data("hanako@example.jp", "ja"))
+        transport.send("alice@example.com", _data())
+    got = server.handler.received
+    assert [r.rcpt_tos for r in got] == [["hanako@example.jp"], ["alice@example.com"]]
+    assert server.handler.logins == [USER]
+    first = got[0].message
+    assert first["Subject"] == "xAIコロッサス週報（2024年5月27日号）"
+    assert "今号の主な数字" in _parts(first)[0]
+    assert "Colossus brief in JA" in pdf_text(_parts(first)[2])
+    assert "Colossus brief in EN" in pdf_text(_parts(got[1].message)[2])
+    assert sleeps == []
+
+
+def test_plain_server_without_login(smtp_server: ServerFactory, sleeps: Sleeps) -> None:
+    server = smtp_server("none")
+    with SmtpTransport(server.settings(), sleep=sleeps) as transport:
+        transport.send("alice@example.com", _data())
+    assert [r.rcpt_tos for r in server.handler.received] == [["alice@example.com"]]
+    assert server.handler.auth_commands == []
+
+
+@pytest.mark.parametrize("security", ["starttls", "ssl"])
+def test_untrusted_certificate_is_refused_and_no_password_sent(smtp_server: ServerFactory,
+                                                                sleeps: Sleeps, security: str) -> None:
+    server = smtp_server(security)
+    with SmtpTransport(server.settings(), sleep=sleeps) as transport:  # default context: system CAs
+        with pytest.raises(DeliveryError, match="TLS failed.*CERTIFICATE_VERIFY_FAILED") as caught:
+            transport.send("alice@example.com", _data())
+    assert not isinstance(caught.value, MessageRefused)
+    assert server.handler.auth_commands == [] and server.handler.logins == []
+    assert server.handler.received == [] and sleeps == []
+
+
+def test_starttls_configured_but_not_offered_is_refused_before_credentials(
+        smtp_server: ServerFactory, sleeps: Sleeps) -> None:
+    server = smtp_server("none")  # offers AUTH in clear, no STARTTLS
+    settings = server.settings(security="starttls", user=USER, password=Secret(PASSWORD))
+    with SmtpTransport(settings, ssl_context=server.client_context, sleep=sleeps) as transport:
+        with pytest.raises(DeliveryError, match="does not offer STARTTLS"):
+            transport.send("alice@example.com", _data())
+    assert server.handler.auth_commands == [] and server.handler.logins == []
+    assert server.handler.received == [] and sleeps == []
+
+
+def test_authentication_failure_is_not_retried_and_never_shows_the_password(
+        smtp_server: ServerFactory, sleeps: Sleeps, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    server = smtp_server("starttls")
+    wrong = "Wr0ng-" + PASSWORD
+    settings = server.settings(password=Secret(wrong))
+    with SmtpTransport(settings, ssl_context=server.client_context, sleep=sleeps) as transport:
+        with pytest.raises(DeliveryError) as caught:
+            transport.send("alice@example.com", _data())
+    text = str(caught.value)
+    assert "authentication failed: 535 5.7.8 Authentication credentials invalid" in text
+    assert sleeps == [] and server.handler.received == []
+    for shown in (text, caplog.text, repr(settings), str(settings), repr(caught.value.__cause__)):
+        assert wrong not in shown and PASSWORD not in shown
+
+
+def test_server_down_then_up_is_retried_and_delivered_once(smtp_server: ServerFactory) -> None:
+    server = smtp_server("starttls", start=False)
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        server.start()  # the server comes back while we wait
+
+    with SmtpTransport(server.settings(), ssl_context=server.client_context, sleep=sleep) as transport:
+        transport.send("alice@example.com", _data())
+    assert waits == [1.0]
+    assert [r.rcpt_tos for r in server.handler.received] == [["alice@example.com"]]
+
+
+def test_connection_refused_gives_up_after_bounded_backoff(smtp_server: ServerFactory,
+                                                          sleeps: Sleeps) -> None:
+    server = smtp_server("starttls", start=False)
+    settings = server.settings(max_attempts=5, backoff_seconds=1.0, backoff_max_seconds=3.0)
+    with SmtpTransport(settings, ssl_context=server.client_context, sleep=sleeps) as transport:
+        with pytest.raises(DeliveryError, match=r"after 5 tries: ConnectionRefusedError") as caught:
+            transport.send("alice@example.com", _data())
+    assert not isinstance(caught.value, MessageRefused)
+    assert sleeps == [1.0, 2.0, 3.0, 3.0]
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections but never says anything (the greeting times out)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        yield int(sock.getsockname()[1])
+
+
+def test_a_silent_server_times_out_and_is_retried(smtp_server: ServerFactory, sleeps: Sleeps,
+                                                  silent_port: int) -> None:
+    server = smtp_server("none", start=False)
+    settings = server.settings(port=silent_port, timeout=0.05, max_attempts=2)
+    with SmtpTransport(settings, sleep=sleeps) as transport:
+        with pytest.raises(DeliveryError, match=r"after 2 tries: (TimeoutError|SMTPServerDisconnected)"):
+            transport.send("alice@example.com", _data())
+    assert sleeps == [1.0]
+
+
+def test_421_is_retried_with_backoff_then_fails_quoting_the_server(smtp_server: ServerFactory,
+                                                                   sleeps: Sleeps) -> None:
+    server = smtp_server("starttls")
+    server.handler.rcpt_replies["alice@example.com"] = "421 4.3.2 Service shutting down"
+    with SmtpTransport(server.settings(), ssl_context=server.client_context, sleep=sleeps) as transport:
+        with pytest.raises(DeliveryError) as caught:
+            transport.send("alice@example.com", _data())
+    assert not isinstance(caught.value, MessageRefused)
+    assert str(caught.value) == ("alice@example.com: not delivered by 127.0.0.1:%d after 3 tries: "
+                                 "421 4.3.2 Service shutting down" % server.port)
+    assert sleeps == [1.0, 2.0]
+
+
+def test_recipient_4xx_exhausted_refuses_only_that_message(smtp_server: ServerFactory,
+                                                           sleeps: Sleeps) -> None:
+    server = smtp_server("starttls")
+    server.handler.rcpt_replies["alice@example.com"] = "450 4.2.1 Mailbox busy"
+    with SmtpTransport(server.settings(), ssl_context=server.client_context, sleep=sleeps) as transport:
+        with pytest.raises(MessageRefused, match="after 3 tries: 450 4.2.1 Mailbox busy"):
+            transport.send("alice@example.com", _data())
+    assert sleeps == [1.0, 2.0]
+
+
+def test_recipient_refused_with_5xx_is_permanent(smtp_server: ServerFactory, sleeps: Sleeps) -> None:
+    server = smtp_server("starttls")
+    server.handler.rcpt_replies["ghost@example.com"] = "550 5.1.1 No such user"
+    with SmtpTransport(server.settings(), ssl_context=server.client_context, sleep=sleeps) as transport:
+        with pytest.raises(MessageRefused, match="ghost@example.com: .*: 550 5.1.1 No such user"):
+            transport.send("ghost@example.com", _data("ghost@example.com"))
+        transport.send("alice@example.com", _data())
+    assert [r.rcpt_tos for r in server.handler.received] == [["alice@example.com"]]
+    assert sleeps == []
+
+
+def test_message_over_the_cap_is_not_sent(smtp_server: ServerFactory, sleeps: Sleeps) -> None:
+    server = smtp_server("starttls")
+    data = _data()
+    settings = server.settings(max_message_bytes=1000)
+    with SmtpTransport(settings, ssl_context=server.client_context, sleep=sleeps) as transport:
+        with pytest.raises(MessageRefused) as caught:
+            transport.send("alice@example.com", data)
+    assert str(caught.value) == (
+        f"alice@example.com: message is {len(data)} bytes, the configured cap accepts 1000: not sent "
+        "(expected lower the PDF/image size or raise max_message_bytes in the SMTP settings)")
+    assert server.handler.received == [] and server.handler.logins == []
+
+
+def test_message_over_the_servers_size_is_not_sent(smtp_server: ServerFactory, sleeps: Sleeps) -> None:
+    server = smtp_server("starttls", data_size_limit=1500)
+    data = _data()
+    with SmtpTransport(server.settings(), ssl_context=server.client_context, sleep=sleeps) as transport:
+        with pytest.raises(MessageRefused, match=rf"message is {len(data)} bytes, the server accepts 1500"):
+            transport.send("alice@example.com", data)
+    assert server.handler.received == [] and sleeps == []
