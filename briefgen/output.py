@@ -44,11 +44,12 @@ def safe_component(name: str) -> str:
 
 
 def report_path(reports_dir: Path, brief_id: str, lang: str, edition: dt.date) -> Path:
-    """``reports_dir/<brief_id>-<YYYY-MM-DD>.<lang>.pdf``, proven to stay inside ``reports_dir``."""
-    name = f"{safe_component(brief_id)}-{edition:%Y-%m-%d}.{safe_component(lang)}.pdf"
-    path = reports_dir / name
-    root = reports_dir.resolve()
-    if path.resolve().parent != root:
+    """``reports_dir/<brief_id>/<YYYY-MM-DD>.<lang>.pdf`` (the edition archive), proven to stay
+    inside ``reports_dir``."""
+    folder = reports_dir / safe_component(brief_id)
+    path = folder / f"{edition:%Y-%m-%d}.{safe_component(lang)}.pdf"
+    root = folder.resolve()
+    if path.resolve().parent != root or not root.is_relative_to(reports_dir.resolve()):
         raise OutputError(Problem(str(path), f"resolves outside the reports folder {root}",
                                   expected=f"a file directly inside {root}, not a symlink out of it"))
     return path

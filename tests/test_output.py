@@ -92,17 +92,27 @@ def test_hopeless_names_are_output_errors(name: str) -> None:
 
 def test_report_path_shape(tmp_path: Path) -> None:
     path = report_path(tmp_path, "xai-colossus", "ja", dt.date(2024, 7, 29))
-    assert path == tmp_path / "xai-colossus-2024-07-29.ja.pdf"
+    assert path == tmp_path / "xai-colossus" / "2024-07-29.ja.pdf"
 
 
 def test_report_path_stays_inside_the_folder(tmp_path: Path) -> None:
     path = report_path(tmp_path, "../../etc/passwd", "../ja", dt.date(2024, 7, 29))
-    assert path.parent == tmp_path and path.name == "etc-passwd-2024-07-29.ja.pdf"
+    assert path.parent == tmp_path / "etc-passwd" and path.name == "2024-07-29.ja.pdf"
 
 
 def test_report_path_refuses_a_symlink_out_of_the_folder(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
-    (reports / "x-2024-07-29.ja.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    (reports / "x").mkdir()
+    (reports / "x" / "2024-07-29.ja.pdf").symlink_to(tmp_path / "elsewhere.pdf")
+    with pytest.raises(OutputError, match="outside the reports folder"):
+        report_path(reports, "x", "ja", dt.date(2024, 7, 29))
+
+
+def test_report_path_refuses_a_brief_folder_linked_out_of_the_reports(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (reports / "x").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(OutputError, match="outside the reports folder"):
         report_path(reports, "x", "ja", dt.date(2024, 7, 29))
