@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 from conftest import pdf_text
-from smtpserver import PASSWORD, USER, make_edition, reader, smtp_server, ca, ServerFactory  # noqa: F401
+from smtpserver import PASSWORD, USER, ServerFactory, ca, make_edition, reader, smtp_server  # noqa: F401
 
 from briefgen.errors import DeliveryError
 from briefgen.mail import MessageRefused, SmtpTransport, build_message, encode

@@ -1,0 +1,242 @@
+"""send_edition: each reader gets their language's message once, checked against the ledger, over a real server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from conftest import pdf_text
+from smtpserver import PASSWORD, Server, ServerFactory, ca, make_edition, reader, smtp_server  # noqa: F401
+
+from briefgen.errors import DeliveryError
+from briefgen.ledger import Ledger
+from briefgen.mail import SmtpTransport
+from briefgen.model import Edition
+from briefgen.readers import Reader
+from briefgen.send import format_status, send_edition, status_text
+from briefgen.settings import Secret
+
+EDITION = "2024-05-27"
+NOW = dt.datetime(2024, 5, 27, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def clock() -> dt.datetime:
+    return NOW
+
+
+READERS = (
+    reader("hanako@example.jp", "ja", "山田 花子"),
+    reader("alice@example.com", "en", "Alice Martin"),
+    Reader("Other", "other@example.com", "en", ("gpu-market",), "readers.csv:4"),
+)
+
+
+@pytest.fixture
+def ledger(tmp_path: Path) -> Iterator[Ledger]:
+    with Ledger(tmp_path / "ledger.db", clock=clock) as opened:
+        yield opened
+
+
+def _transport(server: Server, **changes: object) -> SmtpTransport:
+    return SmtpTransport(server.settings(**changes), ssl_context=server.client_context,
+                         sleep=lambda seconds: None)
+
+
+def _body(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_each_reader_gets_one_message_in_their_language_once(
+        smtp_server: ServerFactory, ledger: Ledger, no_warnings: None) -> None:
+    server = smtp_server("starttls")
+    edition = make_edition()
+    report = send_edition(edition, READERS, _transport(server), ledger, clock=clock)
+    assert report.sent == ("hanako@example.jp", "alice@example.com") and report.ok
+    got = {r.rcpt_tos[0]: r.message for r in server.handler.received}
+    assert [r.rcpt_tos for r in server.handler.received] == [["hanako@example.jp"], ["alice@example.com"]]
+    assert "今号の主な数字" in _body(got["hanako@example.jp"])
+    assert "Headline numbers" in _body(got["alice@example.com"])
+    assert "Colossus brief in JA" in pdf_text(next(got["hanako@example.jp"].iter_attachments()).get_content())
+    rows = {row.reader_email: row for row in ledger.rows("xai-colossus", EDITION)}
+    assert rows["alice@example.com"].status == "sent"
+    assert rows["alice@example.com"].message_id == got["alice@example.com"]["Message-ID"]
+    assert rows["hanako@example.jp"].pdf_sha256 == hashlib.sha256(edition.languages["ja"].pdf).hexdigest()
+
+    again = send_edition(edition, READERS, _transport(server), ledger, clock=clock)
+    assert again.sent == () and again.skipped == ("hanako@example.jp", "alice@example.com")
+    assert len(server.handler.received) == 2
+
+
+def test_one_recipient_refused_the_others_still_delivered(smtp_server: ServerFactory,
+                                                          ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    server.handler.rcpt_replies["hanako@example.jp"] = "550 5.1.1 <hanako@example.jp>: no such user"
+    report = send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock)
+    assert report.sent == ("alice@example.com",)
+    assert [email for email, _ in report.failed] == ["hanako@example.jp"]
+    assert [r.rcpt_tos for r in server.handler.received] == [["alice@example.com"]]
+    failed = {row.reader_email: row for row in ledger.rows("xai-colossus", EDITION)}["hanako@example.jp"]
+    assert failed.status == "failed" and failed.attempts == 1
+    assert failed.last_error.endswith("550 5.1.1 <hanako@example.jp>: no such user")
+
+
+class KilledAfter:
+    """A transport wrapper that dies (like Ctrl-C / SIGKILL) on send number ``n``: before the message
+    goes out, or after the server accepted it but before the ledger could record that."""
+
+    def __init__(self, inner: SmtpTransport, n: int, after_accept: bool = False) -> None:
+        self.inner, self.n, self.after_accept, self.calls = inner, n, after_accept, 0
+        self.sender = inner.sender
+
+    def send(self, recipient: str, data: bytes) -> None:
+        self.calls += 1
+        if self.calls == self.n and not self.after_accept:
+            raise KeyboardInterrupt
+        self.inner.send(recipient, data)
+        if self.calls == self.n:
+            raise KeyboardInterrupt
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+TEN = tuple(reader(f"reader{i}@example.com", "en" if i % 2 else "ja") for i in range(10))
+
+
+def test_killed_after_3_of_10_a_rerun_sends_only_the_other_7(smtp_server: ServerFactory,
+                                                             ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    with pytest.raises(KeyboardInterrupt):
+        send_edition(make_edition(), TEN, KilledAfter(_transport(server), 4), ledger, clock=clock)
+    assert len(server.handler.received) == 3
+    rerun = send_edition(make_edition(), TEN, _transport(server), ledger, clock=clock)
+    assert len(rerun.sent) == 7 and len(rerun.skipped) == 3
+    delivered = [r.rcpt_tos[0] for r in server.handler.received]
+    assert sorted(delivered) == sorted(r.email for r in TEN)  # everyone exactly once
+    assert {row.status for row in ledger.rows("xai-colossus", EDITION)} == {"sent"}
+
+
+def test_a_crash_between_accept_and_ledger_repeats_only_that_one_message(
+        smtp_server: ServerFactory, ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    with pytest.raises(KeyboardInterrupt):
+        send_edition(make_edition(), TEN, KilledAfter(_transport(server), 4, after_accept=True), ledger,
+                     clock=clock)
+    pending = [row.reader_email for row in ledger.rows("xai-colossus", EDITION) if row.status == "pending"]
+    assert pending == ["reader3@example.com"]
+    send_edition(make_edition(), TEN, _transport(server), ledger, clock=clock)
+    delivered = [r.rcpt_tos[0] for r in server.handler.received]
+    assert len(delivered) == 11 and delivered.count("reader3@example.com") == 2
+    ids = [r.message["Message-ID"] for r in server.handler.received if r.rcpt_tos == ["reader3@example.com"]]
+    assert ids[0] == ids[1]  # the repeat carries the same Message-ID
+
+
+def test_header_injection_stops_the_run_before_anything_is_sent(smtp_server: ServerFactory,
+                                                                ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    readers = (*READERS, reader("eve@example.com", "en", "Eve\r\nBcc: victim@example.net"))
+    with pytest.raises(DeliveryError, match="name: control characters U\\+000A, U\\+000D"):
+        send_edition(make_edition(), readers, _transport(server), ledger, clock=clock)
+    assert server.handler.received == [] and ledger.rows("xai-colossus", EDITION) == ()
+
+
+def test_oversize_messages_are_not_sent_and_are_recorded(smtp_server: ServerFactory,
+                                                          ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    report = send_edition(make_edition(), READERS, _transport(server, max_message_bytes=2000), ledger,
+                          clock=clock)
+    assert report.sent == () and len(report.failed) == 2 and server.handler.received == []
+    for row in ledger.rows("xai-colossus", EDITION):
+        assert row.status == "failed" and "bytes, the configured cap accepts 2000" in row.last_error
+
+
+def test_421_stops_the_run_and_records_the_reply(smtp_server: ServerFactory, ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    server.handler.rcpt_replies["hanako@example.jp"] = "421 4.7.0 Try again later"
+    with pytest.raises(DeliveryError, match="after 3 tries: 421 4.7.0 Try again later"):
+        send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock)
+    (row,) = ledger.rows("xai-colossus", EDITION)  # alice was never attempted: she stays due
+    assert (row.reader_email, row.status) == ("hanako@example.jp", "failed")
+    assert row.last_error.endswith("421 4.7.0 Try again later")
+    assert server.handler.received == []
+
+
+def test_auth_failure_stops_the_run_without_showing_the_password(
+        smtp_server: ServerFactory, ledger: Ledger, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    server = smtp_server("starttls")
+    wrong = "not-" + PASSWORD
+    with pytest.raises(DeliveryError, match="535 5.7.8") as caught:
+        send_edition(make_edition(), READERS, _transport(server, password=Secret(wrong)), ledger,
+                     clock=clock)
+    (row,) = ledger.rows("xai-colossus", EDITION)
+    assert row.attempts == 1 and "authentication failed: 535" in row.last_error
+    for shown in (str(caught.value), caplog.text, row.last_error, status_text(ledger)):
+        assert wrong not in shown
+
+
+def test_dry_run_writes_exact_messages_and_leaves_the_ledger_alone(smtp_server: ServerFactory,
+                                                                   ledger: Ledger, tmp_path: Path) -> None:
+    server = smtp_server("starttls")
+    outbox = tmp_path / "outbox"
+    report = send_edition(make_edition(), READERS, _transport(server), ledger, dry_run_dir=outbox,
+                          clock=clock)
+    assert [p.name for p in report.written] == ["xai-colossus-2024-05-27-hanako@example.jp.eml",
+                                                "xai-colossus-2024-05-27-alice@example.com.eml"]
+    parsed = BytesParser(policy=policy.default).parsebytes(report.written[0].read_bytes())
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["To"].addresses[0].addr_spec == "hanako@example.jp"
+    assert parsed["Subject"] == "xAIコロッサス週報（2024年5月27日号）"
+    assert "Colossus brief in JA" in pdf_text(next(parsed.iter_attachments()).get_content())
+    assert b"\r\n" in report.written[0].read_bytes()  # the wire format
+    assert server.handler.received == [] and ledger.latest_editions() == ()
+
+
+def test_only_restricts_to_named_readers(smtp_server: ServerFactory, ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    report = send_edition(make_edition(), READERS, _transport(server), ledger, only=["ALICE@example.com"],
+                          clock=clock)
+    assert report.sent == ("alice@example.com",)
+    with pytest.raises(DeliveryError, match="--to: other@example.com is not a reader of xai-colossus"):
+        send_edition(make_edition(), READERS, _transport(server), ledger, only=["other@example.com"])
+
+
+def test_no_readers_means_nothing_sent_and_a_warning(smtp_server: ServerFactory, ledger: Ledger,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    server = smtp_server("starttls")
+    with caplog.at_level(logging.WARNING, logger="briefgen"):
+        report = send_edition(make_edition(), (), _transport(server), ledger)
+    assert report.sent == report.failed == () and server.handler.received == []
+    assert caplog.messages == ["xai-colossus 2024-05-27: no readers receive this brief; nothing sent"]
+
+
+def test_status_report_lists_who_got_it_and_who_failed(smtp_server: ServerFactory, ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    server.handler.rcpt_replies["hanako@example.jp"] = "550 5.1.1 no such user"
+    send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock)
+    text = status_text(ledger, "xai-colossus")
+    lines = text.splitlines()
+    assert lines[0] == "xai-colossus 2024-05-27: 1 sent, 1 failed, 0 pending"
+    assert lines[1] == "  sent     alice@example.com  sent 2024-05-27T08:00:00+00:00 (1 attempt)"
+    assert lines[2].startswith("  failed   hanako@example.jp  1 attempt; hanako@example.jp: not delivered")
+    assert lines[2].endswith("550 5.1.1 no such user")
+    assert format_status(()) == "no deliveries recorded"
+
+
+def test_an_edition_without_the_readers_language_is_refused_up_front(smtp_server: ServerFactory,
+                                                                     ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    full = make_edition()
+    english_only = Edition(full.brief_id, full.edition, full.title, {"en": full.languages["en"]})
+    with pytest.raises(DeliveryError, match="has no 'ja' version"):
+        send_edition(english_only, READERS, _transport(server), ledger)
+    assert server.handler.received == []
