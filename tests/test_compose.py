@@ -1,0 +1,323 @@
+"""compose: templates → Brief blocks, the one escape boundary for fact text, directives and source notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+import pytest
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph
+
+from briefgen import compose
+from briefgen.errors import ComposeError
+from briefgen.model import (
+    Brief, BriefSpec, Bullets, Chart, ChartSpec, ClaimCheck, ClaimSpec, Comparison, Conflict, Fact,
+    FactSet, Heading, KeyNumbers, Lang, Origin, Para, PartialDate, Quantity, Source, Table,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = dt.date(2024, 7, 29)
+ARTICLE = Source("article", "Daily", "Musk bets on xAI", PartialDate(2024, 7), "", "ja")
+FORBES = Source("forbes", "Forbes", "Memphis", PartialDate(2024, 3, 2), "https://forbes.example/x", "en")
+
+
+def fact(fact_id: str, value: str | None = None, unit: str = "GPU", *, span: tuple[str, str] | None = None,
+         event: PartialDate | None = None, source: Source = ARTICLE, label: str = "", quote: str = "q",
+         entity: str = "xAI", as_of: PartialDate | None = None) -> Fact:
+    q = None
+    if value is not None:
+        q = Quantity.point(Decimal(value), unit)
+    if span is not None:
+        q = Quantity(Decimal(span[0]), Decimal(span[1]), unit)
+    return Fact(fact_id, entity, fact_id, q, event, as_of, source, quote, Origin("facts.csv", 2),
+                label_ja=label or f"{fact_id}（ja）", label_en=label or f"{fact_id} (en)")
+
+
+def factset(*facts: Fact) -> FactSet:
+    return FactSet({f.id: f for f in facts}, {s.id: s for s in (ARTICLE, FORBES)}, "facts.csv")
+
+
+def ratio(cid: str, a: Fact, b: Fact, kind: str = "ratio") -> Comparison:
+    assert a.quantity and b.quantity
+    value = Quantity.point(a.quantity.low / b.quantity.low, "1")
+    return Comparison(cid, kind, value, (a, b), (a.quantity, b.quantity), "÷")  # type: ignore[arg-type]
+
+
+def brief_spec(**kw: object) -> BriefSpec:
+    base: dict[str, object] = dict(id="t", title={"ja": "題", "en": "Title"}, languages=("ja", "en"),
+                                   template="t", facts_path="facts.csv", sources_path="sources.csv",
+                                   comparisons=(), key_numbers=(), charts=(), origin="brief.yaml")
+    return BriefSpec(**{**base, **kw})  # type: ignore[arg-type]
+
+
+def env(ja: str, en: str = "") -> jinja2.Environment:
+    return compose.environment(jinja2.DictLoader({"t/ja.md": ja, "t/en.md": en or ja}))
+
+
+H100 = fact("xai_h100_count", "100000", label="xAIのH100")
+GPT4 = fact("gpt4_gpu_count", "25000", source=FORBES)
+RATIO = ratio("gpu_ratio", H100, GPT4)
+
+
+def run(template: str, *, lang: Lang = "ja", facts: tuple[Fact, ...] = (H100, GPT4),
+        comparisons: tuple[Comparison, ...] = (RATIO,), **kw: object) -> Brief:
+    checks = kw.pop("checks", ())
+    conflicts = kw.pop("conflicts", ())
+    return compose.compose(brief_spec(**kw), factset(*facts), comparisons, lang, TODAY,
+                           env(template), checks=checks, conflicts=conflicts)  # type: ignore[arg-type]
+
+
+# --- filters, notes, brief fields ------------------------------------------------------------------
+
+
+def test_num_and_formula_carry_note_markers_numbered_by_first_citation() -> None:
+    brief = run("{{ f.gpt4_gpu_count|num }}、{{ f.xai_h100_count|num }}、{{ c.gpu_ratio|num }}"
+                "（{{ c.gpu_ratio|formula }}）\n\n```sources\n```\n")
+    assert brief.blocks == (Para("2万5,000台<super>[1]</super>、10万台<super>[2]</super>、"  # type: ignore[arg-type]
+                                 "4倍<super>[2,1]</super>（100,000台 ÷ 25,000台<super>[2,1]</super>）"),)
+    assert [n.number for n in brief.notes] == [1, 2]
+    assert brief.notes[0].text == "Forbes、「Memphis」、2024年3月2日、https://forbes.example/x"
+    assert brief.notes[1].text == "Daily、「Musk bets on xAI」、2024年7月、URLなし"
+
+
+def test_english_brief_fields() -> None:
+    brief = run("# {{ brief.title }}\n\n{{ brief.date|date }}: {{ c.gpu_ratio|num(marker=false) }}",
+                lang="en", key_numbers=("xai_h100_count", "gpu_ratio"))
+    assert brief.blocks == (Heading("Title", 1), Para("July 29, 2024: 4×"))  # type: ignore[arg-type]
+    assert (brief.title, brief.date, brief.lang, brief.author) == ("Title", TODAY, "en", "briefgen")
+    assert brief.subject == "Title — July 29, 2024"
+    assert brief.summary == ("xAIのH100: 100,000 GPUs",
+                             "xAIのH100 ÷ gpt4_gpu_count (en): 4× (100,000 GPUs ÷ 25,000 GPUs)")
+    assert brief.notes == ()
+
+
+def test_event_facts_and_partial_dates() -> None:
+    founded = fact("xai_founded", event=PartialDate(2023, 7))
+    brief = run("{{ f.xai_founded|date }} {{ f.x.as_of|date }}\n\n```sources\n```",
+                facts=(founded, fact("x", "1", as_of=PartialDate(2024, 5, 26))), comparisons=())
+    assert brief.blocks == (Para("2023年7月<super>[1]</super> 2024年5月26日"),)  # type: ignore[arg-type]
+
+
+def test_citing_without_a_sources_block_fails() -> None:
+    with pytest.raises(ComposeError, match="sources"):
+        run("{{ f.xai_h100_count|num }}")
+
+
+# --- errors name the template and line -------------------------------------------------------------
+
+
+def test_undefined_name_names_template_and_line() -> None:
+    with pytest.raises(ComposeError) as err:
+        run("# 見出し\n\n{{ f.no_such_fact|num }}\n")
+    assert "t/ja.md:3" in str(err.value) and "no_such_fact" in str(err.value)
+
+
+def test_filter_on_wrong_value_names_the_line() -> None:
+    with pytest.raises(ComposeError, match=r"t/ja\.md:2.*filter num expects"):
+        run("ok\n{{ 5|num }}")
+
+
+def test_syntax_error_surfaces_when_the_environment_is_built() -> None:
+    with pytest.raises(ComposeError, match=r"t/en\.md:3: .*valid Jinja2 syntax"):
+        env("fine", "a\nb\n{% if %}\n")
+
+
+def test_unknown_directive_surfaces_when_the_environment_is_built() -> None:
+    with pytest.raises(ComposeError, match=r"t/ja\.md:2: unknown directive ```chrat"):
+        env("a\n```chrat gpu_counts\n```\n")
+
+
+def test_template_env_checks_the_folder(tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "ja.md").write_text("ok\n\n{{ unclosed\n", encoding="utf-8")
+    with pytest.raises(ComposeError, match=r"ja\.md:3"):
+        compose.template_env(tmp_path)
+    with pytest.raises(ComposeError, match="templates folder not found"):
+        compose.template_env(tmp_path / "missing")
+
+
+def test_missing_template_is_named() -> None:
+    with pytest.raises(ComposeError, match="t/ja.md: template not found"):
+        compose.compose(brief_spec(), factset(H100), (), "ja", TODAY,
+                        compose.environment(jinja2.DictLoader({})))
+
+
+# --- escaping: fact text is data -------------------------------------------------------------------
+
+HOSTILE = [
+    "{{ 7*7 }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "<b>x</b>",
+    "a<b & c",
+    "</para>",
+    '<font color="[[[getattr(pow, Word(\'__globals__\'))]]]">',
+    "**bold**",
+    "# heading",
+    "- item\n# heading\n```facts",
+    "x\ue0000\ue001 [1] | \\ _u_ `c`",
+]
+
+
+def printed(markup: str) -> tuple[str, bool]:
+    """What ReportLab prints for ``markup``, and whether any of it is bold."""
+    para = Paragraph(markup, getSampleStyleSheet()["Normal"])
+    return "".join(getattr(f, "text", "") for f in para.frags), any(f.bold for f in para.frags)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_fact_text_prints_literally(text: str) -> None:
+    evil = fact("x", "1", label=text, quote=text, entity=text)
+    template = ("{{ f.x.label }}\n\n{{ f.x.quote }}\n- {{ f.x.entity }}\n\n```keynumbers\n```\n"
+                "```sources\n```\n")
+    brief = run(template, facts=(evil,), comparisons=(), key_numbers=("x",))
+    para1, para2, bullets, keys = brief.blocks
+    assert isinstance(para1, Para) and isinstance(para2, Para) and isinstance(bullets, Bullets)
+    assert isinstance(keys, KeyNumbers)
+    flat = re.sub(r"\s+", " ", text).strip().replace("\ue000", "").replace("\ue001", "")
+    for markup in (para1.text, para2.text, bullets.items[0], keys.items[0].label):
+        assert re.sub(r"\s+", " ", printed(markup)[0]).strip() == flat
+        assert not printed(markup)[1]
+        assert not re.search(r"<(?!/?super>)", markup)
+    assert "49" not in para1.text
+
+
+def test_escape_entities() -> None:
+    assert compose.escape("<b>x</b> & **y**\n# z") == "&lt;b&gt;x&lt;/b&gt; &amp; &#42;&#42;y&#42;&#42; &#35; z"
+
+
+@pytest.mark.parametrize("template", [
+    "{{ f.x.label|safe }}", "{{ f.x.label|e }}", "{{ (f.x|num(marker=false)) + f.x.label }}",
+    "{{ f.x|num(marker=false) ~ f.x.label }}", "{{ '%s'|format(f.x.label) }}",
+])
+def test_no_template_route_bypasses_the_escape(template: str) -> None:
+    evil = fact("x", "1", label="**b** <i>i</i>\n# h")
+    (block,) = run(template, facts=(evil,), comparisons=()).blocks
+    assert isinstance(block, Para)
+    assert "<b>" not in block.text and "<i>" not in block.text
+
+
+# --- Markdown subset -------------------------------------------------------------------------------
+
+
+def test_markdown_blocks() -> None:
+    brief = run("# 題\n## 小見出し\n\n一行目の文。\n二行目の文。\n\nfirst line\nsecond **bold** line\n\n"
+                "- 箇条一\n  続き\n- item two\nafter\n")
+    assert brief.blocks == (  # type: ignore[comparison-overlap]
+        Heading("題", 1), Heading("小見出し", 2), Para("一行目の文。二行目の文。"),
+        Para("first line second <b>bold</b> line"), Bullets(("箇条一続き", "item two")), Para("after"))
+
+
+@pytest.mark.parametrize(("template", "message"), [
+    ("a **b\n", r"unmatched \*\*"),
+    ("x\n```facts\n", r"t/ja\.md:2: the ```facts block is never closed"),
+    ("```chart nope\n```", r"```chart 'nope' is not in the brief spec"),
+    ("```keynumbers\nnot a pair\n```", "expected id: label"),
+    ("```keynumbers\nmissing_id: x\n```", "unknown id 'missing_id'"),
+])
+def test_markdown_and_directive_errors(template: str, message: str) -> None:
+    with pytest.raises(ComposeError, match=message):
+        run(template)
+
+
+# --- directives ------------------------------------------------------------------------------------
+
+
+def test_keynumbers_with_label_override() -> None:
+    brief = run("```keynumbers\ngpu_ratio: **比**\n```\n```sources\n```",
+                key_numbers=("xai_h100_count", "gpu_ratio"))
+    (keys,) = brief.blocks
+    assert isinstance(keys, KeyNumbers)
+    assert [(k.figure, k.label) for k in keys.items] == [
+        ("10万台<super>[1]</super>", "xAIのH100"), ("4倍<super>[1,2]</super>", "<b>比</b>")]
+
+
+def test_chart_bars_in_the_chart_unit() -> None:
+    chart_spec = ChartSpec("gpu_counts", {"ja": "GPU数", "en": "GPUs"}, ("xai_h100_count", "gpt4_gpu_count"),
+                           "GPU")
+    (chart,) = run("```chart gpu_counts\n```\n```sources\n```", charts=(chart_spec,)).blocks
+    assert isinstance(chart, Chart)
+    assert chart.title == "GPU数" and chart.caption == "出典：[1][2]"
+    assert [(b.label, b.value, b.display) for b in chart.bars] == [
+        ("xAIのH100", 100000.0, "10万台"), ("gpt4_gpu_count（ja）", 25000.0, "2万5,000台")]
+
+
+def test_comparisons_table() -> None:
+    share = ratio("raise_share", fact("a", "6e9", "USD"), fact("b", "1.43e10", "USD"), kind="share")
+    (table,) = run("```comparisons\nraise_share: 調達額の比率\n```\n```sources\n```", lang="ja",
+                   comparisons=(RATIO, share)).blocks
+    assert isinstance(table, Table)
+    assert table.header == ("比較", "値", "計算式")
+    assert table.rows == (("xAIのH100 ÷ gpt4_gpu_count（ja）", "4倍", "100,000台 ÷ 25,000台 [1,2]"),
+                          ("調達額の比率", "42%", "60億ドル ÷ 143億ドル [1]"))
+
+
+def test_claims_table_says_which_end_of_a_range_the_article_used() -> None:
+    price = fact("price", span=("3e9", "4e9"), unit="USD")
+    claim = ClaimSpec("c1", "総額は40億ドル", "price", Quantity.point(Decimal("4e9"), "USD"),
+                      Decimal("0.02"), "brief.yaml:30")
+    half = ClaimSpec("c2", "半分", "gpu_ratio", Quantity.point(Decimal("0.5"), "1"), Decimal("0.05"), "b")
+    checks = (ClaimCheck(claim, price.quantity, "holds"),  # type: ignore[arg-type]
+              ClaimCheck(half, RATIO.value, "contradicted"))
+    (table,) = run("```claims\n```\n```sources\n```", lang="en", facts=(H100, GPT4, price),
+                   checks=checks).blocks
+    assert isinstance(table, Table)
+    assert table.rows == (("“総額は40億ドル”", "holds", "$3B–4B [1]", "article used the high end"),
+                          ("“半分”", "contradicted", "4× [1,2]", ""))
+
+
+def test_conflicts_and_facts_tables() -> None:
+    body = fact("val", "2.4e10", "USD", quote="評価額は240億ドル", as_of=PartialDate(2024, 5, 26))
+    head = fact("val_head", "1.3e11", "USD", quote="1300億ドル", source=FORBES)
+    conflict = Conflict("xAI", "valuation", (body, head), body)
+    brief = run("```conflicts\n```\n```facts\n```\n```sources\n```", facts=(body, head),
+                comparisons=(), conflicts=(conflict,))
+    conflicts, facts_table = brief.blocks
+    assert isinstance(conflicts, Table) and isinstance(facts_table, Table)
+    assert conflicts.rows == (("val（ja）", "240億ドル [1]", "「評価額は240億ドル」", "採用"),
+                              ("val_head（ja）", "1,300億ドル [2]", "「1300億ドル」", "不採用"))
+    assert facts_table.rows == (("val（ja）", "240億ドル", "2024年5月26日", "[1]"),
+                                ("val_head（ja）", "1,300億ドル", "—", "[2]"))
+
+
+def test_empty_claims_and_conflicts_say_so() -> None:
+    brief = run("```claims\n```\n```conflicts\n```", lang="en")
+    assert brief.blocks == (Para("No claims were checked."), Para("No conflicting figures."))  # type: ignore[arg-type]
+
+
+# --- the real templates ----------------------------------------------------------------------------
+
+
+def _literal_text(source: str) -> str:
+    """Template text outside Jinja tags, without directive-body ids (``id: label`` lines keep labels)."""
+    text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", "", source, flags=re.S)
+    return re.sub(r"^\w+:", "", text, flags=re.M)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "templates").glob("*/*.md")), ids=str)
+def test_real_templates_type_no_numbers(path: Path) -> None:
+    assert not re.findall(r"[0-9０-９]", _literal_text(path.read_text(encoding="utf-8")))
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_reference_brief_composes_from_the_real_data(lang: Lang, no_warnings: None) -> None:
+    from briefgen import checks, compare, facts, spec
+
+    brief_spec_ = spec.load_spec(ROOT / "data" / "xai-colossus" / "brief.yaml")
+    fact_set = facts.load_facts(Path(brief_spec_.facts_path), Path(brief_spec_.sources_path))
+    comparisons = compare.compute(brief_spec_.comparisons, fact_set)
+    brief = compose.compose(brief_spec_, fact_set, comparisons, lang, TODAY,
+                            compose.template_env(ROOT / "templates"),
+                            checks=checks.check_claims(brief_spec_.claims, fact_set, comparisons),
+                            conflicts=checks.find_conflicts(fact_set))
+    kinds = {type(b).__name__ for b in brief.blocks}
+    assert kinds == {"Heading", "Para", "Bullets", "KeyNumbers", "Chart", "Table"}
+    lede = next(b for b in brief.blocks if isinstance(b, Para) and "<b>" in b.text)
+    expected = ("10万台", "2万5,000台", "4倍") if lang == "ja" else ("100,000 GPUs", "25,000 GPUs", "4×")
+    assert all(part in lede.text for part in expected)
+    assert len([b for b in brief.blocks if isinstance(b, Chart)]) == 2
+    assert brief.notes and brief.notes[0].number == 1
+    assert len(brief.summary) == len(brief_spec_.key_numbers)
