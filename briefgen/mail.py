@@ -7,8 +7,8 @@ The Message-ID is derived from (brief, edition, reader), so a message repeated a
 its Message-ID and mail clients that collapse duplicates show it once.
 
 ``SmtpTransport`` is the network edge. Every connection has a timeout; ``starttls`` and ``ssl`` use
-the SSL context given (default ``ssl.create_default_context()``: certificate and host-name
-verification). Failures are classified:
+the SSL context given (default ``tls_context(settings)``: ``ssl.create_default_context()`` with
+certificate and host-name verification, plus the settings' ``ca_file`` if any). Failures are classified:
 
 * temporary — connection refused, timeout, disconnect, any 4xx: retried up to ``max_attempts`` with
   exponential backoff (``settings.backoff``). When the retries run out, a 4xx for this recipient
@@ -169,7 +169,7 @@ class SmtpTransport:
     def __init__(self, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.settings = settings
-        self._context = ssl_context or ssl.create_default_context()
+        self._context = ssl_context or tls_context(settings)
         self._sleep = sleep
         self._smtp: smtplib.SMTP | None = None
 
@@ -266,6 +266,16 @@ class SmtpTransport:
     @property
     def _where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
+
+
+def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
+    """``ssl.create_default_context()`` (certificate + host name checks), trusting ``ca_file`` too."""
+    try:
+        return ssl.create_default_context(cafile=settings.ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigError(Problem(settings.origin, f"cannot load CA certificates from {settings.ca_file!r}"
+                                                   f" ({exc})", field="ca_file",
+                                  expected="a PEM file of CA certificates")) from exc
 
 
 def _server_size(smtp: smtplib.SMTP) -> int:

@@ -1,7 +1,7 @@
 """A TOML config file + environment variables → validated SMTP settings (the password from the environment only).
 
 The edge where delivery settings enter briefgen. Precedence: built-in defaults < the ``[smtp]`` table of
-the config file < ``BRIEFGEN_SMTP_HOST``/``_PORT``/``_SECURITY``/``_USER``/``_SENDER``. The password is
+the config file < ``BRIEFGEN_SMTP_HOST``/``_PORT``/``_SECURITY``/``_USER``/``_SENDER``/``_CA_FILE``. The password is
 never read from the config file: only from ``BRIEFGEN_SMTP_PASSWORD`` or from the file named by
 ``BRIEFGEN_SMTP_PASSWORD_FILE``. It travels wrapped in ``Secret``, whose repr and str are redacted, so
 no log line, error message or dataclass repr can show it.
@@ -22,7 +22,7 @@ SECURITIES: tuple[Security, ...] = get_args(Security)
 ENV_PREFIX = "BRIEFGEN_SMTP_"
 PASSWORD_VAR = "BRIEFGEN_SMTP_PASSWORD"
 PASSWORD_FILE_VAR = "BRIEFGEN_SMTP_PASSWORD_FILE"
-ENV_KEYS = ("host", "port", "security", "user", "sender")
+ENV_KEYS = ("host", "port", "security", "user", "sender", "ca_file")
 DEFAULT_PORTS: Mapping[Security, int] = {"starttls": 587, "ssl": 465, "none": 25}
 
 
@@ -54,7 +54,8 @@ class SmtpSettings:
     """How to reach the mail server. Invalid combinations (e.g. a login over plain text) cannot be built.
 
     ``max_attempts`` bounds the tries per message on temporary failures; the waits between tries
-    are ``backoff_seconds`` doubled each time, capped at ``backoff_max_seconds``.
+    are ``backoff_seconds`` doubled each time, capped at ``backoff_max_seconds``. ``ca_file`` adds a
+    PEM file of CA certificates to trust (a private CA) on top of the system's; verification stays on.
     """
 
     host: str
@@ -68,6 +69,7 @@ class SmtpSettings:
     max_attempts: int = 4
     backoff_seconds: float = 2.0
     backoff_max_seconds: float = 60.0
+    ca_file: str = ""
     origin: str = "smtp settings"
 
     def __post_init__(self) -> None:
@@ -134,7 +136,7 @@ _FLOAT_KEYS = ("timeout", "backoff_seconds", "backoff_max_seconds")
 _FIELD_TYPES: Mapping[str, tuple[type, ...]] = {
     "host": (str,), "sender": (str,), "security": (str,), "port": (int,), "user": (str,),
     "timeout": (int, float), "max_message_bytes": (int,), "max_attempts": (int,),
-    "backoff_seconds": (int, float), "backoff_max_seconds": (int, float),
+    "backoff_seconds": (int, float), "backoff_max_seconds": (int, float), "ca_file": (str,),
 }
 
 

@@ -6,13 +6,15 @@ import datetime as dt
 import logging
 import socket
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Iterator
 
 import pytest
+import trustme
 from conftest import pdf_text
 from smtpserver import PASSWORD, USER, ServerFactory, ca, make_edition, reader, smtp_server  # noqa: F401
 
-from briefgen.errors import DeliveryError
+from briefgen.errors import ConfigError, DeliveryError
 from briefgen.mail import MessageRefused, SmtpTransport, build_message, encode
 from briefgen.model import Edition
 from briefgen.settings import Secret
@@ -115,6 +117,17 @@ def test_delivers_over_verified_tls_with_login(smtp_server: ServerFactory, sleep
     assert "Colossus brief in JA" in pdf_text(_parts(first)[2])
     assert "Colossus brief in EN" in pdf_text(_parts(got[1].message)[2])
     assert sleeps == []
+
+
+def test_ca_file_setting_trusts_a_private_ca(smtp_server: ServerFactory, ca: trustme.CA,
+                                            tmp_path: Path, sleeps: Sleeps) -> None:
+    server = smtp_server("starttls")
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    with SmtpTransport(server.settings(ca_file=str(tmp_path / "ca.pem")), sleep=sleeps) as transport:
+        transport.send("alice@example.com", _data())
+    assert [r.rcpt_tos for r in server.handler.received] == [["alice@example.com"]]
+    with pytest.raises(ConfigError, match="ca_file: cannot load CA certificates from"):
+        SmtpTransport(server.settings(ca_file=str(tmp_path / "missing.pem")))
 
 
 def test_plain_server_without_login(smtp_server: ServerFactory, sleeps: Sleeps) -> None:
