@@ -137,7 +137,7 @@ _EN_UNITS = (
     _Unit(r"\s(?:positions|jobs|roles|openings)\b", "position"),
     _Unit(r"\s(?:cities|companies|countries)\b", "1"),
 )
-_EN_CURRENCIES = {"US$": "USD", "$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY"}
+_EN_CURRENCIES = {"US$": "USD", "$": "USD", "€": "EUR", "¥": "JPY"}
 
 
 def _alternation(table: Sequence[_Unit]) -> str:
@@ -307,11 +307,12 @@ def _date(m: re.Match[str], _text: str, _g: _Grammar) -> _Hit:
     return _Hit(m.start(), m.end(), unit="date", kind="date", date=iso)
 
 
-_NOT_GLUED = r"(?<![A-Za-z0-9.$€£¥\-])"
+_NOT_GLUED = r"(?<![A-Za-z0-9.$€¥\-])"
 _YEAR = r"(?:1[89]|2[01])\d\d"
 _JA_D = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _JA_NUM = rf"(?:{_JA_D}(?:十万|百万|千万|万|億|兆|千))+(?:{_JA_D})?|{_JA_D}"
 _JA_UNIT = f"(?P<u>{_alternation(_JA_UNITS)})"
+_JA_UNIT_UNNAMED = f"(?:{_alternation(_JA_UNITS)})"
 _JA_SEP = r"(?:-|–|—|〜|～|~|から)"
 _JA_KANJI = "〇一二三四五六七八九十百千万億兆"
 
@@ -324,7 +325,7 @@ def _ja_rules() -> tuple[tuple[re.Pattern[str], Builder], ...]:
         (date, _date),
         (rf"(?P<y>{_YEAR})年(?!間|分|代|度|\d)", _date),
         (r"(?:1|一)(?:台|枚|日|時間|人|名|世帯|[ヶかカ]月|年)(?:あたり|当たり|につき)", _per_marker),
-        (rf"(?P<lo>{_JA_NUM})(?:{_JA_UNIT.replace('?P<u>', '')})?{_JA_SEP}(?P<hi>{_JA_NUM}){_JA_UNIT}?",
+        (rf"(?P<lo>{_JA_NUM}){_JA_UNIT_UNNAMED}?{_JA_SEP}(?P<hi>{_JA_NUM}){_JA_UNIT}?",
          _amount),
         (rf"(?P<lo>\d{{1,2}})、(?P<hi>\d{{1,2}}){_JA_UNIT}", _amount),
         (rf"(?P<lo>{_JA_NUM}){_JA_UNIT}", _amount),
@@ -340,14 +341,14 @@ _EN_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _EN_NUM = (r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|"
            rf"(?i:{'|'.join(_WORD_NUMBERS)})(?![\w-])")
 _EN_SCALE = r"\s(?:thousand|million|billion|trillion)\b|(?:bn|mn|tn|[kKmMbBT])\b"
-_EN_CUR = r"(?P<cur>US\$|\$|€|£|¥)"
+_EN_CUR = r"(?P<cur>US\$|\$|€|¥)"
 _EN_UNIT = f"(?P<u>{_alternation(_EN_UNITS)})"
 
 
 def _en_rules() -> tuple[tuple[re.Pattern[str], Builder], ...]:
     day = r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
     amount = (rf"{_EN_CUR}?(?P<lo>{_EN_NUM})(?P<ls>{_EN_SCALE})?(?:\s?(?:-|–|—)\s?|\s(?:to|or)\s)"
-              rf"(?:US\$|\$|€|£|¥)?(?P<hi>{_EN_NUM})(?P<hs>{_EN_SCALE})?{_EN_UNIT}?")
+              rf"(?:US\$|\$|€|¥)?(?P<hi>{_EN_NUM})(?P<hs>{_EN_SCALE})?{_EN_UNIT}?")
     rules: list[tuple[str, Builder]] = [
         (rf"(?P<a>{_YEAR})\s?(?:-|–|—|\sto\s|\sthrough\s)\s?(?P<b>{_YEAR})(?!\d)", _date),
         (rf"(?P<m>{_EN_MONTH})\.?\s{day}(?:,?\s(?P<y>{_YEAR})(?!\d))?", _date),
@@ -361,7 +362,7 @@ def _en_rules() -> tuple[tuple[re.Pattern[str], Builder], ...]:
          rf"(?:hundred|thousand|million|billion))(?:\sof)?{_EN_UNIT}?", _vague),
         (r"(?<!first\s)(?<!second\s)\b[Hh]alf(?=\sof\b|\sthe\b)", _half),
     ]
-    return tuple((re.compile(r"(?<![\w.$€£¥\-])" + p), b) for p, b in rules)
+    return tuple((re.compile(r"(?<![\w.$€¥\-])" + p), b) for p, b in rules)
 
 
 _JA = _Grammar(
@@ -451,7 +452,7 @@ def _per_unit(norm: str, hit: _Hit, start: int, end: int, g: _Grammar) -> str:
     word = m.group(1) or m.group(2)
     per = g.per_units.get(word, word)
     if word in ("台", "枚"):
-        per = _resolve_unit(word, g, norm, (start - 20, end)).unit
+        per = _resolve_unit(word, g, norm, (start - 20, end)).unit  # "1台あたり" next to "H100"
     return hit.unit if per == "1" else f"{hit.unit}/{per}"
 
 
@@ -591,15 +592,16 @@ def _date_covered(c: Candidate, facts: Sequence[Fact]) -> bool:
                for end in c.date.split("/"))
 
 
-def uncovered(cands: Iterable[Candidate], facts: FactSet,
-              tolerance: Decimal = Decimal("0.01")) -> tuple[Candidate, ...]:
+def uncovered(cands: Iterable[Candidate], facts: FactSet, tolerance: Decimal = Decimal("0.01"),
+              quotes: Iterable[str] = ()) -> tuple[Candidate, ...]:
     """Candidates no fact accounts for: not in any fact's quote and no fact with that value + unit.
 
     Values match within the relative ``tolerance`` after unit conversion; dates match a fact's
-    event or as_of date (a date written without its year matches any year).
+    event or as_of date (a date written without its year matches any year). ``quotes`` are more
+    quoted passages that count as covered (a brief's claim quotes).
     """
     pool = list(facts.facts.values())
-    quotes = [_squash(f.quote) for f in pool]
+    quotes = [_squash(q) for q in (*(f.quote for f in pool), *quotes)]
 
     def covered(c: Candidate) -> bool:
         if any(_squash(c.expression) in q for q in quotes):

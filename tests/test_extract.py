@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from briefgen import units
 from briefgen.errors import OutputError
 from briefgen.extract import (
     CSV_COLUMNS,
@@ -67,6 +68,12 @@ def test_finds_every_number_expression_and_nothing_else(article: Path, expected:
 
 def test_reference_article_has_about_fifty_numbers() -> None:
     assert len(_expected(FIXTURES / "article-ja.expected.csv")) >= 45
+
+
+@pytest.mark.parametrize("path", [ARTICLE_JA, PARA_EN])
+def test_every_unit_is_understood_by_briefgen_units(path: Path) -> None:
+    for c in extract(path.read_text(encoding="utf-8")):
+        assert c.unit == "date" or units.is_known(c.unit), c
 
 
 @pytest.mark.parametrize("path", [ARTICLE_JA, PARA_EN])
@@ -249,6 +256,12 @@ def test_uncovered_matches_value_unit_quote_and_dates() -> None:
     assert [c.expression for c in left] == ["約50名", "2015年から2018年", "数千万ドル"]
     strict = uncovered(extract("60億ドル"), facts, tolerance=Decimal("0.001"))
     assert [c.expression for c in strict] == ["60億ドル"]
+
+
+def test_uncovered_accepts_claim_quotes_as_cover() -> None:
+    cands = extract("数量は4倍に増加し、資金調達額の半分に相当する。")
+    assert len(uncovered(cands, _factset())) == 2
+    assert uncovered(cands, _factset(), quotes=["数量は4倍に増加", "資金調達額の半分に相当"]) == ()
 
 
 def test_uncovered_dates_need_the_same_precision() -> None:
