@@ -177,11 +177,6 @@ class View:
     def as_of(self) -> PartialDate | None:
         return self._item.as_of if isinstance(self._item, Fact) else None
 
-    @property
-    def ranking(self) -> tuple["View", ...]:
-        ranking = self._item.ranking if isinstance(self._item, Comparison) else ()
-        return tuple(View(f, self._ctx) for f in ranking)
-
 
 @dataclass(frozen=True)
 class BriefView:
