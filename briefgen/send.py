@@ -27,6 +27,10 @@ from briefgen.readers import Reader
 log = logging.getLogger("briefgen")
 
 
+class SendStopped(DeliveryError):
+    """``stop`` was requested between two messages: the ones sent are recorded, the rest are still due."""
+
+
 @dataclass(frozen=True)
 class SendReport:
     """What one ``send_edition`` call did: addresses sent, skipped (already delivered), failed, written."""
@@ -53,11 +57,14 @@ class _Outgoing:
 
 def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transport, ledger: Ledger, *,
                  dry_run_dir: Path | None = None, only: Sequence[str] = (),
-                 clock: Callable[[], dt.datetime] = utc_now) -> SendReport:
+                 clock: Callable[[], dt.datetime] = utc_now,
+                 stop: Callable[[], bool] = lambda: False) -> SendReport:
     """Send ``edition`` to each reader who receives its brief (only ``only`` if given), once.
 
     With ``dry_run_dir`` the exact messages are written there as ``.eml`` files instead; nothing is
-    sent and the ledger is not written. Raises ``DeliveryError`` when the run cannot go on.
+    sent and the ledger is not written. Raises ``DeliveryError`` when the run cannot go on, and
+    ``SendStopped`` when ``stop()`` turns true (checked before each message, so the message in
+    flight always finishes; e.g. ``stop=stop_event.is_set`` from the scheduler's signal handler).
     """
     recipients = _recipients(edition, readers, only)
     report = SendReport(edition.brief_id, edition.edition)
@@ -70,7 +77,7 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
     if dry_run_dir is not None:
         return _write_outbox(report, outgoing, dry_run_dir)
     try:
-        return _deliver(report, outgoing, transport, ledger)
+        return _deliver(report, outgoing, transport, ledger, stop)
     finally:
         transport.close()
 
@@ -112,13 +119,16 @@ def _prepare(edition: Edition, reader: Reader, sender: str, now: dt.datetime) ->
 
 
 def _deliver(report: SendReport, outgoing: Sequence[_Outgoing], transport: Transport,
-             ledger: Ledger) -> SendReport:
+             ledger: Ledger, stop: Callable[[], bool]) -> SendReport:
     sent: list[str] = []
     skipped: list[str] = []
     failed: list[tuple[str, str]] = []
     brief, edition = report.brief_id, report.edition
-    for item in outgoing:
+    for done, item in enumerate(outgoing):
         email = item.reader.email
+        if stop():
+            raise SendStopped(Problem(f"{brief} {edition}", f"stopped after {done} of {len(outgoing)} "
+                                                            "readers; the rest are sent on the next run"))
         if not ledger.should_send(brief, edition, email):
             skipped.append(email)
             continue

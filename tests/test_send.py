@@ -20,7 +20,7 @@ from briefgen.ledger import Ledger
 from briefgen.mail import SmtpTransport
 from briefgen.model import Edition
 from briefgen.readers import Reader
-from briefgen.send import format_status, send_edition, status_text
+from briefgen.send import SendStopped, format_status, send_edition, status_text
 from briefgen.settings import Secret
 
 EDITION = "2024-05-27"
@@ -240,3 +240,17 @@ def test_an_edition_without_the_readers_language_is_refused_up_front(smtp_server
     with pytest.raises(DeliveryError, match="has no 'ja' version"):
         send_edition(english_only, READERS, _transport(server), ledger)
     assert server.handler.received == []
+
+
+def test_a_stop_request_finishes_the_message_in_flight_then_stops(smtp_server: ServerFactory,
+                                                                   ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+
+    def stop() -> bool:  # the stop signal arrives while the 3rd message is being sent
+        return len(server.handler.received) >= 3
+
+    with pytest.raises(SendStopped, match="xai-colossus 2024-05-27: stopped after 3 of 10 readers"):
+        send_edition(make_edition(), TEN, _transport(server), ledger, clock=clock, stop=stop)
+    assert [row.status for row in ledger.rows("xai-colossus", EDITION)] == ["sent"] * 3
+    rerun = send_edition(make_edition(), TEN, _transport(server), ledger, clock=clock)
+    assert len(rerun.sent) == 7 and len(server.handler.received) == 10
