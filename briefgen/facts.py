@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
 
@@ -47,20 +48,21 @@ def parse_number(text: str) -> Decimal:
     stripped = text.strip()
     if _NUMBER.fullmatch(stripped) is None:
         raise ValueError(f"not a number: {text!r}")
-    number = Decimal(stripped.replace(",", ""))
+    number = Decimal(stripped.replace(",", "") if "," in stripped else stripped)
     if number and abs(number.adjusted()) > MAX_EXPONENT:
         raise ValueError(f"number out of range: {text!r} (|exponent| > {MAX_EXPONENT})")
     return number
 
 
+@lru_cache(maxsize=4096)
 def parse_partial_date(text: str) -> PartialDate:
     """``"2023-07"`` → ``PartialDate(2023, 7)``; a malformed or impossible date → ``ValueError``."""
     match = _DATE.fullmatch(text.strip())
     if match is None:
         raise ValueError(f"not a date: {text!r}")
-    year, month, day = (int(part) if part else None for part in match.groups())
+    year, month, day = (None if part is None else int(part) for part in match.groups())
     try:
-        dt.date(year or 0, month or 1, day or 1)
+        dt.date(year or 0, 1 if month is None else month, 1 if day is None else day)
     except ValueError as exc:
         raise ValueError(f"impossible date: {text!r} ({exc})") from exc
     return PartialDate(year or 0, month, day)

@@ -35,7 +35,7 @@ BOM = b"\xef\xbb\xbf"
 SUFFIXES = (".csv", ".yaml", ".yml", ".json", ".xlsx")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     """One data row: the line it starts on, its cells by column name, and the file it came from."""
 
@@ -50,6 +50,7 @@ class YamlDoc:
 
     data: object
     node: yaml.Node | None
+    problems: tuple[Problem, ...] = ()
 
 
 @dataclass
@@ -57,8 +58,10 @@ class _Table:
     """What a format reader hands back: columns (name → line first seen), raw rows, problems."""
 
     columns: dict[str, int]
-    rows: list[tuple[int, dict[str, str]]]
+    rows: list[Row]
     problems: list[Problem]
+    #: True when every row has every column (a grid); mapping rows may leave keys out.
+    uniform: bool = False
 
 
 def read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> list[Row]:
@@ -80,8 +83,10 @@ def read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ())
                                 expected=f"at least one row with columns {', '.join(required)}"))
     if problems:
         raise FactsError(*problems)
-    return [Row(line, {name: cells.get(name, "") for name in wanted}, origin)
-            for line, cells in table.rows]
+    if table.uniform and table.columns.keys() >= set(wanted):
+        return table.rows
+    empty = dict.fromkeys(wanted, "")
+    return [Row(row.line, empty | dict(row.values), origin) for row in table.rows]
 
 
 def read_text(path: Path, error: type[BriefError] = FactsError) -> str:
@@ -94,16 +99,26 @@ def read_text(path: Path, error: type[BriefError] = FactsError) -> str:
                             expected="an existing, readable file")) from exc
     start = len(BOM) if data.startswith(BOM) else 0
     try:
-        return data[start:].decode("utf-8")
+        text = data[start:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        offset = start + exc.start
-        raise error(Problem(origin, f"byte 0x{data[offset]:02X} at byte offset {offset} is not UTF-8",
-                            line=data.count(b"\n", 0, offset) + 1,
-                            expected="UTF-8 text (re-save the file as UTF-8)")) from exc
+        raise error(_bad_byte(data, start + exc.start, origin)) from exc
+    if "\0" in text:
+        raise error(_bad_byte(data, data.index(b"\0"), origin))
+    return text
+
+
+def _bad_byte(data: bytes, offset: int, origin: str) -> Problem:
+    return Problem(origin, f"byte 0x{data[offset]:02X} at byte offset {offset} is not UTF-8 text",
+                   line=data.count(b"\n", 0, offset) + 1,
+                   expected="UTF-8 text (re-save the file as UTF-8)")
 
 
 def load_yaml(text: str, origin: str, error: type[BriefError] = FactsError) -> YamlDoc:
-    """Parse YAML with the safe loader only; tags such as ``!!python/...`` and duplicate keys → ``error``."""
+    """Parse YAML with the safe loader only: bad syntax or tags such as ``!!python/...`` → ``error``.
+
+    Keys given twice in one mapping (PyYAML would silently keep the last) come back as
+    ``YamlDoc.problems`` so the caller can report them with everything else it finds.
+    """
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -117,10 +132,7 @@ def load_yaml(text: str, origin: str, error: type[BriefError] = FactsError) -> Y
         raise error(Problem(origin, f"not valid YAML: {exc}", expected="plain YAML data")) from exc
     finally:
         loader.dispose()
-    duplicates = list(_duplicate_keys(node, origin))
-    if duplicates:
-        raise error(*duplicates)
-    return YamlDoc(data, node)
+    return YamlDoc(data, node, tuple(_duplicate_keys(node, origin)))
 
 
 # --- column checks --------------------------------------------------------------------------------
@@ -158,43 +170,52 @@ def _empty(origin: str) -> _Table:
     return _Table({}, [], [Problem(origin, "file is empty", expected="a header row and data rows")])
 
 
-def _grid(records: Sequence[tuple[int, Sequence[str]]], origin: str) -> _Table:
+def _grid(records: Iterator[tuple[int, Sequence[str]]], origin: str, problems: list[Problem]) -> _Table:
     """Header + data records (line, cells) → a table; rows with a different field count are problems."""
-    if not records:
+    first = next(records, None)
+    if first is None:
         return _empty(origin)
-    header_line, header = records[0]
-    names, problems = _header(header, header_line, origin)
+    header_line, header = first
+    names, header_problems = _header(header, header_line, origin)
+    problems += header_problems
     width = len(names)
-    rows: list[tuple[int, dict[str, str]]] = []
-    for line, cells in records[1:]:
+    rows: list[Row] = []
+    for line, cells in records:
         if len(cells) != width:
-            problems.append(Problem(origin, f"row has {len(cells)} fields but the header has {width}",
+            problems.append(Problem(origin, f"row has {_fields(len(cells))} but the header has {_fields(width)}",
                                     line=line,
                                     expected="one value per header column (quote values with commas)"))
         elif any(cells):
-            rows.append((line, dict(zip(names, (cell.strip() for cell in cells)))))
-    return _Table({name: header_line for name in names if name}, rows, problems)
+            rows.append(Row(line, dict(zip(names, map(str.strip, cells))), origin))
+    return _Table({name: header_line for name in names if name}, rows, problems, uniform=True)
 
 
 # --- CSV ------------------------------------------------------------------------------------------
 
 
+def _fields(count: int) -> str:
+    return f"{count} field" if count == 1 else f"{count} fields"
+
+
 def _csv_table(path: Path, origin: str) -> _Table:
-    text = read_text(path)
-    records: list[tuple[int, list[str]]] = []
+    problems: list[Problem] = []
+    table = _grid(_csv_records(read_text(path), origin, problems), origin, problems)
+    table.problems.sort(key=lambda p: p.line or 0)
+    return table
+
+
+def _csv_records(text: str, origin: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of each non-blank CSV record; malformed quoting ends it with a problem."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     start = 1
     try:
         for cells in reader:
             if cells:
-                records.append((start, cells))
+                yield start, cells
             start = reader.line_num + 1
     except csv.Error as exc:
-        table = _grid(records, origin)
-        table.problems.append(Problem(origin, f"malformed CSV ({exc})", line=reader.line_num,
-                                      expected='RFC 4180 CSV: a quoted cell is "…" with "" for a quote'))
-        return table
-    return _grid(records, origin)
+        problems.append(Problem(origin, f"malformed CSV ({exc})", line=start,
+                                expected='RFC 4180 CSV: a quoted cell is "…" with "" for a quote'))
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
@@ -207,8 +228,8 @@ def _xlsx_table(path: Path, origin: str) -> _Table:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise FactsError(Problem(origin, f"not a readable workbook ({exc})",
                                  expected="an .xlsx file whose first sheet is the table")) from exc
-    records = [(i + 1, cells) for i, cells in enumerate(frame.itertuples(index=False, name=None))]
-    return _grid(records, origin)
+    records = ((i + 1, cells) for i, cells in enumerate(frame.itertuples(index=False, name=None)))
+    return _grid(records, origin, [])
 
 
 # --- YAML and JSON: a list of mappings, or a mapping holding one such list ------------------------
@@ -223,16 +244,13 @@ def _mapping_rows(items: Sequence[tuple[int, Sequence[tuple[object, object]]]], 
         for key, raw in pairs:
             name = str(key).strip()
             text = cell(raw)
-            if name in values:
-                table.problems.append(Problem(origin, "duplicate key", line=line, field=name,
-                                              expected="each key once per row"))
             if text is None:
                 table.problems.append(Problem(origin, f"{_describe(raw)} is not allowed here",
                                               line=line, field=name,
                                               expected="a single text, number, true/false or empty value"))
             values[name] = "" if text is None else text.strip()
             table.columns.setdefault(name, line)
-        table.rows.append((line, values))
+        table.rows.append(Row(line, values, origin))
     return table
 
 
@@ -243,7 +261,13 @@ def _describe(raw: object) -> str:
 
 
 def _yaml_table(path: Path, origin: str) -> _Table:
-    node = load_yaml(read_text(path), origin).node
+    doc = load_yaml(read_text(path), origin)
+    table = _yaml_rows(doc.node, origin)
+    table.problems[:0] = doc.problems
+    return table
+
+
+def _yaml_rows(node: yaml.Node | None, origin: str) -> _Table:
     sequence = _only_list(node, lambda n: n.value if isinstance(n, yaml.MappingNode) else None,
                           lambda n: n.value if isinstance(n, yaml.SequenceNode) else None)
     if sequence is None:
@@ -300,14 +324,20 @@ _PY_SCANNER: Callable[[json.JSONDecoder], Callable[[str, int], tuple[object, int
 class _LocatingDecoder(json.JSONDecoder):
     """A JSON decoder that keeps number literals as text and records the line of every object."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, origin: str) -> None:
         super().__init__(parse_float=str, parse_int=str, parse_constant=_JsonConstant,
                          object_pairs_hook=list)
         newlines = [m.start() for m in re.finditer("\n", text)]
+        self.problems: list[Problem] = []
 
         def parse_object(s_and_end: tuple[str, int], *args: object) -> tuple[_JsonObject, int]:
             pairs, end = _JSON_OBJECT(s_and_end, *args)
-            return _JsonObject(bisect_right(newlines, s_and_end[1]) + 1, pairs), end
+            line = bisect_right(newlines, s_and_end[1]) + 1
+            keys = [key for key, _ in pairs]
+            self.problems += [Problem(origin, "duplicate key", line=line, field=key,
+                                      expected="each key once per object")
+                              for i, key in enumerate(keys) if key in keys[:i]]
+            return _JsonObject(line, pairs), end
 
         self.parse_object = parse_object
         self.scan_once = _PY_SCANNER(self)
@@ -317,8 +347,9 @@ def _json_table(path: Path, origin: str) -> _Table:
     text = read_text(path)
     if not text.strip():
         return _empty(origin)
+    decoder = _LocatingDecoder(text, origin)
     try:
-        top = _LocatingDecoder(text).decode(text)
+        top = decoder.decode(text)
     except json.JSONDecodeError as exc:
         raise FactsError(Problem(origin, f"not valid JSON: {exc.msg} (column {exc.colno})",
                                  line=exc.lineno, expected="strict JSON")) from exc
@@ -327,7 +358,9 @@ def _json_table(path: Path, origin: str) -> _Table:
     if sequence is None or not all(isinstance(item, _JsonObject) for item in sequence):
         return _not_a_table(origin, top.line if isinstance(top, _JsonObject) else 1)
     items = [(item.line, item.pairs) for item in sequence if isinstance(item, _JsonObject)]
-    return _mapping_rows(items, origin, _json_cell)
+    table = _mapping_rows(items, origin, _json_cell)
+    table.problems[:0] = decoder.problems
+    return table
 
 
 def _json_cell(value: object) -> str | None:
