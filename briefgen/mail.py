@@ -186,7 +186,7 @@ class SmtpTransport:
 
     def send(self, recipient: str, data: bytes) -> None:
         """Deliver ``data`` to ``recipient``, retrying temporary failures; see the module docstring."""
-        self._check_size(recipient, len(data), self.settings.max_message_bytes, "the configured cap",
+        _check_size(recipient, len(data), self.settings.max_message_bytes, "the configured cap",
                          "lower the PDF/image size or raise max_message_bytes in the SMTP settings")
         attempts = self.settings.max_attempts
         for attempt in range(1, attempts + 1):
@@ -215,7 +215,7 @@ class SmtpTransport:
     def _send_once(self, recipient: str, data: bytes) -> None:
         smtp = self._smtp or self._connect()
         self._smtp = smtp
-        self._check_size(recipient, len(data), _server_size(smtp), "the server",
+        _check_size(recipient, len(data), _server_size(smtp), "the server",
                          "lower the PDF/image size, or ask the mail server's administrator "
                          "to raise its SIZE limit")
         smtp.sendmail(self.settings.sender, [recipient], data)
@@ -253,10 +253,6 @@ class SmtpTransport:
                                       expected=f"{PASSWORD_VAR} or {PASSWORD_FILE_VAR} in the environment"))
         smtp.login(self.settings.user, password.reveal())
 
-    def _check_size(self, recipient: str, size: int, limit: int, whose: str, advice: str) -> None:
-        if limit and size > limit:
-            raise MessageRefused(Problem(recipient, f"message is {size} bytes, {whose} accepts {limit}: "
-                                                    "not sent", expected=advice))
 
     def _failure(self, recipient: str, kind: Kind, reason: str, attempt: int) -> DeliveryError:
         tries = f" after {attempt} tries" if kind.startswith("temporary") else ""
@@ -276,6 +272,12 @@ def tls_context(settings: SmtpSettings) -> ssl.SSLContext:
         raise ConfigError(Problem(settings.origin, f"cannot load CA certificates from {settings.ca_file!r}"
                                                    f" ({exc})", field="ca_file",
                                   expected="a PEM file of CA certificates")) from exc
+
+
+def _check_size(recipient: str, size: int, limit: int, whose: str, advice: str) -> None:
+    if limit and size > limit:
+        raise MessageRefused(Problem(recipient, f"message is {size} bytes, {whose} accepts {limit}: "
+                                                f"{advice} (not sent)"))
 
 
 def _server_size(smtp: smtplib.SMTP) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, Mapping, get_args
 
 from briefgen.errors import ConfigError, Problem
+from briefgen.readers import is_address
 
 Security = Literal["starttls", "ssl", "none"]
 SECURITIES: tuple[Security, ...] = get_args(Security)
@@ -77,11 +78,6 @@ class SmtpSettings:
         if problems:
             raise ConfigError(*problems)
 
-    @property
-    def domain(self) -> str:
-        """The sender's domain: used for Message-IDs."""
-        return self.sender.rpartition("@")[2]
-
     def backoff(self, attempt: int) -> float:
         """Seconds to wait after failed try number ``attempt`` (1-based)."""
         return float(min(self.backoff_seconds * 2 ** (attempt - 1), self.backoff_max_seconds))
@@ -97,7 +93,7 @@ def _problems(s: SmtpSettings) -> list[Problem]:
         (s.security not in SECURITIES, "security", f"unknown security {s.security!r}",
          " | ".join(SECURITIES)),
         (not 0 < s.port < 65536, "port", f"port {s.port} is out of range", "1–65535"),
-        (s.sender.count("@") != 1 or any(c.isspace() or ord(c) < 32 for c in s.sender), "sender",
+        (not is_address(s.sender), "sender",
          f"sender {s.sender!r} is not an address", "an address like briefs@example.com"),
         (s.timeout <= 0, "timeout", "timeout must be positive", "seconds, e.g. 30"),
         (s.max_message_bytes <= 0, "max_message_bytes", "cap must be positive", "bytes, e.g. 10000000"),
