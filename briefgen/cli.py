@@ -64,6 +64,24 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_BLOCKED if prepared.contradicted and prepared.spec.block_on_contradicted else 0
 
 
+def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
+    from briefgen import extract, pipeline, report, tables
+
+    text = tables.read_text(args.article)
+    cands = extract.extract(text, None if args.lang == "auto" else args.lang)
+    if args.against:
+        prepared = pipeline.prepare(pipeline.resolve_spec(args.against, args.data))
+        quotes = [claim.quote for claim in prepared.spec.claims]
+        out.write(report.coverage_text(extract.uncovered(cands, prepared.facts, quotes=quotes),
+                                       extract.stale_quotes(text, prepared.facts)))
+        return 0
+    if args.out:
+        out.write(f"{_shown(extract.write_candidates_csv(cands, args.out))}: {len(cands)} candidates\n")
+    else:
+        out.write(report.candidates_text(cands))
+    return 0
+
+
 def _print_paths(paths: Sequence[Path], out: TextIO) -> None:
     for path in paths:
         out.write(f"{_shown(path)}\n")
@@ -100,6 +118,16 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("brief", help="brief id or path to a brief.yaml")
     check.add_argument("--lang", type=_lang, default="en", help="language of the report (ja or en)")
     check.set_defaults(func=cmd_check)
+
+    ext = sub.add_parser("extract", help="find number expressions in an article: a candidate facts "
+                                         "table, or (--against) what the brief's facts miss")
+    ext.add_argument("article", type=Path, help="UTF-8 text file of the article")
+    ext.add_argument("--lang", choices=("ja", "en", "auto"), default="auto",
+                     help="language of the article (default: auto)")
+    ext.add_argument("--out", type=Path, default=None, help="write candidates as a facts CSV here")
+    ext.add_argument("--against", metavar="BRIEF", default=None,
+                     help="list numbers no fact of BRIEF covers and facts whose quote is gone")
+    ext.set_defaults(func=cmd_extract)
     return p
 
 

@@ -1,10 +1,11 @@
-"""Claim checks and fact conflicts → plain text for a terminal (``run.py check``)."""
+"""Claim checks, conflicts and extracted numbers → plain text for a terminal (``check``, ``extract``)."""
 
 from __future__ import annotations
 
 from typing import Sequence
 
 from briefgen import numfmt
+from briefgen.extract import Candidate, candidates_rows
 from briefgen.model import ClaimCheck, Comparison, Conflict, Fact, Lang
 
 VERDICTS: dict[str, dict[str, str]] = {
@@ -62,3 +63,21 @@ def _value(fact: Fact, lang: Lang) -> str:
     if fact.quantity is not None:
         return numfmt.quantity(fact.quantity, lang)
     return numfmt.date(fact.event, lang) if fact.event is not None else "?"
+
+
+def candidates_text(cands: Sequence[Candidate]) -> str:
+    """One line per candidate: line number, expression, value (or range or date) and unit."""
+    lines = []
+    for cand, row in zip(cands, candidates_rows(cands)):
+        value = row["value"] or (f"{row['low']}–{row['high']}" if row["low"] else "(vague)")
+        lines.append(f"{cand.line:>4}  {cand.expression}\t{value} {cand.unit}".rstrip())
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def coverage_text(uncovered: Sequence[Candidate], stale: Sequence[Fact]) -> str:
+    """What ``extract --against`` found: numbers no fact covers, facts whose quote left the article."""
+    lines = [f"Numbers in the article that no fact covers: {len(uncovered)}"]
+    lines += [f"  line {c.line}: {c.expression}  — {c.quote}" for c in uncovered]
+    lines.append(f"Facts whose quote is no longer in the article: {len(stale)}")
+    lines += [f"  {fact.origin}: {fact.id}: 「{fact.quote}」" for fact in stale]
+    return "\n".join(lines) + "\n"
