@@ -87,6 +87,7 @@ def load_spec(path: Path) -> BriefSpec:
     origin = str(path)
     doc = load_yaml(read_text(path, SpecError), origin, SpecError)
     reader = _Reader(origin, doc.node, path.parent)
+    reader.problems += doc.problems
     spec = reader.brief(doc.data)
     if reader.problems or spec is None:
         raise SpecError(*(reader.problems or [Problem(origin, "empty spec", expected="a YAML mapping")]))
@@ -156,9 +157,12 @@ class _Reader:
         return text if text in options else ""
 
     def items(self, value: object, path: Path_, minimum: int = 0) -> list[object]:
-        if not isinstance(value, list) or len(value) < minimum:
-            self.fail(path, _got(value), f"a list of at least {minimum} item(s)")
+        expected = f"a list of at least {minimum} item{'s' if minimum != 1 else ''}"
+        if not isinstance(value, list):
+            self.fail(path, _got(value), expected)
             return []
+        if len(value) < minimum:
+            self.fail(path, f"only {len(value)} item{'s' if len(value) != 1 else ''}", expected)
         return value
 
     def ids(self, value: object, path: Path_, minimum: int = 0) -> tuple[str, ...]:
@@ -244,14 +248,15 @@ class _Reader:
 
     def section(self, top: Mapping[str, object], key: str,
                 read: Callable[[object, Path_], _Entry | None]) -> tuple[_Entry, ...]:
-        entries = [read(v, (key, i)) for i, v in enumerate(self.items(top.get(key, []), (key,)))]
-        self.unique(key, ["" if e is None else e.id for e in entries])
+        raw = self.items(top.get(key, []), (key,))
+        self.unique(key, [v.get("id") if isinstance(v, dict) else None for v in raw])
+        entries = [read(v, (key, i)) for i, v in enumerate(raw)]
         return tuple(e for e in entries if e is not None)
 
-    def unique(self, key: str, ids: Sequence[str]) -> None:
-        first: dict[str, int] = {}
+    def unique(self, key: str, ids: Sequence[object]) -> None:
+        first: dict[object, int] = {}
         for i, item_id in enumerate(ids):
-            if item_id and item_id in first:
+            if isinstance(item_id, str) and item_id in first:
                 self.fail((key, i, "id"), f"duplicate id {item_id!r} (also {key}[{first[item_id]}])",
                           "each id once")
             first.setdefault(item_id, i)
@@ -336,6 +341,8 @@ def _got(value: object) -> str:
     """How a wrong value is described in a problem: ``missing``, ``got a list``, ``got int 480``."""
     if value is None:
         return "missing"
+    if isinstance(value, str) and not value.strip():
+        return "empty"
     if isinstance(value, (dict, list)):
         return f"got a {'mapping' if isinstance(value, dict) else 'list'}"
     return f"got {type(value).__name__} {value!r}"
