@@ -16,11 +16,13 @@ a decimal exponent within ±300, so every value also fits a float (charts draw f
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
+from typing import Iterator, Mapping
 
 from briefgen import units
 from briefgen.errors import FactsError, Problem
@@ -70,6 +72,28 @@ def parse_partial_date(text: str) -> PartialDate:
 
 def load_facts(facts_path: Path, sources_path: Path) -> FactSet:
     """Read and validate both tables; raise one ``FactsError`` listing every problem in either."""
+    with _cyclic_gc_paused():
+        return _load(facts_path, sources_path)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause the cycle collector while building many objects that all stay alive.
+
+    Loading creates several long-lived objects per row (row, fact, quantity, origin); the collector
+    would rescan them again and again for cycles that cannot exist (about a third of the time for
+    100,000 facts). Reference counting still frees garbage; the previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _load(facts_path: Path, sources_path: Path) -> FactSet:
     problems: list[Problem] = []
     source_rows = _rows(sources_path, SOURCE_COLUMNS, (), problems)
     fact_rows = _rows(facts_path, FACT_COLUMNS, FACT_OPTIONAL, problems)

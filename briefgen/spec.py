@@ -14,7 +14,7 @@ import re
 import zoneinfo
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Literal, Mapping, Protocol, Sequence, TypeVar, cast, get_args
+from typing import Callable, Literal, Mapping, Sequence, TypeVar, cast, get_args
 
 import yaml
 
@@ -32,7 +32,7 @@ HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DIRECTIONS = ("about", "at_least", "at_most")
 
-Path_ = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Direction = Literal["about", "at_least", "at_most"]
 
@@ -56,12 +56,7 @@ assert set(KINDS) == set(get_args(ComparisonKind))
 _ANY_ARGUMENT = {name: ID for required, optional in KINDS.values() for name in (*required, *optional)}
 
 
-class _HasId(Protocol):
-    @property
-    def id(self) -> str: ...
-
-
-_Entry = TypeVar("_Entry", bound=_HasId)
+_Entry = TypeVar("_Entry")
 
 TOP_REQUIRED = ("id", "title", "languages", "template", "facts", "sources")
 TOP_OPTIONAL = ("author", "key_numbers", "comparisons", "charts", "claims", "schedule",
@@ -94,7 +89,7 @@ def load_spec(path: Path) -> BriefSpec:
     return spec
 
 
-def key_path(path: Path_) -> str:
+def key_path(path: KeyPath) -> str:
     """``("comparisons", 3, "kind")`` → ``"comparisons[3].kind"``."""
     text = ""
     for part in path:
@@ -111,7 +106,7 @@ class _Reader:
 
     # --- locating and reporting -------------------------------------------------------------------
 
-    def line(self, path: Path_) -> int | None:
+    def line(self, path: KeyPath) -> int | None:
         """The line of the deepest node along ``path`` (the parent's line for a missing key)."""
         node, line = self.node, None
         for part in path:
@@ -121,16 +116,16 @@ class _Reader:
             node = _child(node, part)
         return line if node is None else node.start_mark.line + 1
 
-    def where(self, path: Path_) -> str:
+    def where(self, path: KeyPath) -> str:
         line = self.line(path)
         return self.origin if line is None else f"{self.origin}:{line}"
 
-    def fail(self, path: Path_, problem: str, expected: str) -> None:
+    def fail(self, path: KeyPath, problem: str, expected: str) -> None:
         self.problems.append(Problem(self.origin, problem, self.line(path), key_path(path) or None, expected))
 
     # --- shapes -----------------------------------------------------------------------------------
 
-    def mapping(self, value: object, path: Path_, allowed: Sequence[str]) -> dict[str, object] | None:
+    def mapping(self, value: object, path: KeyPath, allowed: Sequence[str]) -> dict[str, object] | None:
         """A mapping whose keys are all ``allowed``; a missing key is reported by its own reader."""
         if not isinstance(value, dict):
             self.fail(path, _got(value), f"a mapping with keys {', '.join(allowed)}")
@@ -140,7 +135,7 @@ class _Reader:
                 self.fail((*path, str(key)), f"unknown key {key!r}", f"only {', '.join(allowed)}")
         return {str(k): v for k, v in value.items()}
 
-    def text(self, value: object, path: Path_, pattern: re.Pattern[str] | None = None,
+    def text(self, value: object, path: KeyPath, pattern: re.Pattern[str] | None = None,
              expected: str = "a non-empty text") -> str:
         if not isinstance(value, str) or not value.strip():
             self.fail(path, _got(value), expected)
@@ -149,14 +144,14 @@ class _Reader:
             self.fail(path, f"bad value {value!r}", expected)
         return value.strip()
 
-    def choice(self, value: object, path: Path_, options: Sequence[str]) -> str:
+    def choice(self, value: object, path: KeyPath, options: Sequence[str]) -> str:
         """One of ``options``, or ``""`` after reporting the problem."""
         text = self.text(value, path, expected=f"one of {', '.join(options)}")
         if text and text not in options:
             self.fail(path, f"unknown value {text!r}", f"one of {', '.join(options)}")
         return text if text in options else ""
 
-    def items(self, value: object, path: Path_, minimum: int = 0) -> list[object]:
+    def items(self, value: object, path: KeyPath, minimum: int = 0) -> list[object]:
         expected = f"a list of at least {minimum} item{'s' if minimum != 1 else ''}"
         if not isinstance(value, list):
             self.fail(path, _got(value), expected)
@@ -165,18 +160,18 @@ class _Reader:
             self.fail(path, f"only {len(value)} item{'s' if len(value) != 1 else ''}", expected)
         return value
 
-    def ids(self, value: object, path: Path_, minimum: int = 0) -> tuple[str, ...]:
+    def ids(self, value: object, path: KeyPath, minimum: int = 0) -> tuple[str, ...]:
         return tuple(self.text(item, (*path, i), ITEM_ID, ID_FORM)
                      for i, item in enumerate(self.items(value, path, minimum)))
 
-    def unit(self, value: object, path: Path_, time: bool = False) -> str:
+    def unit(self, value: object, path: KeyPath, time: bool = False) -> str:
         expected = "a time unit such as day, month or year" if time else UNIT_FORM
         text = self.text(value, path, expected=expected)
         if text and not (units.is_known(text) and (not time or units.same_dimension(text, "day"))):
             self.fail(path, f"unknown unit {text!r}", expected)
         return text
 
-    def amount(self, value: object, path: Path_) -> str:
+    def amount(self, value: object, path: KeyPath) -> str:
         """An id, or a literal amount "<number> <unit>" such as "1 year"."""
         expected = f"{ID_FORM}, or an amount such as \"1 year\""
         text = self.text(value, path, expected=expected)
@@ -185,7 +180,7 @@ class _Reader:
             self.fail(path, f"neither an id nor an amount: {text!r}", expected)
         return text
 
-    def number(self, value: object, path: Path_, expected: str = "a number such as 4, 0.5 or 4000000000") -> Decimal:
+    def number(self, value: object, path: KeyPath, expected: str = "a number such as 4, 0.5 or 4000000000") -> Decimal:
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
             try:
                 return parse_number(str(value))
@@ -195,7 +190,7 @@ class _Reader:
         self.fail(path, _got(value), expected)
         return Decimal(0)
 
-    def langs(self, value: object, path: Path_, languages: Sequence[str]) -> dict[str, str]:
+    def langs(self, value: object, path: KeyPath, languages: Sequence[str]) -> dict[str, str]:
         """A text per language; every language of the brief must be there."""
         texts = self.mapping(value, path, LANGS)
         if texts is None:
@@ -204,7 +199,7 @@ class _Reader:
             self.text(texts.get(lang), (*path, lang), expected=f"the title in {lang}")
         return {lang: str(texts[lang]).strip() for lang in LANGS if isinstance(texts.get(lang), str)}
 
-    def file(self, value: object, path: Path_) -> str:
+    def file(self, value: object, path: KeyPath) -> str:
         text = self.text(value, path, expected="a file path relative to the spec file")
         resolved = self.base / text
         if text and not resolved.is_file():
@@ -239,7 +234,7 @@ class _Reader:
         )
 
     def languages(self, value: object) -> tuple[Lang, ...]:
-        path: Path_ = ("languages",)
+        path: KeyPath = ("languages",)
         codes = [self.choice(v, (*path, i), LANGS) for i, v in enumerate(self.items(value, path, 1))]
         valid = [code for code in codes if code]
         if len(set(valid)) != len(valid):
@@ -247,7 +242,7 @@ class _Reader:
         return tuple(cast(Lang, code) for code in dict.fromkeys(valid))
 
     def section(self, top: Mapping[str, object], key: str,
-                read: Callable[[object, Path_], _Entry | None]) -> tuple[_Entry, ...]:
+                read: Callable[[object, KeyPath], _Entry | None]) -> tuple[_Entry, ...]:
         raw = self.items(top.get(key, []), (key,))
         self.unique(key, [v.get("id") if isinstance(v, dict) else None for v in raw])
         entries = [read(v, (key, i)) for i, v in enumerate(raw)]
@@ -261,7 +256,7 @@ class _Reader:
                           "each id once")
             first.setdefault(item_id, i)
 
-    def comparison(self, value: object, path: Path_) -> ComparisonSpec | None:
+    def comparison(self, value: object, path: KeyPath) -> ComparisonSpec | None:
         raw = value if isinstance(value, dict) else {}
         kind = self.choice(raw.get("kind"), (*path, "kind"), tuple(KINDS))
         required, optional = KINDS[kind] if kind else ({}, _ANY_ARGUMENT)
@@ -275,7 +270,7 @@ class _Reader:
         return ComparisonSpec(id=self.text(entry.get("id"), (*path, "id"), ITEM_ID, ID_FORM),
                               kind=cast(ComparisonKind, kind), args=args, origin=self.where(path))
 
-    def argument(self, value: object, path: Path_, shape: str) -> object:
+    def argument(self, value: object, path: KeyPath, shape: str) -> object:
         if shape == IDS:
             return self.ids(value, path, minimum=2)
         if shape in (UNIT, TIME):
@@ -284,7 +279,7 @@ class _Reader:
             return self.amount(value, path)
         return self.text(value, path, ITEM_ID, ID_FORM)
 
-    def chart(self, value: object, path: Path_, languages: Sequence[str]) -> ChartSpec | None:
+    def chart(self, value: object, path: KeyPath, languages: Sequence[str]) -> ChartSpec | None:
         entry = self.mapping(value, path, ("id", "title", "items", "unit"))
         if entry is None:
             return None
@@ -293,7 +288,7 @@ class _Reader:
                          items=self.ids(entry.get("items"), (*path, "items"), minimum=1),
                          unit=self.unit(entry.get("unit"), (*path, "unit")))
 
-    def claim(self, value: object, path: Path_) -> ClaimSpec | None:
+    def claim(self, value: object, path: KeyPath) -> ClaimSpec | None:
         entry = self.mapping(value, path, (*CLAIM_REQUIRED, *CLAIM_OPTIONAL))
         if entry is None:
             return None
@@ -313,7 +308,7 @@ class _Reader:
             acknowledged=self.text(acknowledged, (*path, "acknowledged")) if acknowledged != "" else "",
         )
 
-    def schedule(self, value: object, path: Path_) -> Slot | None:
+    def schedule(self, value: object, path: KeyPath) -> Slot | None:
         entry = self.mapping(value, path, ("weekday", "at", "tz"))
         if entry is None:
             return None

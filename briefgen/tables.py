@@ -32,7 +32,6 @@ import yaml
 from briefgen.errors import BriefError, FactsError, Problem
 
 BOM = b"\xef\xbb\xbf"
-SUFFIXES = (".csv", ".yaml", ".yml", ".json", ".xlsx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +66,15 @@ class _Table:
 def read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> list[Row]:
     """Read a table file into rows holding every ``required`` and ``optional`` column as text.
 
-    Raises ``FactsError`` listing every problem: unreadable or non-UTF-8 file, bad syntax, empty
-    file, no data rows, missing/unknown/duplicate columns, rows with too many or too few fields.
+    Blank lines and all-empty rows are skipped. Raises ``FactsError`` listing every problem:
+    unreadable or non-UTF-8 file, bad syntax, empty file, no data rows, missing/unknown/duplicate
+    columns, rows with too many or too few fields, nested values or NaN/Infinity in YAML/JSON.
     """
     origin = str(path)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
         raise FactsError(Problem(origin, f"unsupported file type {path.suffix!r}",
-                                 expected=f"one of {', '.join(SUFFIXES)}"))
+                                 expected=f"one of {', '.join(_READERS)}"))
     table = reader(path, origin)
     wanted = (*required, *optional)
     problems = table.problems + _column_problems(table.columns, required, wanted, origin)
@@ -199,9 +199,7 @@ def _fields(count: int) -> str:
 
 def _csv_table(path: Path, origin: str) -> _Table:
     problems: list[Problem] = []
-    table = _grid(_csv_records(read_text(path), origin, problems), origin, problems)
-    table.problems.sort(key=lambda p: p.line or 0)
-    return table
+    return _grid(_csv_records(read_text(path), origin, problems), origin, problems)
 
 
 def _csv_records(text: str, origin: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
