@@ -11,11 +11,20 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 from pathlib import Path
-from typing import Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Callable, Sequence, TextIO
 
 from briefgen.errors import BriefError
+
+if TYPE_CHECKING:
+    import threading
+
+    from briefgen.delivery import Delivery
+    from briefgen.model import Slot
+    from briefgen.send import SendReport
+    from briefgen.settings import SmtpSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_ERROR = 1
@@ -61,7 +70,7 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
     prepared = pipeline.prepare(pipeline.resolve_spec(args.brief, args.data))
     out.write(report.checks_text(prepared.checks, prepared.conflicts, prepared.comparisons, args.lang))
-    return EXIT_BLOCKED if prepared.contradicted and prepared.spec.block_on_contradicted else 0
+    return EXIT_BLOCKED if prepared.contradicted else 0
 
 
 def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
@@ -80,6 +89,92 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
     else:
         out.write(report.candidates_text(cands))
     return 0
+
+
+def _delivery(args: argparse.Namespace) -> "Delivery":
+    from briefgen.delivery import Delivery
+
+    return Delivery(readers_path=args.readers, ledger_path=args.state / "ledger.sqlite3",
+                    data_dir=args.data, reports_dir=args.reports)
+
+
+def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
+    from briefgen import delivery, settings
+
+    smtp = settings.load_settings(args.config, os.environ, need_password=not args.dry_run)
+    outbox = args.outbox if args.dry_run else None
+    report = delivery.deliver(args.brief, args.date or dt.date.today(), _delivery(args), smtp,
+                              dry_run_dir=outbox, only=args.to)
+    out.write(report_summary(report))
+    return 0 if report.ok else EXIT_ERROR
+
+
+def report_summary(report: "SendReport") -> str:
+    """One line per outcome of a send: written, sent, already delivered, failed (with the reply)."""
+    if report.written:
+        lines = [f"{report.brief_id} {report.edition}: {len(report.written)} messages written "
+                 "(dry run, nothing sent)"]
+        lines += [f"  {_shown(path)}" for path in report.written]
+        return "\n".join(lines) + "\n"
+    lines = [f"{report.brief_id} {report.edition}: {len(report.sent)} sent, "
+             f"{len(report.skipped)} already delivered, {len(report.failed)} failed"]
+    lines += [f"  failed {address}: {reason}" for address, reason in report.failed]
+    return "\n".join(lines) + "\n"
+
+
+def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
+    from briefgen.ledger import Ledger
+    from briefgen.send import status_text
+
+    with Ledger(args.state / "ledger.sqlite3") as ledger:
+        out.write(status_text(ledger, args.brief) + "\n")
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
+    import threading
+
+    from briefgen import scheduling, settings
+    from briefgen.ledger import utc_now
+
+    smtp = settings.load_settings(args.config, os.environ)
+    stop = threading.Event()
+    jobs = _scheduled_jobs(args, smtp, stop)
+    args.state.mkdir(parents=True, exist_ok=True)
+    with scheduling.SingleInstanceLock(args.state / "schedule.lock"):
+        runner = scheduling.WeeklyRunner(jobs, scheduling.StateStore(args.state / "schedule-state.json"),
+                                         clock=utc_now, sleep=stop.wait)
+        if args.once:
+            runner.tick()
+            return 0
+        out.write(f"scheduling {', '.join(sorted(jobs))}; stop with Ctrl-C or SIGTERM\n")
+        out.flush()
+        restore = scheduling.install_signal_handlers(stop)
+        try:
+            runner.run_forever(stop)
+        finally:
+            restore()
+    return 0
+
+
+def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
+                    stop: "threading.Event") -> dict[str, tuple["Slot", Callable[[str], None]]]:
+    from briefgen import delivery, spec
+    from briefgen.errors import ConfigError
+
+    where = _delivery(args)
+
+    def job(brief_id: str) -> Callable[[str], None]:
+        def run(edition: str) -> None:
+            delivery.deliver(brief_id, dt.date.fromisoformat(edition), where, smtp, stop=stop.is_set)
+        return run
+
+    specs = {brief_id: spec.load_spec(path) for brief_id, path in spec.find_specs(args.data).items()}
+    jobs = {brief_id: (s.schedule, job(brief_id)) for brief_id, s in specs.items() if s.schedule}
+    if not jobs:
+        raise ConfigError(f"{args.data}: no brief has a schedule (expected a `schedule:` "
+                          "{weekday, at, tz} in some brief.yaml)")
+    return jobs
 
 
 def _print_paths(paths: Sequence[Path], out: TextIO) -> None:
@@ -103,6 +198,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, default=ROOT / "data", help="folder of briefs (default: data/)")
     p.add_argument("--reports", type=Path, default=ROOT / "reports", help="output folder (default: reports/)")
     p.add_argument("--date", type=_date, default=None, help="edition date YYYY-MM-DD (default: today)")
+    p.add_argument("--state", type=Path, default=ROOT / "var",
+                   help="folder for the delivery ledger and scheduler state (default: var/)")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
     p.set_defaults(func=cmd_default)
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
@@ -113,11 +210,34 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("--out", type=Path, default=None, help="output folder (default: --reports)")
     build.set_defaults(func=cmd_build)
 
-    check = sub.add_parser("check", help="print claim checks and conflicting facts; exit 3 on a "
-                                         "contradicted claim the brief blocks on")
+    check = sub.add_parser("check", help="print claim checks and conflicting facts; exit 3 when a "
+                                         "claim is contradicted and no editor has acknowledged it")
     check.add_argument("brief", help="brief id or path to a brief.yaml")
     check.add_argument("--lang", type=_lang, default="en", help="language of the report (ja or en)")
     check.set_defaults(func=cmd_check)
+
+    send = sub.add_parser("send", help="build the current edition and email it to its readers, "
+                                       "each once (the ledger remembers who got it)")
+    send.add_argument("brief", help="brief id or path to a brief.yaml")
+    send.add_argument("--to", nargs="+", default=(), metavar="ADDRESS",
+                      help="send only to these readers (addresses from the readers file)")
+    send.add_argument("--dry-run", action="store_true",
+                      help="write the exact messages as .eml files to --outbox instead of sending")
+    send.add_argument("--outbox", type=Path, default=ROOT / "outbox",
+                      help="folder for --dry-run messages (default: outbox/)")
+    _delivery_options(send)
+    send.set_defaults(func=cmd_send)
+
+    status = sub.add_parser("status", help="who got the latest edition(s), who failed and why")
+    status.add_argument("brief", nargs="?", default=None, help="brief id (default: every brief)")
+    status.set_defaults(func=cmd_status)
+
+    sched = sub.add_parser("schedule", help="run the weekly delivery loop (one edition per brief "
+                                            "per week, at the slot in each brief.yaml)")
+    sched.add_argument("--once", action="store_true",
+                       help="run what is due (including one catch-up) and exit, e.g. from cron")
+    _delivery_options(sched)
+    sched.set_defaults(func=cmd_schedule)
 
     ext = sub.add_parser("extract", help="find number expressions in an article: a candidate facts "
                                          "table, or (--against) what the brief's facts miss")
@@ -131,13 +251,22 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _delivery_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--readers", type=Path, default=ROOT / "data" / "readers.csv",
+                   help="readers file (default: data/readers.csv)")
+    p.add_argument("--config", type=Path, default=ROOT / "data" / "smtp.toml",
+                   help="SMTP settings file (default: data/smtp.toml); the password comes only from "
+                        "BRIEFGEN_SMTP_PASSWORD or BRIEFGEN_SMTP_PASSWORD_FILE")
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     """Run the command line; return the exit code."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     args = parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, stream=err,
+    quiet = logging.INFO if args.func is cmd_schedule else logging.WARNING
+    logging.basicConfig(level=logging.DEBUG if args.debug else quiet, stream=err,
                         format="briefgen: %(levelname)s: %(message)s")
     try:
         return int(args.func(args, out))

@@ -78,12 +78,14 @@ class Ledger:
         self.path = str(path)
         self._clock = clock
         try:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.execute(_SCHEMA)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise DeliveryError(Problem(self.path, f"cannot open the delivery ledger ({exc})",
                                         expected="a writable SQLite file")) from exc
 

@@ -90,7 +90,7 @@ def languages(prepared: Prepared, lang: str) -> tuple[Lang, ...]:
 def render_edition(prepared: Prepared, langs: Sequence[Lang], today: dt.date,
                    env: jinja2.Environment, out_dir: Path) -> Edition:
     """Compose and render each language, then write each PDF atomically under ``out_dir``."""
-    rendered = {}
+    rendered: dict[str, Rendered] = {}
     for lang in langs:
         brief = compose.compose(prepared.spec, prepared.facts, prepared.comparisons, lang, today, env,
                                 checks=prepared.checks, conflicts=prepared.conflicts)
