@@ -76,6 +76,12 @@ def test_marking_a_row_never_attempted_is_an_error(tmp_path: Path) -> None:
             ledger.mark_sent("xai", "2024-05-27", "a@example.com")
 
 
+def test_the_ledger_folder_is_created(tmp_path: Path) -> None:
+    with Ledger(tmp_path / "new" / "ledger.db") as ledger:
+        assert ledger.should_send("b", "2024-07-29", "a@example.com")
+
+
 def test_an_unopenable_ledger_is_a_located_error(tmp_path: Path) -> None:
-    with pytest.raises(DeliveryError, match=r"missing/ledger.db: cannot open the delivery ledger"):
-        Ledger(tmp_path / "missing" / "ledger.db")
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(DeliveryError, match=r"file/ledger.db: cannot open the delivery ledger"):
+        Ledger(tmp_path / "file" / "ledger.db")
