@@ -10,6 +10,9 @@ from typing import Iterator
 import pytest
 from pypdf import PdfReader
 
+#: The SMTP server fixtures (aiosmtpd on 127.0.0.1, trustme TLS) for every test module.
+pytest_plugins = ["smtpserver"]
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 TEMPLATES = ROOT / "templates"
