@@ -144,11 +144,11 @@ def _columns(count: int) -> int:
     return min((4, 3), key=lambda cols: ((-count) % cols, -cols))
 
 
-def _figure_style(style: ParagraphStyle, figures: Sequence[Markup], width: float) -> ParagraphStyle:
-    """The figure style, shrunk (down to 14pt) so the widest figure stays on one line of ``width``."""
-    widest = max(stringWidth(_visible(f), style.fontName, style.fontSize) for f in figures)
-    size = max(14.0, min(style.fontSize, style.fontSize * width / widest)) if widest else style.fontSize
-    return ParagraphStyle("figure-fit", parent=style, fontSize=size, leading=size * 1.2)
+def _figure_style(style: ParagraphStyle, figure: Markup, width: float) -> ParagraphStyle:
+    """The figure style, shrunk (down to 11pt) so this figure stays on one line of ``width``."""
+    wide = stringWidth(_visible(figure), style.fontName, style.fontSize)
+    size = max(11.0, min(style.fontSize, style.fontSize * width / wide)) if wide else style.fontSize
+    return ParagraphStyle("figure-fit", parent=style, fontSize=size, leading=max(size * 1.2, 16))
 
 
 def _key_numbers(block: KeyNumbers, lang: Lang, where: str) -> list[Flowable]:
@@ -156,8 +156,9 @@ def _key_numbers(block: KeyNumbers, lang: Lang, where: str) -> list[Flowable]:
         return []
     styles = _styles(lang)
     cols = _columns(len(block.items))
-    figure = _figure_style(styles["figure"], [k.figure for k in block.items], FRAME_WIDTH / cols - 20)
-    cells = [[_para(k.figure, figure, where), _para(k.label, styles["label"], where)] for k in block.items]
+    width = FRAME_WIDTH / cols - 24
+    cells = [[_para(k.figure, _figure_style(styles["figure"], k.figure, width), where),
+              _para(k.label, styles["label"], where)] for k in block.items]
     rows = [cells[i:i + cols] + [[]] * (cols - len(cells[i:i + cols])) for i in range(0, len(cells), cols)]
     table = Table(rows, colWidths=[FRAME_WIDTH / cols] * cols, splitInRow=1)
     table.setStyle(_table_style([
@@ -255,7 +256,7 @@ def _masthead(brief: Brief) -> list[Flowable]:
                              ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                              ("LINEBELOW", (0, 0), (-1, 0), 2, ACCENT)]))
     parts = [top, _para(_plain(brief.title), styles["title"], where)]
-    if brief.subject:
+    if brief.subject and not brief.subject.startswith(brief.title):
         parts.append(_para(_plain(brief.subject), styles["dek"], where))
     return [*parts, HRFlowable(width="100%", thickness=0.6, color=INK, spaceBefore=6, spaceAfter=10)]
 
