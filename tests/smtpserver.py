@@ -1,7 +1,8 @@
 """Delivery test fixtures: a real aiosmtpd server on 127.0.0.1 (plain, STARTTLS or implicit TLS with trustme
 certificates) that records what it received, and a small hand-built Edition with real PDFs.
 
-Test modules import what they use: ``from smtpserver import smtp_server, edition  # noqa: F401``.
+tests/conftest.py registers this module as a plugin, so its fixtures (``smtp_server``, ``ca``, ``edition``) are
+available to every test module; import the helpers (``make_edition``, ``reader``, ``HOST``) by name.
 """
 
 from __future__ import annotations

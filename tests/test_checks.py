@@ -3,35 +3,28 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
+import factories
 import pytest
 
 from briefgen import checks, compare
 from briefgen.errors import ComparisonError
-from briefgen.model import ClaimSpec, Comparison, ComparisonSpec, Fact, FactSet, Origin, PartialDate, Quantity, Source
+from briefgen.model import ClaimSpec, Comparison, ComparisonSpec, Fact, FactSet, PartialDate, Quantity, Source
 
 SOURCE = Source("seed_article", "Publisher", "Title", None, "https://example.com/a")
 MAY26 = PartialDate(2024, 5, 26)
 
 
-def make_fact(fact_id: str, value: str | None, unit: str = "USD", *, low: str | None = None,
-              high: str | None = None, event: PartialDate | None = None, entity: str = "xAI",
-              metric: str | None = None, as_of: PartialDate | None = None, line: int = 2) -> Fact:
-    """A fact for tests: a point ``value``, a ``low``–``high`` range, or an ``event`` date."""
-    if event is not None:
-        quantity = None
-    elif value is not None:
-        quantity = Quantity.point(value, unit)
-    else:
-        assert low is not None and high is not None
-        quantity = Quantity(Decimal(low), Decimal(high), unit)
-    return Fact(fact_id, entity, metric or fact_id, quantity, event, as_of, SOURCE, "quote",
-                Origin("data/x/facts.csv", line))
+def make_fact(fact_id: str, value: str | None, unit: str = "USD", *, entity: str = "xAI",
+              **kw: Any) -> Fact:
+    """A fact for these tests: dollars about xAI unless told otherwise."""
+    return factories.make_fact(fact_id, value, unit, entity=entity, source=SOURCE, **kw)
 
 
-def fact_set(*facts: Fact) -> FactSet:
-    return FactSet({f.id: f for f in facts}, {SOURCE.id: SOURCE}, "data/x/facts.csv")
+fact_set = factories.fact_set
+
+
 
 
 FACTS = fact_set(

@@ -5,31 +5,21 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Mapping
 
+import factories
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from briefgen import compare
 from briefgen.errors import ComparisonError
-from briefgen.model import Comparison, ComparisonSpec, Fact, FactSet, Origin, PartialDate, Quantity, Source
+from briefgen.model import Comparison, ComparisonSpec, FactSet, PartialDate, Quantity
 
-SOURCE = Source("src", "Publisher", "Title", None, "https://example.com/a")
+SOURCE = factories.SOURCE
 ORIGIN = "data/x/brief.yaml: comparisons[0]"
 
 
-def make_fact(fact_id: str, value: str | None = None, unit: str = "1", *, low: str | None = None,
-              high: str | None = None, event: PartialDate | None = None, entity: str = "e",
-              metric: str | None = None, as_of: PartialDate | None = None, line: int = 2) -> Fact:
-    """A fact for tests: a point ``value``, a ``low``–``high`` range, or an ``event`` date."""
-    if event is not None:
-        quantity = None
-    elif value is not None:
-        quantity = Quantity.point(value, unit)
-    else:
-        assert low is not None and high is not None
-        quantity = Quantity(Decimal(low), Decimal(high), unit)
-    return Fact(fact_id, entity, metric or fact_id, quantity, event, as_of, SOURCE, "quote",
-                Origin("data/x/facts.csv", line))
+make_fact = factories.make_fact
+fact_set = factories.fact_set
 
 
 REFERENCE_FACTS = (
@@ -62,8 +52,6 @@ REFERENCE_FACTS = (
 )
 
 
-def fact_set(*facts: Fact) -> FactSet:
-    return FactSet({f.id: f for f in facts}, {SOURCE.id: SOURCE}, "data/x/facts.csv")
 
 
 FACTS = fact_set(*REFERENCE_FACTS)

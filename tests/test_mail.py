@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 import trustme
 from conftest import pdf_text
-from smtpserver import PASSWORD, USER, ServerFactory, ca, make_edition, reader, smtp_server  # noqa: F401
+from smtpserver import PASSWORD, USER, ServerFactory, make_edition, reader
 
 from briefgen.errors import ConfigError, DeliveryError
 from briefgen.mail import MessageRefused, SmtpTransport, build_message, encode

@@ -13,7 +13,7 @@ from typing import Iterator
 
 import pytest
 from conftest import pdf_text
-from smtpserver import PASSWORD, Server, ServerFactory, ca, make_edition, reader, smtp_server  # noqa: F401
+from smtpserver import PASSWORD, Server, ServerFactory, make_edition, reader
 
 from briefgen.errors import DeliveryError
 from briefgen.ledger import Ledger
