@@ -9,7 +9,8 @@ errors** (a misspelt ``lable_ja`` must not vanish silently); absent optional col
 CSV is split with the standard ``csv`` module rather than ``pandas.read_csv``: it reports the
 physical line each record starts on (quoted cells may span lines) and lets every malformed row be
 reported, where pandas stops at the first one or silently shifts an extra field into the index.
-XLSX goes through pandas + openpyxl with ``dtype=str``.
+XLSX goes through pandas + openpyxl with ``dtype=str``; a date cell (which arrives as
+``2024-05-26 00:00:00``) reads as its ISO date ``2024-05-26``, like the same date typed in a CSV.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import yaml
 from briefgen.errors import BriefError, FactsError, Problem
 
 BOM = b"\xef\xbb\xbf"
+_XLSX_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00")
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +228,15 @@ def _xlsx_table(path: Path, origin: str) -> _Table:
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise FactsError(Problem(origin, f"not a readable workbook ({exc})",
                                  expected="an .xlsx file whose first sheet is the table")) from exc
-    records = ((i + 1, cells) for i, cells in enumerate(frame.itertuples(index=False, name=None)))
+    records = ((i + 1, [_xlsx_cell(c) for c in cells])
+               for i, cells in enumerate(frame.itertuples(index=False, name=None)))
     return _grid(records, origin, [])
+
+
+def _xlsx_cell(text: str) -> str:
+    """A cell as text; a date cell (pandas writes ``2024-05-26 00:00:00``) as its ISO date."""
+    match = _XLSX_DATE.fullmatch(text)
+    return text if match is None else match[1]
 
 
 # --- YAML and JSON: a list of mappings, or a mapping holding one such list ------------------------
