@@ -51,10 +51,13 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 @lru_cache(maxsize=None)
 def _setup() -> str:
-    """Register fonts once and forbid ReportLab from fetching any URL (global ReportLab settings)."""
+    """Register the primary font once and forbid ReportLab from fetching any URL (global settings).
+
+    Fallback fonts are registered on first need (``fonts.with_fallbacks``/``font_for``), so a brief
+    IPAex covers never pays for reading them.
+    """
     rl_config.trustedHosts = None
     rl_config.trustedSchemes = []
-    fonts.fallbacks()
     return fonts.primary()
 
 
