@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Sequence
 
-import pandas as pd
 import yaml
 
 from briefgen.errors import BriefError, FactsError, Problem
@@ -222,6 +221,8 @@ def _csv_records(text: str, origin: str, problems: list[Problem]) -> Iterator[tu
 
 
 def _xlsx_table(path: Path, origin: str) -> _Table:
+    import pandas as pd  # only workbooks need it: importing pandas costs ~0.2 s of every start-up
+
     try:
         frame = pd.read_excel(path, header=None, dtype=str, keep_default_na=False,
                               na_filter=False, engine="openpyxl")
