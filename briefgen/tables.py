@@ -119,11 +119,30 @@ def load_yaml(text: str, origin: str, error: type[BriefError] = FactsError) -> Y
 
     Keys given twice in one mapping (PyYAML would silently keep the last) come back as
     ``YamlDoc.problems`` so the caller can report them with everything else it finds.
+    libyaml's safe loader, when installed, reads the file (~7× faster than pure Python); a file it
+    rejects is read again by the pure-Python loader, so every error message stays that loader's.
     """
-    loader = yaml.SafeLoader(text)
+    if yaml.__with_libyaml__:
+        try:
+            return _yaml_doc(yaml.CSafeLoader(text), origin)
+        except yaml.YAMLError:
+            pass
+    return _yaml_doc_or_error(text, origin, error)
+
+
+def _yaml_doc(loader: yaml.SafeLoader | yaml.CSafeLoader, origin: str) -> YamlDoc:
     try:
         node = loader.get_single_node()
         data = None if node is None else loader.construct_document(node)
+    finally:
+        loader.dispose()
+    return YamlDoc(data, node, tuple(_duplicate_keys(node, origin)))
+
+
+def _yaml_doc_or_error(text: str, origin: str, error: type[BriefError]) -> YamlDoc:
+    loader = yaml.SafeLoader(text)
+    try:
+        return _yaml_doc(loader, origin)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise error(Problem(origin, f"not valid YAML: {exc.problem or exc.context}",
@@ -131,9 +150,6 @@ def load_yaml(text: str, origin: str, error: type[BriefError] = FactsError) -> Y
                             expected="plain YAML data (safe loader: no !!python tags)")) from exc
     except yaml.YAMLError as exc:
         raise error(Problem(origin, f"not valid YAML: {exc}", expected="plain YAML data")) from exc
-    finally:
-        loader.dispose()
-    return YamlDoc(data, node, tuple(_duplicate_keys(node, origin)))
 
 
 # --- column checks --------------------------------------------------------------------------------
