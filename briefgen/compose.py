@@ -3,8 +3,14 @@
 A template (``templates/<spec.template>/<lang>.md``) is Jinja over a Markdown subset (see
 ``briefgen.markdown``). Templates see ``f.<fact_id>``, ``c.<comparison_id>``, ``brief`` (title,
 date) and ``lang``, and the filters ``num`` (figure + source-note marker), ``formula``, ``date`` and
-``label``. Fenced directives (keynumbers, chart <id>, comparisons, claims, conflicts, facts, sources)
-become structured blocks built from data, never from template text.
+``label``. Fenced directives (keynumbers, chart <id>, comparisons, claims, conflicts, changes, facts,
+sources) become structured blocks built from data, never from template text.
+
+**Provenance.** Every figure ``num``, ``formula`` or ``date`` prints carries a note marker: a fact's
+source, or for a computed figure the sources of all its inputs (an as-of date cites its fact). A
+figure whose source is not in the sources table raises ``ComposeError`` instead of printing bare.
+The claims panel words each check as "what the article says → what the facts compute (verdict)",
+e.g. ``“half” → 42%: overstated``, and names any conflict behind the claimed figure and the value used.
 
 **Escaping.** Fact text is data. Every value Jinja prints passes through ``escape`` (via the
 environment's ``finalize``): XML specials become entities, Markdown specials become numeric
@@ -23,7 +29,7 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Callable, Mapping, Sequence, TypeVar
+from typing import Callable, Iterable, Mapping, Sequence, TypeVar
 
 import jinja2
 import markupsafe
@@ -32,9 +38,10 @@ from jinja2.sandbox import SandboxedEnvironment
 from briefgen import markdown, numfmt, units
 from briefgen.errors import ComposeError, Problem
 from briefgen.model import (
-    Bar, Block, Brief, BriefSpec, Chart, ClaimCheck, Comparison, Conflict, Fact, FactSet,
-    KeyNumber, KeyNumbers, Lang, Markup, Para, PartialDate, Source, SourceNote, Table,
+    Bar, Block, Brief, BriefSpec, Bullets, Chart, ClaimCheck, ClaimSpec, Comparison, Conflict, Fact,
+    FactSet, KeyNumber, KeyNumbers, Lang, Markup, Para, PartialDate, Quantity, Source, SourceNote, Table,
 )
+from briefgen.snapshot import Change
 
 _CITE = re.compile("\ue000(\\d+)\ue001")
 _SPECIALS = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "*": "&#42;",
@@ -45,21 +52,34 @@ _TRANSLATION = str.maketrans({**_SPECIALS, **{chr(c): " " for c in _BLANKS}})
 
 WORDS: dict[Lang, dict[str, str]] = {
     "ja": {"holds": "正しい", "overstated": "誇張", "understated": "過小", "contradicted": "矛盾",
-           "used": "採用", "unused": "不採用", "high": "上限値を採用", "low": "下限値を採用",
-           "inside": "範囲内の値", "outside": "範囲外の値", "sources": "出典：", "none": "—",
+           "used": "採用", "unused": "不採用", "upper": "上限値を採用", "lower": "下限値を採用",
+           "within": "範囲内の値", "above": "範囲を上回る", "below": "範囲を下回る",
+           "about": "{}", "at_least": "{}以上", "at_most": "{}以下",
+           "check": "「{said}」→ {computed}（{verdict}）",
+           "conflict": "食い違い：{rivals} vs {used} → {used}を採用",
+           "sources": "出典：", "none": "—", "sep": "：",
            "no_claims": "検証した記述はありません。", "no_conflicts": "食い違う数値はありません。",
-           "no_url": "URLなし", "quote": "「{}」"},
+           "first_edition": "初回の号のため、前号との比較はありません。",
+           "no_changes": "前号からの変更はありません。", "new": "新規：{}", "removed": "削除：{}",
+           "was": "（前号：{}）", "no_url": "URLなし", "no_date": "日付不明", "quote": "「{}」"},
     "en": {"holds": "holds", "overstated": "overstated", "understated": "understated",
            "contradicted": "contradicted", "used": "used", "unused": "not used",
-           "high": "article used the high end", "low": "article used the low end",
-           "inside": "within the range", "outside": "outside the range", "sources": "Sources: ",
-           "none": "—", "no_claims": "No claims were checked.",
-           "no_conflicts": "No conflicting figures.", "no_url": "no URL", "quote": "“{}”"},
+           "upper": "article used the high end", "lower": "article used the low end",
+           "within": "within the range", "above": "above the range", "below": "below the range",
+           "about": "{}", "at_least": "at least {}", "at_most": "at most {}",
+           "check": "“{said}” → {computed}: {verdict}",
+           "conflict": "conflicting figures: {rivals} vs {used} → used {used}",
+           "sources": "Sources: ", "none": "—", "sep": ": ",
+           "no_claims": "No claims were checked.", "no_conflicts": "No conflicting figures.",
+           "first_edition": "This is the first edition: there is no earlier edition to compare with.",
+           "no_changes": "No changes since the last edition.", "new": "New: {}",
+           "removed": "Removed: {}", "was": " (was {})", "no_url": "no URL", "no_date": "date unknown",
+           "quote": "“{}”"},
 }
 HEADERS: dict[str, dict[Lang, tuple[str, ...]]] = {
     "comparisons": {"ja": ("比較", "値", "計算式"), "en": ("Comparison", "Value", "Formula")},
-    "claims": {"ja": ("記事の記述", "判定", "計算値", "注記"),
-               "en": ("The article says", "Verdict", "Computed", "Note")},
+    "claims": {"ja": ("記事の記述", "検証（記事 → 計算値）", "注記"),
+               "en": ("The article says", "Check (article → computed)", "Note")},
     "conflicts": {"ja": ("項目", "値", "記事の記述", "扱い"),
                   "en": ("Item", "Value", "As written", "Status")},
     "facts": {"ja": ("項目", "値", "時点", "出典"), "en": ("Item", "Value", "As of", "Source")},
@@ -134,6 +154,7 @@ class _Ctx:
     lang: Lang
     checks: Sequence[ClaimCheck] = ()
     conflicts: Sequence[Conflict] = ()
+    changes: Sequence[Change] | None = None
 
     def item(self, item_id: str, origin: str) -> Item:
         if item_id in self.comparisons:
@@ -145,9 +166,21 @@ class _Ctx:
 
     def marker(self, item: Item) -> str:
         """``[`` + one placeholder per source behind ``item`` + ``]`` (numbered later)."""
+        return self.cite(_inputs(item), item.id)
+
+    def cite(self, facts: Iterable[Fact], what: str) -> str:
+        """The marker for ``facts``; a figure with no citable source raises ``ComposeError``."""
+        cited = tuple(facts)
+        missing = next((f for f in cited if f.source.id not in self.facts.sources), None)
+        if missing is not None or not cited:
+            where = str(missing.origin) if missing else self.spec.origin
+            why = (f"{what}: source {missing.source.id!r} of fact {missing.id} is not in the sources "
+                   "table") if missing else f"{what} has no source to cite"
+            raise ComposeError(Problem(where, why, field="source",
+                                       expected="every printed figure traceable to a listed source"))
         order = list(self.facts.sources)
-        ids = dict.fromkeys(f.source.id for f in _inputs(item) if f.source.id in self.facts.sources)
-        return "[" + ",".join(f"\ue000{order.index(i)}\ue001" for i in ids) + "]" if ids else ""
+        ids = dict.fromkeys(f.source.id for f in cited)
+        return "[" + ",".join(f"\ue000{order.index(i)}\ue001" for i in ids) + "]"
 
 
 @dataclass(frozen=True)
@@ -174,8 +207,21 @@ class View:
         return self._item.entity if isinstance(self._item, Fact) else ""
 
     @property
-    def as_of(self) -> PartialDate | None:
-        return self._item.as_of if isinstance(self._item, Fact) else None
+    def as_of(self) -> "AsOf | None":
+        if isinstance(self._item, Fact) and self._item.as_of is not None:
+            return AsOf(self._item.as_of, self)
+        return None
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """A fact's as-of date as templates see it: ``|date`` prints it with the fact's note marker."""
+
+    when: PartialDate
+    _view: View
+
+    def __str__(self) -> str:
+        return str(self.when)
 
 
 @dataclass(frozen=True)
@@ -193,22 +239,23 @@ def _view(value: object, filter_name: str) -> View:
     return value
 
 
-def _num(value: object, compact: bool = True, marker: bool = True) -> Escaped:
+def _num(value: object, compact: bool = True) -> Escaped:
     view = _view(value, "num")
-    text = escape(_figure(view._item, view._ctx.lang, compact))
-    return _with_marker(text, view, marker)
+    return _with_marker(escape(_figure(view._item, view._ctx.lang, compact)), view)
 
 
-def _formula_filter(value: object, marker: bool = True) -> Escaped:
+def _formula_filter(value: object) -> Escaped:
     view = _view(value, "formula")
     if not isinstance(view._item, Comparison):
         raise jinja2.TemplateRuntimeError(f"filter formula expects c.<comparison id>, got f.{view.id}")
-    return _with_marker(escape(_formula(view._item, view._ctx.lang)), view, marker)
+    return _with_marker(escape(_formula(view._item, view._ctx.lang)), view)
 
 
 @jinja2.pass_context
 def _date_filter(context: jinja2.runtime.Context, value: object) -> Escaped:
-    """A date as such (``brief.date``, ``f.x.as_of``), or an event fact's date with its marker."""
+    """``brief.date`` as such; an as-of date (``f.x.as_of``) or an event fact with the fact's marker."""
+    if isinstance(value, AsOf):
+        return _with_marker(escape(numfmt.date(value.when, value._view._ctx.lang)), value._view)
     if isinstance(value, (PartialDate, dt.date)):
         lang: Lang = "ja" if context.get("lang") == "ja" else "en"
         return escape(numfmt.date(value, lang))
@@ -219,9 +266,12 @@ def _label_filter(value: object) -> Escaped:
     return escape(_view(value, "label").label)
 
 
-def _with_marker(text: Escaped, view: View, marker: bool) -> Escaped:
-    cite = view._ctx.marker(view._item) if marker else ""
-    return Escaped(text + Escaped(f"<super>{cite}</super>" if cite else ""))
+def _with_marker(text: Escaped, view: View) -> Escaped:
+    return _superscript(text, view._ctx.marker(view._item))
+
+
+def _superscript(text: Escaped, cite: str) -> Escaped:
+    return Escaped(text + Escaped(f"<super>{cite}</super>"))
 
 
 # --- figures, labels and formulas as plain text ---------------------------------------------------
@@ -290,10 +340,15 @@ def _labels(d: markdown.Directive, ctx: _Ctx, origin: str) -> dict[str, str]:
 
 def _keynumbers(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ...]:
     labels = _labels(d, ctx, origin)
+    stray = [i for i in labels if i not in ctx.spec.key_numbers]
+    if stray:
+        raise ComposeError(Problem(origin, f"```keynumbers labels {', '.join(stray)}, which the brief "
+                                   "spec does not list as key numbers", line=d.line,
+                                   expected=f"labels for {', '.join(ctx.spec.key_numbers) or 'none'}"))
     items = []
     for item_id in ctx.spec.key_numbers:
         item = ctx.item(item_id, ctx.spec.origin)
-        figure = _with_marker(escape(_figure(item, ctx.lang)), View(item, ctx), True)
+        figure = _with_marker(escape(_figure(item, ctx.lang)), View(item, ctx))
         label = markdown.inline(labels[item_id], origin) if item_id in labels else escape(
             _label(item, ctx))
         items.append(KeyNumber(Markup(figure), Markup(label)))
@@ -332,31 +387,41 @@ def _comparisons(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, 
 
 
 def _claims(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ...]:
-    words = WORDS[ctx.lang]
     if not ctx.checks:
-        return (Para(Markup(escape(words["no_claims"]))),)
-    rows = []
-    for check in ctx.checks:
-        target = ctx.item(check.claim.target, check.claim.origin)
-        kind = target.kind if isinstance(target, Comparison) else None
-        computed = numfmt.quantity(check.computed, ctx.lang, kind=kind)
-        note = "; ".join(n for n in (_end_picked(check, words), check.claim.acknowledged) if n)
-        rows.append((words["quote"].format(check.claim.quote), words[check.verdict],
-                     f"{computed} {ctx.marker(target)}".strip(), note))
-    return (Table(HEADERS["claims"][ctx.lang], tuple(rows)),)
+        return (Para(Markup(escape(WORDS[ctx.lang]["no_claims"]))),)
+    rows = tuple(_claim_row(check, ctx) for check in ctx.checks)
+    return (Table(HEADERS["claims"][ctx.lang], rows),)
 
 
-def _end_picked(check: ClaimCheck, words: Mapping[str, str]) -> str:
-    """For a computed range: which end the article's figure matches, or whether it lies inside."""
-    low, high, said = check.computed.low, check.computed.high, check.claim.asserted.mid
-    if not check.computed.is_range:
-        return ""
-    near = check.claim.tolerance * max(abs(low), abs(high))
-    if abs(said - high) <= near:
-        return words["high"]
-    if abs(said - low) <= near:
-        return words["low"]
-    return words["inside" if low <= said <= high else "outside"]
+def _claim_row(check: ClaimCheck, ctx: _Ctx) -> tuple[str, str, str]:
+    """「半分」→ 42%（誇張） [1] — the article's figure, the computed one, the verdict, the sources."""
+    words = WORDS[ctx.lang]
+    target = ctx.item(check.claim.target, check.claim.origin)
+    kind = target.kind if isinstance(target, Comparison) else None
+    said = words["check"].format(said=_asserted(check.claim, kind, ctx.lang), verdict=words[check.verdict],
+                                 computed=numfmt.quantity(check.computed, ctx.lang, kind=kind))
+    notes = (words[check.position] if check.position else "", *_conflict_notes(target, ctx),
+             check.claim.acknowledged)
+    return (words["quote"].format(check.claim.quote), f"{said} {ctx.marker(target)}",
+            "; ".join(n for n in notes if n))
+
+
+def _asserted(claim: ClaimSpec, kind: str | None, lang: Lang) -> str:
+    """What the article asserts, in words: ``半分`` / ``half`` for a share of 0.5, ``290億元以上``."""
+    if kind == "share" and claim.asserted.unit == "1" and not claim.asserted.is_range:
+        text = numfmt.share_words(claim.asserted.mid, lang)
+    else:
+        text = numfmt.quantity(claim.asserted, lang, kind=kind)
+    return WORDS[lang][claim.direction].format(text)
+
+
+def _conflict_notes(target: Item, ctx: _Ctx) -> tuple[str, ...]:
+    """For each conflict behind ``target``: ``conflicting figures: $130B vs $24B → used $24B [1]``."""
+    ids = {f.id for f in _inputs(target)}
+    found = [c for c in ctx.conflicts if ids & {f.id for f in c.facts}]
+    return tuple(WORDS[ctx.lang]["conflict"].format(
+        rivals=" vs ".join(_figure(f, ctx.lang) for f in c.facts if f.id != c.used.id),
+        used=_figure(c.used, ctx.lang)) + f" {ctx.cite(c.facts, c.used.id)}" for c in found)
 
 
 def _conflicts(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ...]:
@@ -367,6 +432,38 @@ def _conflicts(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ..
                   words["quote"].format(f.quote), words["used" if f.id == c.used.id else "unused"])
                  for c in ctx.conflicts for f in c.facts)
     return (Table(HEADERS["conflicts"][ctx.lang], rows),)
+
+
+def _changes(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ...]:
+    words = WORDS[ctx.lang]
+    if ctx.changes is None or not ctx.changes:
+        return (Para(Markup(escape(words["first_edition" if ctx.changes is None else "no_changes"]))),)
+    return (Bullets(tuple(Markup(_change_line(c, ctx)) for c in ctx.changes)),)
+
+
+def _change_line(change: Change, ctx: _Ctx) -> Escaped:
+    """``xAIのH100 GPU数：10万台 → 15万台（+50%）[1]``; new facts with their value, removed ones."""
+    words = WORDS[ctx.lang]
+    fact = ctx.facts.facts.get(change.fact_id)
+    label = fact.label(ctx.lang) if fact else (change.label_ja if ctx.lang == "ja" else change.label_en)
+    label = label or change.fact_id
+    old = _value_text(change.old, change.old_event, ctx.lang)
+    new = _value_text(change.new, change.new_event, ctx.lang)
+    if change.kind == "removed":
+        return escape(words["removed"].format(label) + words["was"].format(old))
+    if change.kind == "new":
+        text = words["new"].format(label) + words["sep"] + new
+    elif change.old is not None and change.new is not None:
+        text = label + words["sep"] + numfmt.change(change.old, change.new, ctx.lang)
+    else:
+        text = f"{label}{words['sep']}{old} {numfmt.ARROW} {new}"
+    return _superscript(escape(text), ctx.cite((fact,) if fact else (), change.fact_id))
+
+
+def _value_text(q: Quantity | None, event: PartialDate | None, lang: Lang) -> str:
+    if q is not None:
+        return numfmt.quantity(q, lang)
+    return numfmt.date(event, lang) if event is not None else WORDS[lang]["none"]
 
 
 def _facts(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ...]:
@@ -383,7 +480,7 @@ def _sources(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ...]
 
 _DIRECTIVES: dict[str, Callable[[markdown.Directive, _Ctx, str], tuple[Block, ...]]] = {
     "keynumbers": _keynumbers, "chart": _chart, "comparisons": _comparisons, "claims": _claims,
-    "conflicts": _conflicts, "facts": _facts, "sources": _sources,
+    "conflicts": _conflicts, "changes": _changes, "facts": _facts, "sources": _sources,
 }
 
 
@@ -392,9 +489,13 @@ _DIRECTIVES: dict[str, Callable[[markdown.Directive, _Ctx, str], tuple[Block, ..
 
 def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], lang: Lang,
             today: dt.date, env: jinja2.Environment, checks: Sequence[ClaimCheck] = (),
-            conflicts: Sequence[Conflict] = ()) -> Brief:
-    """Render ``templates/<spec.template>/<lang>.md`` and turn it into a numbered, escaped Brief."""
-    ctx = _Ctx(spec, facts, {c.id: c for c in comparisons}, lang, checks, conflicts)
+            conflicts: Sequence[Conflict] = (), changes: Sequence[Change] | None = None) -> Brief:
+    """Render ``templates/<spec.template>/<lang>.md`` and turn it into a numbered, escaped Brief.
+
+    ``changes`` are the differences from the previous edition (``snapshot.diff``); ``None`` means
+    there is no previous edition (a first edition), ``()`` that nothing changed.
+    """
+    ctx = _Ctx(spec, facts, {c.id: c for c in comparisons}, lang, checks, conflicts, changes)
     title = spec.title.get(lang, spec.id)
     name = f"{spec.template}/{lang}.md"
     text, origin = _render(env, name, {
@@ -471,7 +572,8 @@ def _map_text(value: T, fn: Callable[[str], str]) -> T:
 def _note(source: Source, lang: Lang) -> str:
     words = WORDS[lang]
     parts = [source.publisher, words["quote"].format(source.title),
-             numfmt.date(source.date, lang) if source.date else "", source.url or words["no_url"]]
+             numfmt.date(source.date, lang) if source.date else words["no_date"],
+             source.url or words["no_url"]]
     return ("、" if lang == "ja" else ", ").join(p for p in parts if p)
 
 

@@ -18,6 +18,11 @@ The rules, in the order they apply to one number (a range formats each end the s
   ordinal plural rules). Any other unit "1" value prints as a bare number.
 * **Signs and ranges.** Negatives take a real minus (U+2212). Ranges join their ends with ``〜`` (ja)
   or an en dash (en), the unit said once: ``3万〜4万ドル``, ``$30k–40k``, ``30億〜40億ドル``.
+* **One.** English units are plural words; exactly one takes the singular: ``1 year``, ``1 GPU``.
+* **Words for shares.** ``share_words`` writes the fractions articles use as words (``半分`` / ``half``,
+  ``4分の1`` / ``a quarter``) and any other share as a percent.
+* **Changes.** ``change`` writes old → new with the relative change: ``10万台 → 15万台（+50%）``,
+  ``100,000 → 150,000 GPUs (+50%)`` (English says a trailing unit once).
 
 Every finite Decimal formats without raising. Nothing here reads files, the clock or the environment.
 """
@@ -25,6 +30,7 @@ Every finite Decimal formats without raising. Nothing here reads files, the cloc
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, localcontext
 from functools import lru_cache, partial
@@ -42,6 +48,16 @@ RATIO_SIGNIFICANT = 2
 MINUS = "\u2212"
 RANGE_DASH: dict[Lang, str] = {"ja": "〜", "en": "–"}
 TIMES: dict[Lang, str] = {"ja": "倍", "en": "×"}
+ARROW = "→"
+#: Fractions articles write as words; a share within ``_FRACTION_NEAR`` of one is written so.
+_FRACTIONS: tuple[tuple[Decimal, str, str], ...] = (
+    (Decimal(1) / 2, "半分", "half"), (Decimal(1) / 3, "3分の1", "a third"),
+    (Decimal(2) / 3, "3分の2", "two thirds"), (Decimal(1) / 4, "4分の1", "a quarter"),
+    (Decimal(3) / 4, "4分の3", "three quarters"),
+)
+_FRACTION_NEAR = Decimal("0.0005")
+_IRREGULAR_EN = {"people": "person"}
+_PLURAL_EN = re.compile(r"^ (\w+?)s\b")
 
 #: Where compact notation starts: (language, money?, compact?) → smallest compacted magnitude.
 _COMPACT_FROM: dict[tuple[Lang, bool, bool], int] = {
@@ -80,7 +96,8 @@ def quantity(q: Quantity, lang: Lang, *, kind: str | None = None, compact: bool 
     with localcontext(_CONTEXT):
         style = _style(q.unit, lang, kind, compact)
         if not q.is_range:
-            return _end(q.low, style.prefix, style) + style.suffix
+            one = lang == "en" and abs(q.low) == 1
+            return _end(q.low, style.prefix, style) + (_singular(style.suffix) if one else style.suffix)
         low = _end(q.low, style.prefix, style)
         high = _end(q.high, "", style)
         return f"{low}{RANGE_DASH[lang]}{high}{style.suffix}"
@@ -101,6 +118,26 @@ def times(ratio: Decimal, lang: Lang) -> str:
     return quantity(Quantity.point(ratio, "1"), lang, kind="ratio")
 
 
+def share_words(fraction: Decimal, lang: Lang) -> str:
+    """A share as an article words it: 0.5 → ``半分`` / ``half``, 0.25 → ``4分の1``; else ``42%``."""
+    word = next((w for f, *w in _FRACTIONS if abs(fraction - f) < _FRACTION_NEAR), None)
+    if word is None:
+        return percent(fraction, lang)
+    return word[0] if lang == "ja" else word[1]
+
+
+def change(old: Quantity, new: Quantity, lang: Lang) -> str:
+    """``10万台 → 15万台（+50%）`` / ``100,000 → 150,000 GPUs (+50%)``; no percent across units."""
+    before, after = quantity(old, lang), quantity(new, lang)
+    suffix = _style(old.unit, lang, None, True).suffix
+    if lang == "en" and old.unit == new.unit and suffix.startswith(" ") and before.endswith(suffix):
+        before = before[: -len(suffix)]
+    relative = _relative(old, new, lang)
+    if not relative:
+        return f"{before} {ARROW} {after}"
+    return f"{before} {ARROW} {after}（{relative}）" if lang == "ja" else f"{before} {ARROW} {after} ({relative})"
+
+
 def date(d: PartialDate | dt.date, lang: Lang) -> str:
     """``2024年5月26日`` / ``May 26, 2024``; a month ``2023年7月`` / ``July 2023``; a year ``2025年`` / ``2025``."""
     if isinstance(d, dt.date):
@@ -109,6 +146,24 @@ def date(d: PartialDate | dt.date, lang: Lang) -> str:
         return str(format_date(d.as_date(), "long", locale=lang))
     skeleton = "yMMMM" if d.month is not None else "y"
     return str(format_skeleton(skeleton, d.as_date(), locale=lang))
+
+
+def _relative(old: Quantity, new: Quantity, lang: Lang) -> str:
+    """``+50%`` / ``−20%`` / ``±0%`` from the midpoints; "" across units or from zero."""
+    if old.unit != new.unit or old.mid == 0:
+        return ""
+    with localcontext(_CONTEXT):
+        ratio = (new.mid - old.mid) / abs(old.mid)
+    sign = "+" if ratio > 0 else MINUS if ratio < 0 else "±"
+    return sign + percent(abs(ratio), lang)
+
+
+def _singular(suffix: str) -> str:
+    """`` years`` → `` year``, `` gallons a day`` → `` gallon a day``, `` people`` → `` person``."""
+    first = suffix.split(" ")[1] if suffix.startswith(" ") and len(suffix) > 1 else ""
+    if first in _IRREGULAR_EN:
+        return suffix.replace(first, _IRREGULAR_EN[first], 1)
+    return _PLURAL_EN.sub(r" \1", suffix)
 
 
 # --- styles ---------------------------------------------------------------------------------------

@@ -16,8 +16,10 @@ from briefgen import compose
 from briefgen.errors import ComposeError
 from briefgen.model import (
     Brief, BriefSpec, Bullets, Chart, ChartSpec, ClaimCheck, ClaimSpec, Comparison, Conflict, Fact,
-    FactSet, Heading, KeyNumbers, Lang, Origin, Para, PartialDate, Quantity, Source, Table,
+    LANGS, FactSet, Heading, KeyNumbers, Lang, Markup, Origin, Para, PartialDate, Quantity, Source,
+    Table,
 )
+from briefgen.snapshot import Change
 
 ROOT = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2024, 7, 29)
@@ -85,9 +87,9 @@ def test_num_and_formula_carry_note_markers_numbered_by_first_citation() -> None
 
 
 def test_english_brief_fields() -> None:
-    brief = run("# {{ brief.title }}\n\n{{ brief.date|date }}: {{ c.gpu_ratio|num(marker=false) }}",
+    brief = run("# {{ brief.title }}\n\n{{ brief.date|date }}\n\n```sources\n```",
                 lang="en", key_numbers=("xai_h100_count", "gpu_ratio"))
-    assert brief.blocks == (Heading("Title", 1), Para("July 29, 2024: 4×"))  # type: ignore[arg-type]
+    assert brief.blocks == (Heading("Title", 1), Para("July 29, 2024"))  # type: ignore[arg-type]
     assert (brief.title, brief.date, brief.lang, brief.author) == ("Title", TODAY, "en", "briefgen")
     assert brief.subject == "Title — July 29, 2024"
     assert brief.summary == ("xAIのH100: 100,000 GPUs",
@@ -99,7 +101,22 @@ def test_event_facts_and_partial_dates() -> None:
     founded = fact("xai_founded", event=PartialDate(2023, 7))
     brief = run("{{ f.xai_founded|date }} {{ f.x.as_of|date }}\n\n```sources\n```",
                 facts=(founded, fact("x", "1", as_of=PartialDate(2024, 5, 26))), comparisons=())
-    assert brief.blocks == (Para("2023年7月<super>[1]</super> 2024年5月26日"),)  # type: ignore[arg-type]
+    assert brief.blocks == (Para("2023年7月<super>[1]</super> 2024年5月26日<super>[1]</super>"),)  # type: ignore[arg-type]
+
+
+def test_an_as_of_date_printed_bare_is_its_iso_form() -> None:
+    brief = run("{{ f.x.as_of }}", facts=(fact("x", "1", as_of=PartialDate(2024, 5)),), comparisons=())
+    assert brief.blocks == (Para(Markup("2024&#45;05")),)
+
+
+@pytest.mark.parametrize("template", ["{{ f.x|num }}", "{{ c.r|formula }}", "```keynumbers\n```",
+                                      "```comparisons\n```", "```facts\n```"])
+def test_a_figure_without_a_listed_source_fails_instead_of_printing_bare(template: str) -> None:
+    stray = Source("blog", "Blog", "t", None, "", "en")
+    x = fact("x", "1", source=stray)
+    with pytest.raises(ComposeError, match=r"facts\.csv:2: source: \w+: source 'blog' of fact x is not in the sources table"):
+        run(template + "\n```sources\n```", facts=(x, H100), comparisons=(ratio("r", x, H100),),
+            key_numbers=("x",))
 
 
 def test_citing_without_a_sources_block_fails() -> None:
@@ -190,12 +207,12 @@ def test_escape_entities() -> None:
 
 
 @pytest.mark.parametrize("template", [
-    "{{ f.x.label|safe }}", "{{ f.x.label|e }}", "{{ (f.x|num(marker=false)) + f.x.label }}",
-    "{{ f.x|num(marker=false) ~ f.x.label }}", "{{ '%s'|format(f.x.label) }}",
+    "{{ f.x.label|safe }}", "{{ f.x.label|e }}", "{{ (f.x|num) + f.x.label }}",
+    "{{ f.x|num ~ f.x.label }}", "{{ '%s'|format(f.x.label) }}",
 ])
 def test_no_template_route_bypasses_the_escape(template: str) -> None:
     evil = fact("x", "1", label="**b** <i>i</i>\n# h")
-    (block,) = run(template, facts=(evil,), comparisons=()).blocks
+    (block,) = run(template + "\n\n```sources\n```", facts=(evil,), comparisons=()).blocks
     assert isinstance(block, Para)
     assert "<b>" not in block.text and "<i>" not in block.text
 
@@ -217,6 +234,7 @@ def test_markdown_blocks() -> None:
     ("```chart nope\n```", r"```chart 'nope' is not in the brief spec"),
     ("```keynumbers\nnot a pair\n```", "expected id: label"),
     ("```keynumbers\nmissing_id: x\n```", "unknown id 'missing_id'"),
+    ("```keynumbers\ngpu_ratio: x\n```", "labels gpu_ratio, which the brief spec does not list"),
 ])
 def test_markdown_and_directive_errors(template: str, message: str) -> None:
     with pytest.raises(ComposeError, match=message):
@@ -255,18 +273,53 @@ def test_comparisons_table() -> None:
                           ("調達額の比率", "42%", "60億ドル ÷ 143億ドル [1]"))
 
 
-def test_claims_table_says_which_end_of_a_range_the_article_used() -> None:
+def _claim(cid: str, quote: str, target: str, value: str, unit: str, **kw: object) -> ClaimSpec:
+    return ClaimSpec(cid, quote, target, Quantity.point(Decimal(value), unit), Decimal("0.02"),
+                     "brief.yaml:30", **kw)  # type: ignore[arg-type]
+
+
+def test_claims_say_what_the_article_asserts_against_what_the_facts_compute() -> None:
     price = fact("price", span=("3e9", "4e9"), unit="USD")
-    claim = ClaimSpec("c1", "総額は40億ドル", "price", Quantity.point(Decimal("4e9"), "USD"),
-                      Decimal("0.02"), "brief.yaml:30")
-    half = ClaimSpec("c2", "半分", "gpu_ratio", Quantity.point(Decimal("0.5"), "1"), Decimal("0.05"), "b")
-    checks = (ClaimCheck(claim, price.quantity, "holds"),  # type: ignore[arg-type]
-              ClaimCheck(half, RATIO.value, "contradicted"))
-    (table,) = run("```claims\n```\n```sources\n```", lang="en", facts=(H100, GPT4, price),
-                   checks=checks).blocks
-    assert isinstance(table, Table)
-    assert table.rows == (("“総額は40億ドル”", "holds", "$3B–4B [1]", "article used the high end"),
-                          ("“半分”", "contradicted", "4× [1,2]", ""))
+    share = ratio("share", fact("a", "6e9", "USD"), fact("b", "1.43e10", "USD", source=FORBES), kind="share")
+    checks = (
+        ClaimCheck(_claim("c1", "総額は40億ドル", "price", "4e9", "USD"), price.quantity,  # type: ignore[arg-type]
+                   "holds", position="upper"),
+        ClaimCheck(_claim("c2", "半分に相当", "share", "0.5", "1"), share.value, "overstated"),
+        ClaimCheck(_claim("c3", "4倍", "gpu_ratio", "4", "1"), RATIO.value, "holds"),
+        ClaimCheck(_claim("c4", "35億ドル以上", "price", "3.5e9", "USD", direction="at_least",
+                          acknowledged="seen"), price.quantity, "holds", position="within"),  # type: ignore[arg-type]
+    )
+    for lang, rows in (("en", (
+            ("“総額は40億ドル”", "“$4B” → $3B–4B: holds [1]", "article used the high end"),
+            ("“半分に相当”", "“half” → 42%: overstated [1,2]", ""),
+            ("“4倍”", "“4×” → 4×: holds [1,2]", ""),
+            ("“35億ドル以上”", "“at least $3.5B” → $3B–4B: holds [1]", "within the range; seen"))),
+            ("ja", (
+            ("「総額は40億ドル」", "「40億ドル」→ 30億〜40億ドル（正しい） [1]", "上限値を採用"),
+            ("「半分に相当」", "「半分」→ 42%（誇張） [1,2]", ""),
+            ("「4倍」", "「4倍」→ 4倍（正しい） [1,2]", ""),
+            ("「35億ドル以上」", "「35億ドル以上」→ 30億〜40億ドル（正しい） [1]", "範囲内の値; seen")))):
+        (table,) = run("```claims\n```\n```sources\n```", lang=lang,  # type: ignore[arg-type]
+                       facts=(H100, GPT4, price, *share.inputs), comparisons=(RATIO, share),
+                       checks=checks).blocks
+        assert isinstance(table, Table) and len(table.header) == 3
+        assert table.rows == rows
+
+
+def test_a_claim_on_a_conflicting_fact_names_the_conflict_and_the_value_used() -> None:
+    body = fact("val", "2.4e10", "USD", quote="評価額は240億ドル")
+    head = fact("val_head", "1.3e11", "USD", quote="1300億ドル", source=FORBES)
+    check = ClaimCheck(_claim("c", "評価額1300億ドルを突破", "val", "1.3e11", "USD", direction="at_least"),
+                       body.quantity, "contradicted")  # type: ignore[arg-type]
+    for lang, check_cell, note in (
+            ("en", "“at least $130B” → $24B: contradicted [1]",
+             "conflicting figures: $130B vs $24B → used $24B [1,2]"),
+            ("ja", "「1,300億ドル以上」→ 240億ドル（矛盾） [1]", "食い違い：1,300億ドル vs 240億ドル → 240億ドルを採用 [1,2]")):
+        (table,) = run("```claims\n```\n```sources\n```", lang=lang,  # type: ignore[arg-type]
+                       facts=(body, head), comparisons=(), checks=(check,),
+                       conflicts=(Conflict("xAI", "valuation", (body, head), body),)).blocks
+        assert isinstance(table, Table)
+        assert table.rows[0][1:] == (check_cell, note)
 
 
 def test_conflicts_and_facts_tables() -> None:
@@ -281,6 +334,72 @@ def test_conflicts_and_facts_tables() -> None:
                               ("val_head（ja）", "1,300億ドル [2]", "「1300億ドル」", "不採用"))
     assert facts_table.rows == (("val（ja）", "240億ドル", "2024年5月26日", "[1]"),
                                 ("val_head（ja）", "1,300億ドル", "—", "[2]"))
+
+
+def test_sources_say_when_the_date_or_url_is_unknown() -> None:
+    undated = Source("memo", "Memo", "Notes", None, "", "en")
+    x = fact("x", "1", source=undated)
+    for lang, text in (("en", "Memo, “Notes”, date unknown, no URL"), ("ja", "Memo、「Notes」、日付不明、URLなし")):
+        brief = compose.compose(brief_spec(), FactSet({"x": x}, {"memo": undated}), (), lang,  # type: ignore[arg-type]
+                                TODAY, env("{{ f.x|num }}\n```sources\n```"))
+        assert [n.text for n in brief.notes] == [text]
+
+
+# --- what changed since the last edition -----------------------------------------------------------
+
+
+def change(kind: str, fact_id: str = "xai_h100_count", old: Quantity | None = None,
+           new: Quantity | None = None, **kw: object) -> Change:
+    return Change(fact_id, "旧ファクト", "old fact", kind, old, new, **kw)  # type: ignore[arg-type]
+
+
+GPUS = Quantity.point(Decimal(100000), "GPU")
+MORE_GPUS = Quantity.point(Decimal(150000), "GPU")
+
+
+@pytest.mark.parametrize(("lang", "changes", "expected"), [
+    ("ja", None, Para(Markup("初回の号のため、前号との比較はありません。"))),
+    ("en", None, Para(Markup("This is the first edition: there is no earlier edition to compare with."))),
+    ("ja", (), Para(Markup("前号からの変更はありません。"))),
+    ("en", (), Para(Markup("No changes since the last edition."))),
+])
+def test_changes_without_changes_say_so_in_one_line(lang: Lang, changes: tuple[Change, ...] | None,
+                                                   expected: Para) -> None:
+    brief = compose.compose(brief_spec(), factset(H100), (), lang, TODAY, env("```changes\n```"),
+                            changes=changes)
+    assert brief.blocks == (expected,)
+
+
+def test_changes_list_changed_new_and_removed_facts() -> None:
+    start = fact("build_start", event=PartialDate(2024, 4), label="着工")
+    changes = (
+        change("changed", old=GPUS, new=MORE_GPUS),
+        change("new", "gpt4_gpu_count", new=GPT4.quantity),
+        change("changed", "build_start", old_event=PartialDate(2024, 3), new_event=PartialDate(2024, 4)),
+        change("removed", "old_fact", old=Quantity.point(Decimal("4e9"), "USD")),
+    )
+    h150 = fact("xai_h100_count", "150000", label="xAIのH100")
+    gpt4 = fact("gpt4_gpu_count", "25000", source=FORBES, label="GPT-4")
+    expected = {
+        "ja": ("xAIのH100：10万台 → 15万台（+50%）<super>[1]</super>",
+               "新規：GPT&#45;4：2万5,000台<super>[2]</super>",
+               "着工：2024年3月 → 2024年4月<super>[1]</super>",
+               "削除：旧ファクト（前号：40億ドル）"),
+        "en": ("xAIのH100: 100,000 → 150,000 GPUs (+50%)<super>[1]</super>",
+               "New: GPT&#45;4: 25,000 GPUs<super>[2]</super>",
+               "着工: March 2024 → April 2024<super>[1]</super>",
+               "Removed: old fact (was $4B)"),
+    }
+    for lang in LANGS:
+        brief = compose.compose(brief_spec(), factset(h150, gpt4, start), (), lang,
+                                TODAY, env("```changes\n```\n```sources\n```"), changes=changes)
+        assert brief.blocks == (Bullets(expected[lang]),)  # type: ignore[arg-type]
+
+
+def test_a_change_to_a_fact_the_brief_lacks_fails() -> None:
+    with pytest.raises(ComposeError, match="ghost has no source to cite"):
+        compose.compose(brief_spec(), factset(H100), (), "en", TODAY, env("```changes\n```"),
+                        changes=(change("new", "ghost", new=GPUS),))
 
 
 def test_empty_claims_and_conflicts_say_so() -> None:

@@ -135,3 +135,34 @@ def read_back(text: str) -> Decimal:
 def test_magnitude_round_trips(x: Decimal, lang: str, compact: bool) -> None:
     shown = read_back(numfmt.number(x, lang, compact=compact))  # type: ignore[arg-type]
     assert abs(shown - x) <= abs(x) * D("0.005")
+
+
+@pytest.mark.parametrize(("q", "en"), [
+    (point(1, "year"), "1 year"), (point(1, "GPU"), "1 GPU"), (point(1, "person"), "1 person"),
+    (point(1, "gallon/day"), "1 gallon a day"), (point(1, "CNY/USD"), "1 yuan per dollar"),
+    (point(2, "year"), "2 years"), (span(1, 2, "year"), "1–2 years"), (point(-1, "day"), "−1 day"),
+])
+def test_english_says_one_in_the_singular(q: Quantity, en: str) -> None:
+    assert numfmt.quantity(q, "en", compact=False) == en
+
+
+@pytest.mark.parametrize(("value", "ja", "en"), [
+    ("0.5", "半分", "half"), ("0.25", "4分の1", "a quarter"), ("0.3333", "3分の1", "a third"),
+    ("0.75", "4分の3", "three quarters"), ("0.42", "42%", "42%"), ("0.51", "51%", "51%"),
+])
+def test_share_words(value: str, ja: str, en: str) -> None:
+    assert numfmt.share_words(D(value), "ja") == ja
+    assert numfmt.share_words(D(value), "en") == en
+
+
+@pytest.mark.parametrize(("old", "new", "ja", "en"), [
+    (point(100000, "GPU"), point(150000, "GPU"), "10万台 → 15万台（+50%）", "100,000 → 150,000 GPUs (+50%)"),
+    (point("4e9", "USD"), point("3e9", "USD"), "40億ドル → 30億ドル（−25%）", "$4B → $3B (−25%)"),
+    (span(3, 5, "GPU"), point(4, "GPU"), "3〜5台 → 4台（±0%）", "3–5 → 4 GPUs (±0%)"),
+    (point(0, "GPU"), point(5, "GPU"), "0台 → 5台", "0 → 5 GPUs"),
+    (point(10, "month"), point(1, "year"), "10ヶ月 → 1年", "10 months → 1 year"),
+    (point(1000, "GPU"), point(1001, "GPU"), "1,000台 → 1,001台（+<1%）", "1,000 → 1,001 GPUs (+<1%)"),
+])
+def test_change_old_to_new_with_the_relative_change(old: Quantity, new: Quantity, ja: str, en: str) -> None:
+    assert numfmt.change(old, new, "ja") == ja
+    assert numfmt.change(old, new, "en") == en
