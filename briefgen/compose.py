@@ -390,7 +390,7 @@ def _claims(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ...]:
     if not ctx.checks:
         return (Para(Markup(escape(WORDS[ctx.lang]["no_claims"]))),)
     rows = tuple(_claim_row(check, ctx) for check in ctx.checks)
-    return (Table(HEADERS["claims"][ctx.lang], rows),)
+    return (Table(HEADERS["claims"][ctx.lang], rows, widths=(3, 4, 4)),)
 
 
 def _claim_row(check: ClaimCheck, ctx: _Ctx) -> tuple[str, str, str]:
@@ -436,7 +436,7 @@ def _conflicts(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ..
 
 def _changes(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ...]:
     words = WORDS[ctx.lang]
-    if ctx.changes is None or not ctx.changes:
+    if not ctx.changes:
         return (Para(Markup(escape(words["first_edition" if ctx.changes is None else "no_changes"]))),)
     return (Bullets(tuple(Markup(_change_line(c, ctx)) for c in ctx.changes)),)
 
