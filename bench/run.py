@@ -1,0 +1,124 @@
+"""Benchmark settings → a results table (metric | median | target | ✓/✗) on stdout and in bench/RESULTS.md.
+
+``python bench/run.py [--smoke] [--repeat N] [--results PATH]``. Sections: cold build (subprocesses),
+warm build against the bare ReportLab render and the HTML route (interleaved in one process), growth
+(fact tables, brief length) and delivery (aiosmtpd sink + SQLite ledger). ``--smoke`` uses tiny sizes
+and writes no results file unless ``--results`` is given; it exists so the test suite can run it.
+Exit status: 0 when the benchmark ran (missed targets are ✗ in the table), 1 when a delivery lost or
+doubled a message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+for folder in (ROOT, BENCH):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+import sections  # noqa: E402
+from sections import Row  # noqa: E402
+
+RESULTS = BENCH / "RESULTS.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Sizes and repeat counts of one benchmark run."""
+
+    smoke: bool
+    warmup: int
+    cold_rounds: int
+    warm_rounds: int
+    fact_sizes: tuple[int, ...]
+    fact_rounds: int
+    page_targets: tuple[int, ...]
+    page_rounds: int
+    readers: int
+    real_pdf_readers: int
+    imports: tuple[str, ...]
+
+
+def config(smoke: bool, repeat: int | None) -> Config:
+    if smoke:
+        return Config(True, 0, repeat or 1, repeat or 1, (10, 100), repeat or 1, (1, 2), repeat or 1, 20, 4,
+                      sections.HEAVY_IMPORTS[:1])
+    return Config(False, 1, repeat or 7, repeat or 15, (10, 1_000, 100_000), repeat or 5, (1, 10, 50),
+                  repeat or 3, 10_000, 1_000, sections.HEAVY_IMPORTS)
+
+
+def machine() -> str:
+    """nproc, CPU model, Python version and the date, on one line."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown CPU")
+    return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()} on {platform.system()} "
+            f"{platform.release()}, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
+
+
+def table(rows: Sequence[Row]) -> str:
+    """The rows as a Markdown table."""
+    lines = ["| metric | median | target | ✓/✗ |", "|---|---:|---|:-:|"]
+    mark = {True: "✓", False: "✗", None: "—"}
+    lines += [f"| {r.metric} | {r.value} | {r.target} | {mark[r.ok]} |" for r in rows]
+    return "\n".join(lines)
+
+
+def write_results(path: Path, text: str) -> None:
+    """Replace the generated part of ``path`` (between the markers), keeping the notes around it."""
+    block = f"{START}\n{text}\n{END}"
+    old = path.read_text(encoding="utf-8") if path.exists() else f"# briefgen benchmark results\n\n{START}\n{END}\n"
+    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    path.write_text(pattern.sub(lambda _: block, old) if pattern.search(old) else f"{old}\n{block}\n",
+                    encoding="utf-8")
+
+
+def run(cfg: Config, work: Path) -> list[Row]:
+    rows: list[Row] = []
+    steps = (
+        ("cold build", lambda: sections.cold(work / "cold", cfg.cold_rounds, cfg.warmup, cfg.imports)),
+        ("warm build", lambda: sections.warm(work / "warm", cfg.warm_rounds, cfg.warmup)),
+        ("fact tables", lambda: sections.fact_growth(work / "facts", cfg.fact_sizes, cfg.fact_rounds)),
+        ("brief length", lambda: sections.page_growth(cfg.page_targets, cfg.page_rounds)),
+        ("delivery", lambda: sections.delivery(work / "mail", cfg.readers, cfg.real_pdf_readers)),
+    )
+    for name, step in steps:
+        print(f"… {name}", file=sys.stderr, flush=True)
+        rows += step()
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat: seconds, for the tests")
+    p.add_argument("--repeat", type=int, default=None, help="rounds per measurement (default 7/15/5/3)")
+    p.add_argument("--results", type=Path, default=None,
+                   help="Markdown file to update (default: bench/RESULTS.md, none with --smoke)")
+    args = p.parse_args(argv)
+    cfg = config(args.smoke, args.repeat)
+    with tempfile.TemporaryDirectory(prefix="briefgen-bench-") as tmp:
+        rows = run(cfg, Path(tmp))
+    mode = "smoke" if cfg.smoke else "full"
+    text = (f"Machine: {machine()}  \nRun: `python bench/run.py{' --smoke' if cfg.smoke else ''}` "
+            f"({mode}; medians over the rounds shown per section)\n\n{table(rows)}")
+    print(text)
+    results = args.results or (None if cfg.smoke else RESULTS)
+    if results is not None:
+        write_results(results, text)
+    broken = [r for r in rows if r.integrity and r.ok is False]
+    return 1 if broken else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
