@@ -13,7 +13,7 @@ from typing import Sequence
 
 import jinja2
 
-from briefgen import checks, compare, compose, facts, output, render, spec
+from briefgen import checks, compare, compose, facts, glyphs, output, render, spec
 from briefgen.errors import SpecError
 from briefgen.model import (
     LANGS,
@@ -89,14 +89,20 @@ def languages(prepared: Prepared, lang: str) -> tuple[Lang, ...]:
 
 def render_edition(prepared: Prepared, langs: Sequence[Lang], today: dt.date,
                    env: jinja2.Environment, out_dir: Path) -> Edition:
-    """Compose and render each language, then write each PDF atomically under ``out_dir``."""
+    """Compose and render every language, then write each PDF atomically under ``out_dir``.
+
+    Nothing is written until every language has rendered, so a template or layout error in one
+    language never leaves the other's new PDF beside the previous edition.
+    """
+    paths = {lang: output.report_path(out_dir, prepared.spec.id, lang, today) for lang in langs}
+    glyphs.warn_unprintable(prepared.facts)
+    briefs = [compose.compose(prepared.spec, prepared.facts, prepared.comparisons, lang, today, env,
+                              checks=prepared.checks, conflicts=prepared.conflicts) for lang in langs]
+    pdfs = [(brief, render.render_pdf(brief)) for brief in briefs]
     rendered: dict[str, Rendered] = {}
-    for lang in langs:
-        brief = compose.compose(prepared.spec, prepared.facts, prepared.comparisons, lang, today, env,
-                                checks=prepared.checks, conflicts=prepared.conflicts)
-        pdf = render.render_pdf(brief)
-        path = output.write_atomic(pdf, output.report_path(out_dir, prepared.spec.id, lang, today))
-        rendered[lang] = Rendered(brief=brief, pdf=pdf, path=str(path))
+    for brief, pdf in pdfs:
+        path = output.write_atomic(pdf, paths[brief.lang])
+        rendered[brief.lang] = Rendered(brief=brief, pdf=pdf, path=str(path))
     return Edition(brief_id=prepared.spec.id, edition=today.isoformat(),
                    title=prepared.spec.title, languages=rendered)
 

@@ -2,7 +2,7 @@
 one input, and assert the promised outcome — one located error line, exit 1, no traceback, the previous
 edition untouched, nothing sent.
 
-Test modules import what they use: ``from hardening import Workspace, ws  # noqa: F401``.
+Test modules import what they use: ``from hardening import Workspace, server, ws  # noqa: F401``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Iterator
 
 import pytest
 from conftest import DATA
-from smtpserver import HOST, USER, Server
+from smtpserver import HOST, USER, Server, ServerFactory
 
 from briefgen.cli import main
 
@@ -139,6 +139,12 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
     yield space
 
 
+@pytest.fixture
+def server(smtp_server: ServerFactory) -> Server:
+    """A plain SMTP server (no TLS, no login) that records whatever reaches it."""
+    return smtp_server("none")
+
+
 def assert_refused(result: Result, *fragments: str) -> str:
     """Exit 1 with exactly one line ``error: …`` on stderr holding every fragment, and no traceback."""
     assert result.code == 1, (result.code, result.out, result.err)
@@ -148,6 +154,15 @@ def assert_refused(result: Result, *fragments: str) -> str:
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
     return lines[0]
+
+
+def refused_everywhere(ws: Workspace, server: Server, *fragments: str) -> str:
+    """``build`` and ``send`` both refuse with the same located line; nothing is written or sent."""
+    line = assert_refused(ws.build(), *fragments)
+    assert assert_refused(ws.send(server), *fragments) == line
+    ws.assert_untouched()
+    assert server.handler.received == []
+    return line
 
 
 def squash(text: str) -> str:

@@ -14,24 +14,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import pdf_text
-from hardening import EDITION, Workspace, assert_refused, run, squash, ws  # noqa: F401
-from smtpserver import Server, ServerFactory
+from hardening import EDITION, Workspace, assert_refused, refused_everywhere, run, server, ws  # noqa: F401
+from smtpserver import Server
 
 NUMBER_FORM = "(expected a number such as 1,234 or -3 or 0.25 or 1.5e9 (digits only: no words, 万/億, NaN or inf))"
-
-
-@pytest.fixture
-def server(smtp_server: ServerFactory) -> Server:
-    return smtp_server("none")
-
-
-def refused_everywhere(ws: Workspace, server: Server, *fragments: str) -> str:
-    """``build`` and ``send`` both refuse with the same located line; nothing is written or sent."""
-    line = assert_refused(ws.build(), *fragments)
-    assert assert_refused(ws.send(server), *fragments) == line
-    ws.assert_untouched()
-    assert server.handler.received == []
-    return line
 
 
 # --- 1. a row with more fields than the header ------------------------------------------------------
