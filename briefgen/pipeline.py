@@ -13,7 +13,7 @@ from typing import Sequence
 
 import jinja2
 
-from briefgen import checks, compare, compose, facts, glyphs, output, render, spec
+from briefgen import checks, compare, compose, facts, glyphs, output, render, snapshot, spec
 from briefgen.errors import SpecError
 from briefgen.model import (
     LANGS,
@@ -89,20 +89,25 @@ def languages(prepared: Prepared, lang: str) -> tuple[Lang, ...]:
 
 def render_edition(prepared: Prepared, langs: Sequence[Lang], today: dt.date,
                    env: jinja2.Environment, out_dir: Path) -> Edition:
-    """Compose and render every language, then write each PDF atomically under ``out_dir``.
+    """Compose and render every language, then write each PDF atomically under ``out_dir``, and
+    last the snapshot of the facts used (the next edition's "what changed" compares against it).
 
     Nothing is written until every language has rendered, so a template or layout error in one
     language never leaves the other's new PDF beside the previous edition.
     """
     paths = {lang: output.report_path(out_dir, prepared.spec.id, lang, today) for lang in langs}
     glyphs.warn_unprintable(prepared.facts)
+    previous = snapshot.previous_snapshot(out_dir, prepared.spec.id, today.isoformat())
+    changes = None if previous is None else snapshot.diff(previous, prepared.facts)
     briefs = [compose.compose(prepared.spec, prepared.facts, prepared.comparisons, lang, today, env,
-                              checks=prepared.checks, conflicts=prepared.conflicts) for lang in langs]
+                              checks=prepared.checks, conflicts=prepared.conflicts, changes=changes)
+              for lang in langs]
     pdfs = [(brief, render.render_pdf(brief)) for brief in briefs]
     rendered: dict[str, Rendered] = {}
     for brief, pdf in pdfs:
         path = output.write_atomic(pdf, paths[brief.lang])
         rendered[brief.lang] = Rendered(brief=brief, pdf=pdf, path=str(path))
+    snapshot.save_snapshot(prepared.facts, snapshot.snapshot_path(out_dir, prepared.spec.id, today.isoformat()))
     return Edition(brief_id=prepared.spec.id, edition=today.isoformat(),
                    title=prepared.spec.title, languages=rendered)
 
