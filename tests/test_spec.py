@@ -20,8 +20,7 @@ DOC_COMPARISONS = ("gpu_ratio", "raise_share", "gpu_difference", "round_rank", "
                    "anthropic_total", "water_m3", "power_per_household", "energy_per_year",
                    "cluster_cost_cny_calc", "xai_pace", "openai_pace", "pace_ratio", "oracle_share")
 DOC_CLAIMS = ("c_gpu_4x", "c_half", "c_total_cost", "c_cny", "c_valuation")
-DOC_KEY_NUMBERS = ("xai_h100_count", "gpu_ratio", "cluster_cost_est", "xai_round_amount", "raise_share",
-                   "colossus_power", "water_m3")
+DOC_KEY_NUMBERS = ("xai_h100_count", "gpu_ratio", "cluster_cost_est", "raise_share", "colossus_power", "water_m3")
 
 MINIMAL = """\
 id: tiny
