@@ -54,6 +54,7 @@ _FALLBACKS = (
 )
 
 _TOKEN = re.compile(r"(<[^>]*>)|(&#?[0-9A-Za-z]+;)|(.)", re.S)
+_ENTITY = re.compile(r"&#?[0-9A-Za-z]+;")
 
 
 def find_font_file(filename: str, known: Iterable[str] = ()) -> Path | None:
@@ -172,6 +173,8 @@ def with_fallbacks(markup: str, font: str) -> str:
 
     Logs one warning naming the characters no installed font has.
     """
+    if _covers_all(markup, font):
+        return markup
     out: list[str] = []
     run: list[str] = []
     run_font: str | None = None
@@ -195,6 +198,13 @@ def with_fallbacks(markup: str, font: str) -> str:
     flush()
     _warn_missing(missing)
     return "".join(out)
+
+
+def _covers_all(markup: str, font: str) -> bool:
+    """True when ``font`` has every character ``markup`` has or its entities stand for (a superset of
+    what it shows), so ``with_fallbacks`` would wrap nothing: the common case, decided in one pass."""
+    decoded = "".join(html.unescape(entity) for entity in _ENTITY.findall(markup))
+    return not coverage(markup, font) and not coverage(decoded, font)
 
 
 def font_for(text: str, font: str) -> str:
