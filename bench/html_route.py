@@ -143,21 +143,32 @@ def html_pdf(brief: Brief) -> bytes:
     return pdf
 
 
-def build(spec_path: Path, langs: Sequence[Lang] | None, today: dt.date, out_dir: Path) -> list[Path]:
-    """The HTML route's whole pipeline: load → compare → check → compose → HTML → PDF → write."""
+def prepare(spec_path: Path) -> tuple[Any, ...]:
+    """load → compare → check, with briefgen's own modules (no ReportLab import)."""
     brief_spec = spec.load_spec(spec_path)
     fact_set = facts.load_facts(Path(brief_spec.facts_path), Path(brief_spec.sources_path))
     comparisons = compare.compute(brief_spec.comparisons, fact_set)
-    claim_checks = checks.check_claims(brief_spec.claims, fact_set, comparisons)
-    conflicts = checks.find_conflicts(fact_set)
+    return (brief_spec, fact_set, comparisons, checks.check_claims(brief_spec.claims, fact_set, comparisons),
+            checks.find_conflicts(fact_set))
+
+
+def pdfs(spec_path: Path, langs: Sequence[Lang] | None, today: dt.date) -> dict[str, bytes]:
+    """The HTML route's whole pipeline in memory: load → compare → check → compose → HTML → PDF."""
+    brief_spec, fact_set, comparisons, claim_checks, conflicts = prepare(spec_path)
     env = compose.template_env(ROOT / "templates")
+    return {lang: html_pdf(compose.compose(brief_spec, fact_set, comparisons, lang, today, env,
+                                           checks=claim_checks, conflicts=conflicts))
+            for lang in langs or brief_spec.languages}
+
+
+def build(spec_path: Path, langs: Sequence[Lang] | None, today: dt.date, out_dir: Path) -> list[Path]:
+    """``pdfs`` written as ``<out>/<brief id>/<date>.<lang>.html.pdf``."""
+    folder = out_dir / spec_path.parent.name
+    folder.mkdir(parents=True, exist_ok=True)
     paths = []
-    for lang in langs or brief_spec.languages:
-        brief = compose.compose(brief_spec, fact_set, comparisons, lang, today, env,
-                                checks=claim_checks, conflicts=conflicts)
-        path = out_dir / brief_spec.id / f"{today.isoformat()}.{lang}.html.pdf"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(html_pdf(brief))
+    for lang, pdf in pdfs(spec_path, langs, today).items():
+        path = folder / f"{today.isoformat()}.{lang}.html.pdf"
+        path.write_bytes(pdf)
         paths.append(path)
     return paths
 
