@@ -53,7 +53,7 @@ def cmd_default(args: argparse.Namespace, out: TextIO) -> int:
 
     for brief_id in sorted(spec.find_specs(args.data)):
         _print_paths(pipeline.build_brief(brief_id, lang="all", today=args.date, out_dir=args.reports,
-                                          data_dir=args.data), out)
+                                          data_dir=args.data, templates_dir=args.templates), out)
     return 0
 
 
@@ -61,7 +61,8 @@ def cmd_build(args: argparse.Namespace, out: TextIO) -> int:
     from briefgen import pipeline
 
     _print_paths(pipeline.build_brief(args.brief, lang=args.lang, today=args.date,
-                                      out_dir=args.out or args.reports, data_dir=args.data), out)
+                                      out_dir=args.out or args.reports, data_dir=args.data,
+                                      templates_dir=args.templates), out)
     return 0
 
 
@@ -95,7 +96,7 @@ def _delivery(args: argparse.Namespace) -> "Delivery":
     from briefgen.delivery import Delivery
 
     return Delivery(readers_path=args.readers, ledger_path=args.state / "ledger.sqlite3",
-                    data_dir=args.data, reports_dir=args.reports)
+                    data_dir=args.data, reports_dir=args.reports, templates_dir=args.templates)
 
 
 def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
@@ -159,10 +160,11 @@ def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
 
 def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
                     stop: "threading.Event") -> dict[str, tuple["Slot", Callable[[str], None]]]:
-    from briefgen import delivery, spec
+    from briefgen import compose, delivery, readers, spec
     from briefgen.errors import ConfigError
 
     where = _delivery(args)
+    compose.template_env(where.templates_dir)  # a broken template stops the start, not a Monday send
 
     def job(brief_id: str) -> Callable[[str], None]:
         def run(edition: str) -> None:
@@ -174,6 +176,7 @@ def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
     if not jobs:
         raise ConfigError(f"{args.data}: no brief has a schedule (expected a `schedule:` "
                           "{weekday, at, tz} in some brief.yaml)")
+    readers.load_readers(where.readers_path, specs)
     return jobs
 
 
@@ -198,6 +201,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, default=ROOT / "data", help="folder of briefs (default: data/)")
     p.add_argument("--reports", type=Path, default=ROOT / "reports", help="output folder (default: reports/)")
     p.add_argument("--date", type=_date, default=None, help="edition date YYYY-MM-DD (default: today)")
+    p.add_argument("--templates", type=Path, default=ROOT / "templates",
+                   help="folder of brief templates (default: templates/)")
     p.add_argument("--state", type=Path, default=ROOT / "var",
                    help="folder for the delivery ledger and scheduler state (default: var/)")
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")

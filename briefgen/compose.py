@@ -134,10 +134,10 @@ def _check(env: jinja2.Environment, name: str) -> list[Problem]:
     source, filename, _ = env.loader.get_source(env, name)
     origin = filename or name
     try:
-        env.parse(source, name, filename)
+        env.compile(source, name, filename)  # compiling also finds unknown filters and tests
     except jinja2.TemplateSyntaxError as exc:
         return [Problem(origin, exc.message or "syntax error", line=exc.lineno,
-                        expected="valid Jinja2 syntax")]
+                        expected="valid Jinja2 syntax, with the filters num, formula, date, label")]
     return [Problem(origin, f"unknown directive ```{kind}", line=line,
                     expected=f"one of {', '.join(sorted(_DIRECTIVES))}")
             for line, kind in markdown.fences(source) if kind not in _DIRECTIVES]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from conftest import DATA
+from conftest import DATA, TEMPLATES
 from smtpserver import HOST, USER, Server, ServerFactory
 
 from briefgen.cli import main
@@ -66,9 +66,13 @@ class Workspace:
     def state(self) -> Path:
         return self.root / "var"
 
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
     def options(self) -> list[str]:
         return ["--data", str(self.data), "--reports", str(self.reports), "--state", str(self.state),
-                "--date", EDITION]
+                "--templates", str(self.templates), "--date", EDITION]
 
     def pdf(self, lang: str, brief: str = BRIEF) -> Path:
         return self.reports / brief / f"{EDITION}.{lang}.pdf"
@@ -132,6 +136,7 @@ def _toml(value: object) -> str:
 def ws(tmp_path: Path) -> Iterator[Workspace]:
     """A workspace whose reports/ already holds the previous edition (same date, bytes ``OLD``)."""
     shutil.copytree(DATA, tmp_path / "data")
+    shutil.copytree(TEMPLATES, tmp_path / "templates")
     space = Workspace(tmp_path)
     for lang in ("ja", "en"):
         space.pdf(lang).parent.mkdir(parents=True, exist_ok=True)

@@ -119,7 +119,7 @@ def test_16_a_read_only_folder_or_full_disk_keeps_the_previous_edition(
 
 def files_outside(ws: Workspace) -> list[str]:
     return sorted(str(p.relative_to(ws.root)) for p in ws.root.rglob("*")
-                  if p.is_file() and not p.is_relative_to(ws.data) and not p.is_relative_to(ws.reports))
+                  if p.is_file() and not any(p.is_relative_to(d) for d in (ws.data, ws.reports, ws.templates)))
 
 
 @pytest.mark.parametrize("name", ["../../etc/x", "/abs/path", "CON", "a<b>:|?.pdf"])

@@ -10,36 +10,25 @@ from __future__ import annotations
 
 import logging
 import re
-import shutil
 import socket
 import subprocess
 from pathlib import Path
 
-import jinja2
 import pytest
 import reportlab
-from conftest import ROOT, TEMPLATES, pdf_text
+from conftest import ROOT, pdf_text
 from hardening import (BRIEF, Workspace, assert_refused, refused_everywhere, run, server, squash,  # noqa: F401
                        ws)
 from reportlab import rl_config
 from reportlab.lib.utils import open_for_read
 from smtpserver import Server
 
-from briefgen import compose
 
 
 @pytest.fixture
-def templates(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private copy of templates/ that every command of this test uses instead of the real one."""
-    copy = ws.root / "templates"
-    shutil.copytree(TEMPLATES, copy)
-    real = compose.template_env
-
-    def private(_: Path) -> jinja2.Environment:
-        return real(copy)
-
-    monkeypatch.setattr(compose, "template_env", private)
-    return copy
+def templates(ws: Workspace) -> Path:
+    """The workspace's private copy of templates/ (every command gets ``--templates`` for it)."""
+    return ws.templates
 
 
 def insert_paragraph(path: Path, text: str) -> int:
@@ -66,8 +55,6 @@ def test_9_an_undefined_name_stops_the_run_naming_template_and_line(
     assert named in error
 
 
-@pytest.mark.xfail(strict=True, reason="compose._check only parses templates, so an unknown filter "
-                                       "escapes as a raw TemplateAssertionError (see the hardening report)")
 def test_9_an_unknown_filter_stops_the_run_naming_template_and_line(
         ws: Workspace, server: Server, templates: Path) -> None:
     path = templates / BRIEF / "en.md"
@@ -90,14 +77,12 @@ def broken_template(templates: Path) -> Path:
 def test_10_a_syntax_error_in_any_template_stops_the_run_before_any_brief_is_built(
         ws: Workspace, server: Server, templates: Path) -> None:
     path = broken_template(templates)
-    refused_everywhere(ws, server, f"{path}:3: ", "(expected valid Jinja2 syntax)")
+    refused_everywhere(ws, server, f"{path}:3: ", "(expected valid Jinja2 syntax, with the filters num, formula, date, label)")
     result = run(*ws.options())  # no command: build every brief
     assert_refused(result, f"{path}:3: ")
     ws.assert_untouched()
 
 
-@pytest.mark.xfail(strict=True, reason="cli.cmd_schedule checks templates only when a job runs; needs a "
-                                       "startup compose.template_env call (see the hardening report)")
 def test_10_the_scheduler_refuses_to_start_with_a_broken_template(ws: Workspace, server: Server,
                                                                   templates: Path) -> None:
     path = broken_template(templates)
