@@ -28,7 +28,16 @@ from typing import Sequence
 from briefgen import compare, units
 from briefgen.errors import ComparisonError, Problem
 from briefgen.model import (
-    ClaimCheck, ClaimSpec, Comparison, Conflict, Fact, FactSet, PartialDate, Position, Quantity, Verdict,
+    ClaimCheck,
+    ClaimSpec,
+    Comparison,
+    Conflict,
+    Fact,
+    FactSet,
+    PartialDate,
+    Position,
+    Quantity,
+    Verdict,
 )
 
 _SHOWN = Context(prec=4)

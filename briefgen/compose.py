@@ -26,7 +26,6 @@ import datetime as dt
 import html
 import re
 from dataclasses import dataclass, fields, is_dataclass, replace
-from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Callable, Iterable, Mapping, Sequence, TypeVar
@@ -38,8 +37,28 @@ from jinja2.sandbox import SandboxedEnvironment
 from briefgen import markdown, numfmt, units
 from briefgen.errors import ComposeError, Problem
 from briefgen.model import (
-    Bar, Block, Brief, BriefSpec, Bullets, Chart, ClaimCheck, ClaimSpec, Comparison, Conflict, Fact,
-    FactSet, KeyNumber, KeyNumbers, Lang, Markup, Para, PartialDate, Quantity, Source, SourceNote, Table,
+    Bar,
+    Block,
+    Brief,
+    BriefSpec,
+    Bullets,
+    Chart,
+    ClaimCheck,
+    ClaimSpec,
+    Comparison,
+    Conflict,
+    Fact,
+    FactSet,
+    KeyNumber,
+    KeyNumbers,
+    Lang,
+    Markup,
+    Para,
+    PartialDate,
+    Quantity,
+    Source,
+    SourceNote,
+    Table,
 )
 from briefgen.snapshot import Change
 
@@ -376,7 +395,7 @@ def _magnitude(item: Item, unit: str, origin: str) -> float:
         return float(units.registry().Quantity(float(q.mid), units.parse(q.unit)).to(unit).magnitude)
     except Exception as exc:  # pint raises several unrelated types for a failed conversion
         raise ComposeError(Problem(origin, f"{item.id} ({q.unit}) cannot be drawn in {unit}: {exc}",
-                                   field="chart", expected=f"items in a unit convertible to {unit}"))
+                                   field="chart", expected=f"items in a unit convertible to {unit}")) from None
 
 
 def _comparisons(d: markdown.Directive, ctx: _Ctx, origin: str) -> tuple[Block, ...]:

@@ -14,6 +14,7 @@ import re
 from functools import lru_cache, partial
 from io import BytesIO
 from typing import Any, Callable, Sequence
+from xml.sax.saxutils import escape
 
 from babel.dates import format_date
 from reportlab import rl_config  # type: ignore[import-untyped]
@@ -25,15 +26,22 @@ from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-unty
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from reportlab.pdfgen.textobject import PDFTextObject  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
-    Flowable, HRFlowable, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle,
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
 )
 from reportlab.platypus.doctemplate import LayoutError  # type: ignore[import-untyped]
-from xml.sax.saxutils import escape
 
 from briefgen import charts, fonts
 from briefgen.charts import ACCENT, INK, MUTED, RULE, TINT
 from briefgen.errors import Problem, RenderError
-from briefgen.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para, Table as TableBlock
+from briefgen.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para
+from briefgen.model import Table as TableBlock
 
 MARGIN = 20 * mm
 FRAME_PADDING = 6  # ReportLab's default Frame padding on each side

@@ -21,8 +21,7 @@ import yaml
 from briefgen import units
 from briefgen.errors import Problem, SpecError
 from briefgen.facts import parse_number
-from briefgen.model import (LANGS, BriefSpec, ChartSpec, ClaimSpec, ComparisonKind, ComparisonSpec,
-                            Lang, Quantity, Slot)
+from briefgen.model import LANGS, BriefSpec, ChartSpec, ClaimSpec, ComparisonKind, ComparisonSpec, Lang, Quantity, Slot
 from briefgen.tables import load_yaml, read_text
 
 SPEC_NAME = "brief.yaml"

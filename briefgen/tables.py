@@ -340,8 +340,10 @@ class _JsonConstant:
     name: str
 
 
-_JSON_OBJECT: Callable[..., tuple[list[tuple[str, object]], int]] = getattr(json.decoder, "JSONObject")
-_PY_SCANNER: Callable[[json.JSONDecoder], Callable[[str, int], tuple[object, int]]] = getattr(
+# Undocumented internals of the json module (not in typeshed, hence getattr): the pure-Python
+# object parser and scanner, so the decoder can report the line each object starts on.
+_JSON_OBJECT: Callable[..., tuple[list[tuple[str, object]], int]] = getattr(json.decoder, "JSONObject")  # noqa: B009
+_PY_SCANNER: Callable[[json.JSONDecoder], Callable[[str, int], tuple[object, int]]] = getattr(  # noqa: B009
     json.scanner, "py_make_scanner")
 
 

@@ -10,8 +10,9 @@ from typing import Iterator
 import pytest
 from pypdf import PdfReader
 
-#: The SMTP server fixtures (aiosmtpd on 127.0.0.1, trustme TLS) for every test module.
-pytest_plugins = ["smtpserver"]
+#: Shared fixtures for every test module: the SMTP server (aiosmtpd on 127.0.0.1, trustme TLS) and the
+#: hardening workspace (a private data/, templates/, reports/ and state folder).
+pytest_plugins = ["smtpserver", "hardening"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -2,7 +2,7 @@
 one input, and assert the promised outcome — one located error line, exit 1, no traceback, the previous
 edition untouched, nothing sent.
 
-Test modules import what they use: ``from hardening import Workspace, server, ws  # noqa: F401``.
+tests/conftest.py registers this module as a plugin (fixtures ``ws`` and ``server``); import the helpers by name.
 """
 
 from __future__ import annotations

@@ -15,8 +15,27 @@ from reportlab.platypus import Paragraph
 from briefgen import compose
 from briefgen.errors import ComposeError
 from briefgen.model import (
-    Brief, BriefSpec, Bullets, Chart, ChartSpec, ClaimCheck, ClaimSpec, Comparison, Conflict, Fact,
-    LANGS, FactSet, Heading, KeyNumbers, Lang, Markup, Origin, Para, PartialDate, Quantity, Source,
+    LANGS,
+    Brief,
+    BriefSpec,
+    Bullets,
+    Chart,
+    ChartSpec,
+    ClaimCheck,
+    ClaimSpec,
+    Comparison,
+    Conflict,
+    Fact,
+    FactSet,
+    Heading,
+    KeyNumbers,
+    Lang,
+    Markup,
+    Origin,
+    Para,
+    PartialDate,
+    Quantity,
+    Source,
     Table,
 )
 from briefgen.snapshot import Change

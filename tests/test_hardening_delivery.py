@@ -18,7 +18,7 @@ from typing import Iterator
 
 import pytest
 import trustme
-from hardening import BRIEF, Result, Workspace, assert_refused, run, server, ws  # noqa: F401
+from hardening import BRIEF, Result, Workspace, assert_refused, run
 from smtpserver import PASSWORD, USER, Server, ServerFactory
 
 from briefgen import delivery

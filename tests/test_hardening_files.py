@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from conftest import pdf_text
-from hardening import EDITION, Workspace, assert_refused, refused_everywhere, run, server, ws  # noqa: F401
+from hardening import EDITION, Workspace, assert_refused, refused_everywhere, run
 from smtpserver import Server
 
 NUMBER_FORM = "(expected a number such as 1,234 or -3 or 0.25 or 1.5e9 (digits only: no words, 万/億, NaN or inf))"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import pdf_text
-from hardening import BRIEF, EDITION, OLD, Workspace, assert_refused, run, ws  # noqa: F401
+from hardening import BRIEF, EDITION, OLD, Workspace, assert_refused, run
 from pypdf import PdfReader
 
 from briefgen import output, render
@@ -87,7 +87,7 @@ def test_16_an_unexpected_exception_in_the_second_language_writes_nothing(
     real = render.render_pdf
 
     def failing(brief: object) -> bytes:
-        if getattr(brief, "lang") == "en":
+        if brief.lang == "en":
             raise RuntimeError("bug in the middle of rendering")
         return real(brief)  # type: ignore[arg-type]
 

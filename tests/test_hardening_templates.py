@@ -17,12 +17,10 @@ from pathlib import Path
 import pytest
 import reportlab
 from conftest import ROOT, pdf_text
-from hardening import (BRIEF, Workspace, assert_refused, refused_everywhere, run, server, squash,  # noqa: F401
-                       ws)
+from hardening import BRIEF, Workspace, assert_refused, refused_everywhere, run, squash
 from reportlab import rl_config
 from reportlab.lib.utils import open_for_read
 from smtpserver import Server
-
 
 
 @pytest.fixture

@@ -16,17 +16,16 @@ import re
 import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 from io import BytesIO
+from pathlib import Path
 from typing import Iterable
 
 import pytest
+from conftest import DATA, REFERENCE_SPEC, TEMPLATES, pdf_text
 from pypdf import PdfReader
 
 from briefgen import numfmt, pipeline
 from briefgen.model import Comparison, Edition, Lang, Quantity
-
-from conftest import DATA, REFERENCE_SPEC, TEMPLATES, pdf_text
 
 TODAY = dt.date(2024, 7, 29)
 

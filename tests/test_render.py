@@ -16,7 +16,17 @@ from pypdf import PdfReader
 from briefgen import fonts
 from briefgen.errors import RenderError
 from briefgen.model import (
-    Bar, Brief, Bullets, Chart, Heading, KeyNumber, KeyNumbers, Markup, Para, SourceNote, Table,
+    Bar,
+    Brief,
+    Bullets,
+    Chart,
+    Heading,
+    KeyNumber,
+    KeyNumbers,
+    Markup,
+    Para,
+    SourceNote,
+    Table,
 )
 from briefgen.render import render_pdf
 from tests.conftest import pdf_text

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import DATA
 
 from briefgen.errors import FactsError
 from briefgen.facts import load_facts
@@ -21,8 +22,6 @@ from briefgen.snapshot import (
     snapshot,
     snapshot_path,
 )
-
-from conftest import DATA
 
 SOURCE = Source("s1", "Publisher", "Title", PartialDate(2024, 7), "https://example.invalid/a")
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import DATA, FIXTURES, REFERENCE_SPEC
 
 from briefgen.errors import SpecError
 from briefgen.model import Quantity, Slot
 from briefgen.spec import find_specs, key_path, load_spec
-from conftest import DATA, FIXTURES, REFERENCE_SPEC
 
 FX = FIXTURES / "facts"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import FIXTURES
 
 from briefgen.errors import FactsError, SpecError
 from briefgen.tables import load_yaml, read_rows, read_text
-from conftest import FIXTURES
 
 FX = FIXTURES / "facts"
 CELL = "(expected a single text, number, true/false or empty value)"
