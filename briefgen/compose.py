@@ -153,7 +153,7 @@ def _check(env: jinja2.Environment, name: str) -> list[Problem]:
     source, filename, _ = env.loader.get_source(env, name)
     origin = filename or name
     try:
-        env.compile(source, name, filename)  # compiling also finds unknown filters and tests
+        env.get_template(name)  # compiles (finding unknown filters too) and caches for compose
     except jinja2.TemplateSyntaxError as exc:
         return [Problem(origin, exc.message or "syntax error", line=exc.lineno,
                         expected="valid Jinja2 syntax, with the filters num, formula, date, label")]
