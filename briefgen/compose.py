@@ -133,14 +133,34 @@ def template_env(templates_dir: Path) -> jinja2.Environment:
     if not templates_dir.is_dir():
         raise ComposeError(Problem(str(templates_dir), "templates folder not found",
                                    expected="a folder holding <template>/<lang>.md files"))
-    return environment(jinja2.FileSystemLoader(str(templates_dir)))
+    return environment(jinja2.FileSystemLoader(str(templates_dir)), bytecode_cache=_COMPILED)
 
 
-def environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates kept for the life of the process, keyed by name and source checksum (Jinja
+    recompiles an edited template), so each scheduled run or warm build skips recompiling."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _MemoryBytecodeCache()
+
+
+def environment(loader: jinja2.BaseLoader,
+                bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """The briefgen environment over any loader; syntax errors and unknown directives in any
     ``.md`` template raise one ``ComposeError`` naming each file and line."""
     env = SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined, finalize=_finalize,
-                               autoescape=False, trim_blocks=True, lstrip_blocks=True)
+                               autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                               bytecode_cache=bytecode_cache)
     env.filters.update(num=_num, formula=_formula_filter, date=_date_filter, label=_label_filter)
     problems = [p for name in env.list_templates(extensions=["md"]) for p in _check(env, name)]
     if problems:

@@ -176,6 +176,15 @@ def test_template_env_checks_the_folder(tmp_path: Path) -> None:
         compose.template_env(tmp_path / "missing")
 
 
+def test_an_edited_template_is_recompiled_despite_the_process_wide_cache(tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()
+    template = tmp_path / "x" / "en.md"
+    template.write_text("first\n", encoding="utf-8")
+    assert compose.template_env(tmp_path).get_template("x/en.md").render() == "first"
+    template.write_text("second {{ lang }}\n", encoding="utf-8")
+    assert compose.template_env(tmp_path).get_template("x/en.md").render(lang="en") == "second en"
+
+
 def test_missing_template_is_named() -> None:
     with pytest.raises(ComposeError, match="t/ja.md: template not found"):
         compose.compose(brief_spec(), factset(H100), (), "ja", TODAY,
