@@ -86,24 +86,44 @@ _WORDS: Mapping[Lang, _Words] = {
 }
 
 
+@dataclass(frozen=True)
+class Headers:
+    """The header values of one reader's message, checked for injection before anything is sent."""
+
+    subject: str
+    sender: str
+    name: str
+    filename: str
+
+
+def headers(edition: Edition, reader: Reader, sender: str) -> Headers:
+    """Check what goes into ``reader``'s headers; raise ``DeliveryError`` naming the reader and field."""
+    rendered = _rendered_for(edition, reader)
+    date = numfmt.date(dt.date.fromisoformat(edition.edition), reader.lang)
+    subject = _WORDS[reader.lang].subject.format(title=rendered.brief.title, date=date)
+    return Headers(subject=_header(reader, "Subject", subject), sender=_header(reader, "From", sender),
+                   name=_header(reader, "name", reader.name),
+                   filename=_header(reader, "attachment filename",
+                                    f"{edition.brief_id}-{edition.edition}-{reader.lang}.pdf"))
+
+
 def build_message(edition: Edition, reader: Reader, sender: str, *, now: dt.datetime) -> EmailMessage:
     """The message for ``reader``: their language's version of ``edition``, addressed to them alone."""
+    checked = headers(edition, reader, sender)
     rendered = _rendered_for(edition, reader)
     words = _WORDS[reader.lang]
     date = numfmt.date(dt.date.fromisoformat(edition.edition), reader.lang)
     title = rendered.brief.title
     message = EmailMessage()
-    message["Subject"] = _header(reader, "Subject", words.subject.format(title=title, date=date))
-    message["From"] = _header(reader, "From", sender)
-    message["To"] = Address(display_name=_header(reader, "name", reader.name), addr_spec=reader.email)
+    message["Subject"] = checked.subject
+    message["From"] = checked.sender
+    message["To"] = Address(display_name=checked.name, addr_spec=reader.email)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = message_id(edition, reader.email, sender.rpartition("@")[2])
     lines = rendered.brief.summary
     message.set_content(_plain(words, reader.name, title, date, lines))
     message.add_alternative(_html(words, reader.name, title, date, lines), subtype="html")
-    message.add_attachment(rendered.pdf, maintype="application", subtype="pdf",
-                           filename=_header(reader, "attachment filename",
-                                            f"{edition.brief_id}-{edition.edition}-{reader.lang}.pdf"))
+    message.add_attachment(rendered.pdf, maintype="application", subtype="pdf", filename=checked.filename)
     return message
 
 

@@ -1,7 +1,8 @@
 """An edition + readers → each reader's message delivered once (ledger-checked), or written as .eml files.
 
-Every message is built and checked (header values, the reader's language) before the first one is
-sent, so a bad reader stops the run before anyone gets mail. Then, reader by reader: the ledger is
+Every reader's headers and language are checked before the first message is sent, so a bad reader
+stops the run before anyone gets mail. Messages are then built one at a time, just before they go
+(memory stays flat for any number of readers). Reader by reader: the ledger is
 asked whether this edition already reached them; the attempt is recorded; the transport sends; the
 ledger marks the row sent at once. A refusal for one reader (``MessageRefused``) is recorded and the
 others continue; any other delivery failure is recorded for the reader in flight and stops the run.
@@ -16,11 +17,11 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from briefgen.errors import BriefError, DeliveryError, Problem
 from briefgen.ledger import Ledger, LedgerRow, utc_now
-from briefgen.mail import MessageRefused, Transport, build_message, encode
+from briefgen.mail import MessageRefused, Transport, build_message, encode, headers
 from briefgen.model import Edition
 from briefgen.readers import Reader
 
@@ -72,12 +73,17 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
         log.warning("%s %s: no readers receive this brief; nothing sent", edition.brief_id,
                     edition.edition)
         return report
+    for reader in recipients:  # every header checked before the first message goes out
+        headers(edition, reader, transport.sender)
     now = clock()
-    outgoing = [_prepare(edition, reader, transport.sender, now) for reader in recipients]
+
+    def prepare(reader: Reader) -> _Outgoing:
+        return _prepare(edition, reader, transport.sender, now)
+
     if dry_run_dir is not None:
-        return _write_outbox(report, outgoing, dry_run_dir)
+        return _write_outbox(report, map(prepare, recipients), dry_run_dir)
     try:
-        return _deliver(report, outgoing, transport, ledger, stop)
+        return _deliver(report, recipients, prepare, transport, ledger, stop)
     finally:
         transport.close()
 
@@ -118,20 +124,22 @@ def _prepare(edition: Edition, reader: Reader, sender: str, now: dt.datetime) ->
     return _Outgoing(reader, str(message["Message-ID"]), encode(message), hashlib.sha256(pdf).hexdigest())
 
 
-def _deliver(report: SendReport, outgoing: Sequence[_Outgoing], transport: Transport,
-             ledger: Ledger, stop: Callable[[], bool]) -> SendReport:
+def _deliver(report: SendReport, recipients: Sequence[Reader], prepare: Callable[[Reader], _Outgoing],
+             transport: Transport, ledger: Ledger, stop: Callable[[], bool]) -> SendReport:
+    """Send one message at a time, built only for a reader the ledger says is still due."""
     sent: list[str] = []
     skipped: list[str] = []
     failed: list[tuple[str, str]] = []
     brief, edition = report.brief_id, report.edition
-    for done, item in enumerate(outgoing):
-        email = item.reader.email
+    for done, reader in enumerate(recipients):
+        email = reader.email
         if stop():
-            raise SendStopped(Problem(f"{brief} {edition}", f"stopped after {done} of {len(outgoing)} "
+            raise SendStopped(Problem(f"{brief} {edition}", f"stopped after {done} of {len(recipients)} "
                                                             "readers; the rest are sent on the next run"))
         if not ledger.should_send(brief, edition, email):
             skipped.append(email)
             continue
+        item = prepare(reader)
         ledger.record_attempt(brief, edition, email, message_id=item.message_id,
                               pdf_sha256=item.pdf_sha256)
         try:
@@ -149,7 +157,7 @@ def _deliver(report: SendReport, outgoing: Sequence[_Outgoing], transport: Trans
     return SendReport(brief, edition, sent=tuple(sent), skipped=tuple(skipped), failed=tuple(failed))
 
 
-def _write_outbox(report: SendReport, outgoing: Sequence[_Outgoing], folder: Path) -> SendReport:
+def _write_outbox(report: SendReport, outgoing: Iterable[_Outgoing], folder: Path) -> SendReport:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         paths = [_write_eml(folder, report, item) for item in outgoing]
