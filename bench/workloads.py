@@ -8,7 +8,17 @@ from io import BytesIO
 from pathlib import Path
 
 from briefgen.model import (
-    Bar, Brief, Bullets, Chart, Edition, Heading, Markup, Para, Rendered, SourceNote, Table,
+    Bar,
+    Brief,
+    Bullets,
+    Chart,
+    Edition,
+    Heading,
+    Markup,
+    Para,
+    Rendered,
+    SourceNote,
+    Table,
 )
 from briefgen.readers import Reader
 
