@@ -438,7 +438,8 @@ def _claim_row(check: ClaimCheck, ctx: _Ctx) -> tuple[str, str, str]:
     target = ctx.item(check.claim.target, check.claim.origin)
     kind = target.kind if isinstance(target, Comparison) else None
     said = words["check"].format(said=_asserted(check.claim, kind, ctx.lang), verdict=words[check.verdict],
-                                 computed=numfmt.quantity(check.computed, ctx.lang, kind=kind))
+                                 computed=numfmt.against(check.computed, check.claim.asserted, ctx.lang,
+                                                         kind=kind))
     notes = (words[check.position] if check.position else "", *_conflict_notes(target, ctx),
              check.claim.acknowledged)
     return (words["quote"].format(check.claim.quote), f"{said} {ctx.marker(target)}",

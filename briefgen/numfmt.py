@@ -91,10 +91,11 @@ class _Style:
 # --- public API -----------------------------------------------------------------------------------
 
 
-def quantity(q: Quantity, lang: Lang, *, kind: str | None = None, compact: bool = True) -> str:
+def quantity(q: Quantity, lang: Lang, *, kind: str | None = None, compact: bool = True,
+             significant: int = SIGNIFICANT) -> str:
     """A point or range in its unit's words: ``10万台``, ``$30k–40k``, ``42%`` (kind share), ``4倍``."""
     with localcontext(_CONTEXT):
-        style = _style(q.unit, lang, kind, compact)
+        style = _style(q.unit, lang, kind, compact, significant)
         if not q.is_range:
             one = lang == "en" and abs(q.low) == 1
             return _end(q.low, style.prefix, style) + (_singular(style.suffix) if one else style.suffix)
@@ -169,7 +170,19 @@ def _singular(suffix: str) -> str:
 # --- styles ---------------------------------------------------------------------------------------
 
 
-def _style(unit: str, lang: Lang, kind: str | None, compact: bool) -> _Style:
+def against(computed: Quantity, asserted: Quantity, lang: Lang, *, kind: str | None = None) -> str:
+    """``computed`` with as many significant digits (3 to 6) as it takes not to read the same as a
+    different ``asserted`` figure: 2.8967e10 CNY against "290億" prints ``289.7億元``, not ``290億元``."""
+    said = quantity(asserted, lang, kind=kind)
+    text = quantity(computed, lang, kind=kind)
+    for significant in range(SIGNIFICANT + 1, 7):
+        if text != said or (computed.low, computed.high) == (asserted.low, asserted.high):
+            break
+        text = quantity(computed, lang, kind=kind, significant=significant)
+    return text
+
+
+def _style(unit: str, lang: Lang, kind: str | None, compact: bool, significant: int = SIGNIFICANT) -> _Style:
     if unit == "1" and kind == "share":
         return _Style("", partial(_percent_digits, lang=lang), _percent_sign(lang))
     if unit == "1" and kind == "ratio":
@@ -181,7 +194,7 @@ def _style(unit: str, lang: Lang, kind: str | None, compact: bool) -> _Style:
     words = units.words(unit)
     money = bool(words.en_prefix)
     digits = partial(_digits, lang=lang, start=_COMPACT_FROM[lang, money, compact],
-                     significant=SIGNIFICANT)
+                     significant=significant)
     if lang == "ja":
         return _Style(words.ja_prefix, digits, words.ja)
     return _Style(words.en_prefix, digits, words.en)

@@ -44,7 +44,7 @@ def checks_text(checks: Sequence[ClaimCheck], conflicts: Sequence[Conflict],
 def _claim_line(check: ClaimCheck, kind: str | None, lang: Lang) -> str:
     verdict = VERDICTS[lang][check.verdict]
     asserted = numfmt.quantity(check.claim.asserted, lang, kind=kind)
-    computed = numfmt.quantity(check.computed, lang, kind=kind)
+    computed = numfmt.against(check.computed, check.claim.asserted, lang, kind=kind)
     flag = "!" if check.verdict == "contradicted" and not check.claim.acknowledged else " "
     text = f"{flag} [{verdict}] {check.claim.id}: 「{check.claim.quote}」 {asserted} → {computed}"
     if check.position:

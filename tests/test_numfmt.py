@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefgen import numfmt
-from briefgen.model import PartialDate, Quantity
+from briefgen.model import Lang, PartialDate, Quantity
 
 D = Decimal
 
@@ -166,3 +166,15 @@ def test_share_words(value: str, ja: str, en: str) -> None:
 def test_change_old_to_new_with_the_relative_change(old: Quantity, new: Quantity, ja: str, en: str) -> None:
     assert numfmt.change(old, new, "ja") == ja
     assert numfmt.change(old, new, "en") == en
+
+
+@pytest.mark.parametrize(("computed", "asserted", "lang", "kind", "expected"), [
+    (Quantity.point("28966800000", "CNY"), Quantity.point("29000000000", "CNY"), "ja", None, "289億7,000万元"),
+    (Quantity.point("28966800000", "CNY"), Quantity.point("29000000000", "CNY"), "en", None, "28.97B yuan"),
+    (Quantity.point("4", "1"), Quantity.point("4", "1"), "en", "ratio", "4×"),
+    (Quantity.point("0.41958", "1"), Quantity.point("0.5", "1"), "ja", "share", "42%"),
+    (Quantity(Decimal("3e9"), Decimal("4e9"), "USD"), Quantity.point("4e9", "USD"), "en", None, "$3B–4B"),
+])
+def test_a_computed_figure_never_reads_the_same_as_a_different_claim(
+        computed: Quantity, asserted: Quantity, lang: Lang, kind: str | None, expected: str) -> None:
+    assert numfmt.against(computed, asserted, lang, kind=kind) == expected

@@ -76,7 +76,8 @@ def value_strings(prepared: pipeline.Prepared, lang: Lang) -> list[str]:
     kinds = {c.id: c.kind for c in prepared.comparisons}
     for check in prepared.checks:
         kind = kinds.get(check.claim.target)
-        out += [*_forms(check.claim.asserted, lang, kind), *_forms(check.computed, lang, kind)]
+        out += [*_forms(check.claim.asserted, lang, kind), *_forms(check.computed, lang, kind),
+                numfmt.against(check.computed, check.claim.asserted, lang, kind=kind)]
         out += [numfmt.share_words(check.claim.asserted.mid, lang)] if kind == "share" else []
     out += [numfmt.date(s.date, lang) for s in prepared.facts.sources.values() if s.date]
     return out
