@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from reportlab.lib.fonts import addMapping  # type: ignore[import-untyped]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics, ttfonts  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
 
 from briefgen.errors import Problem, RenderError
@@ -80,9 +80,31 @@ def _register_family(name: str, bold: str) -> None:
         addMapping(name, is_bold, is_italic, bold if is_bold else name)
 
 
+_BFCHAR = re.compile(r"^<([0-9A-F]{2})> <([0-9A-F]{5,6})>$", re.MULTILINE)
+
+
+def _to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    """ReportLab's ToUnicode CMap, with code points beyond U+FFFF written as UTF-16 surrogate pairs.
+
+    ReportLab 5.1 writes them as plain hex (``<1F600>``), which no PDF reader maps back to text, so
+    emoji or 𠮷 printed from a fallback font came back as garbage from copy, search and pdftotext.
+    """
+    def utf16(match: re.Match[str]) -> str:
+        return f"<{match[1]}> <{chr(int(match[2], 16)).encode('utf-16-be').hex().upper()}>"
+
+    return _BFCHAR.sub(utf16, _REPORTLAB_TO_UNICODE(fontname, subset))
+
+
+_REPORTLAB_TO_UNICODE = ttfonts.makeToUnicodeCMap
+
+
 @lru_cache(maxsize=None)
 def primary() -> str:
-    """Register IPAex Gothic (regular + its faux-bold alias) once; return the font name."""
+    """Register IPAex Gothic (regular + its faux-bold alias) once; return the font name.
+
+    Also installs the ToUnicode fix above (ReportLab looks the function up when it writes a font).
+    """
+    ttfonts.makeToUnicodeCMap = _to_unicode_cmap
     path = find_font_file(_PRIMARY_FILE, _PRIMARY_PATHS)
     if path is None:
         raise RenderError(Problem(

@@ -1,11 +1,10 @@
-"""Fact text → located warnings for characters a PDF cannot show (blank boxes) or give back as text.
+"""Fact text → located warnings for characters no installed font has (they would print as boxes).
 
 ``render`` draws each character in IPAex Gothic or the first installed fallback that has it
-(``briefgen.fonts``); what none of them has prints as a blank box. Characters beyond U+FFFF (emoji,
-rare kanji such as 𠮷) may print, but ReportLab 5.1 writes no valid text mapping for them, so copying,
-searching and text extraction of the PDF get garbage there. This check runs before a brief is
-rendered and names the fact, its file and line, and the field, so an editor can fix the data (or
-install a font) instead of hunting for a box in the PDF. It reads only the registered fonts.
+(``briefgen.fonts``, which also makes characters beyond U+FFFF such as emoji extract correctly);
+what none of them has prints as a blank box. This check runs before a brief is rendered and names
+the fact, its file and line, and the field, so an editor can fix the data (or install a font)
+instead of hunting for a box in the PDF. It reads only the registered fonts.
 """
 
 from __future__ import annotations
@@ -40,19 +39,12 @@ def warn_unprintable(facts: FactSet) -> None:
         log.warning("%s", problem)
 
 
-def unextractable(text: str) -> str:
-    """The characters of ``text`` beyond U+FFFF (each once, in code point order)."""
-    return "".join(sorted({c for c in text if ord(c) > 0xFFFF}))
-
-
 def _fact_problems(fact: Fact) -> Iterator[Problem]:
     for field in FIELDS:
         text = getattr(fact, field)
-        for found, effect in ((unprintable(text), "no installed font has {}; it would print as a blank box"),
-                              (unextractable(text), "{} lie beyond U+FFFF; the PDF's text (copy, search) "
-                                                    "cannot give them back")):
-            if found:
-                names = ", ".join(f"U+{ord(c):04X} {c}" for c in found)
-                yield Problem(fact.origin.path, f"fact {fact.id}: {effect.format(names)}",
-                              line=fact.origin.line, field=field,
-                              expected="characters of the Basic Multilingual Plane that an installed font has")
+        found = unprintable(text)
+        if found:
+            names = ", ".join(f"U+{ord(c):04X} {c}" for c in found)
+            yield Problem(fact.origin.path, f"fact {fact.id}: no installed font has {names}; it would print "
+                          "as a blank box", line=fact.origin.line, field=field,
+                          expected="characters an installed font has (see scripts/setup.sh for the fonts)")
