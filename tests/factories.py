@@ -8,6 +8,19 @@ from briefgen.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
 
 SOURCE = Source("src", "Publisher", "Title", None, "https://example.com/a")
 
+#: Fact text that must print literally (issue 6, cases 11 and 12): template code, ReportLab markup
+#: and the rl_safe_eval attack; ``MARKDOWN_HOSTILE`` adds what could open a block or emphasis.
+HOSTILE = [
+    "{{ 7*7 }}",
+    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+    "<b>x</b>",
+    "a<b & c",
+    "</para>",
+    "<font color=\"[[[getattr(pow, Word('__globals__'))]]]\">",
+]
+MARKDOWN_HOSTILE = [*HOSTILE, "**bold**", "# heading", "- item\n# heading\n```facts",
+                    "x\ue0000\ue001 [1] | \\ _u_ `c`"]
+
 
 def make_fact(fact_id: str, value: str | None = None, unit: str = "1", *, low: str | None = None,
               high: str | None = None, event: PartialDate | None = None, entity: str = "e",

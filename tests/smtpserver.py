@@ -130,6 +130,15 @@ class Server:
         return replace(base, **changes)
 
 
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port that accepts connections and never answers (every greeting times out)."""
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        sock.listen(8)
+        yield int(sock.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
 def ca() -> trustme.CA:
     return trustme.CA()

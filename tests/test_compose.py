@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import factories
 import jinja2
 import pytest
 from reportlab.lib.styles import getSampleStyleSheet
@@ -193,18 +194,7 @@ def test_missing_template_is_named() -> None:
 
 # --- escaping: fact text is data -------------------------------------------------------------------
 
-HOSTILE = [
-    "{{ 7*7 }}",
-    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
-    "<b>x</b>",
-    "a<b & c",
-    "</para>",
-    '<font color="[[[getattr(pow, Word(\'__globals__\'))]]]">',
-    "**bold**",
-    "# heading",
-    "- item\n# heading\n```facts",
-    "x\ue0000\ue001 [1] | \\ _u_ `c`",
-]
+HOSTILE = factories.MARKDOWN_HOSTILE
 
 
 def printed(markup: str) -> tuple[str, bool]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -158,14 +157,6 @@ def test_20_connection_refused_is_retried_a_bounded_number_of_times_then_recorde
                                                  "try 2 of 3 failed, retrying in 0 s"]
     assert f"failed   {first}" in status(ws) and "after 3 tries: ConnectionRefusedError" in status(ws)
 
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port that accepts connections and never answers (every greeting times out)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        yield int(sock.getsockname()[1])
 
 
 def test_20_a_silent_server_times_out_and_is_recorded(ws: Workspace, server: Server, silent_port: int) -> None:

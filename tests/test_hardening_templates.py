@@ -14,6 +14,7 @@ import socket
 import subprocess
 from pathlib import Path
 
+import factories
 import pytest
 import reportlab
 from conftest import ROOT, pdf_text
@@ -92,14 +93,7 @@ def test_10_the_scheduler_refuses_to_start_with_a_broken_template(ws: Workspace,
 
 # --- 11 and 12. hostile fact text prints literally --------------------------------------------------
 
-HOSTILE = [
-    "{{ 7*7 }}",
-    "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
-    "<b>x</b>",
-    "a<b & c",
-    "</para>",
-    "<font color=\"[[[getattr(pow, Word('__globals__'))]]]\">",
-]
+HOSTILE = factories.HOSTILE
 
 
 @pytest.mark.parametrize("text", HOSTILE)

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import socket
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import trustme
@@ -201,14 +199,6 @@ def test_connection_refused_gives_up_after_bounded_backoff(smtp_server: ServerFa
     assert not isinstance(caught.value, MessageRefused)
     assert sleeps == [1.0, 2.0, 3.0, 3.0]
 
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port that accepts connections but never says anything (the greeting times out)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen(8)
-        yield int(sock.getsockname()[1])
 
 
 def test_a_silent_server_times_out_and_is_retried(smtp_server: ServerFactory, sleeps: Sleeps,
