@@ -31,7 +31,6 @@ EXIT_ERROR = 1
 EXIT_BLOCKED = 3
 EXIT_INTERRUPTED = 130
 
-Command = Callable[[argparse.Namespace, TextIO], int]
 
 
 def _date(text: str) -> dt.date:
@@ -48,12 +47,23 @@ def _lang(text: str) -> str:
 
 
 def cmd_default(args: argparse.Namespace, out: TextIO) -> int:
-    """No command: build every brief found in the data folder, every language."""
+    """No command: build every brief found in the data folder, every language. A brief that fails
+    does not stop the others; its error is raised (with the others') once they are built."""
     from briefgen import pipeline, spec
+    from briefgen.errors import ConfigError
 
-    for brief_id in sorted(spec.find_specs(args.data)):
-        _print_paths(pipeline.build_brief(brief_id, lang="all", today=args.date, out_dir=args.reports,
-                                          data_dir=args.data, templates_dir=args.templates), out)
+    briefs = sorted(spec.find_specs(args.data))
+    if not briefs:
+        raise ConfigError(f"{args.data}: no briefs found (expected folders <brief-id>/brief.yaml)")
+    failed: list[BriefError] = []
+    for brief_id in briefs:
+        try:
+            _print_paths(pipeline.build_brief(brief_id, lang="all", today=args.date, out_dir=args.reports,
+                                              data_dir=args.data, templates_dir=args.templates), out)
+        except BriefError as exc:
+            failed.append(exc)
+    if failed:
+        raise BriefError(*(problem for exc in failed for problem in exc.problems))
     return 0
 
 

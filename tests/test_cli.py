@@ -193,3 +193,21 @@ def test_run_py_help_is_fast_to_reach_and_lists_the_commands() -> None:
                             check=True)
     for command in ("build", "check", "extract", "send", "status", "schedule"):
         assert command in result.stdout
+
+
+def test_no_command_builds_the_good_briefs_and_reports_the_broken_one(tmp_path: Path, data: Path) -> None:
+    broken = data / "zz-broken"
+    shutil.copytree(data / "xai-colossus", broken)
+    spec = broken / "brief.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("id: xai-colossus", "id: zz-broken", 1),
+                    encoding="utf-8")
+    (broken / "facts.csv").write_text("id,entity\n", encoding="utf-8")
+    code, out, err = run(*dirs(tmp_path, data))
+    assert code == 1 and len(out.splitlines()) == 2  # xai-colossus, both languages
+    assert err.count("\n") == 1 and str(broken / "facts.csv") in err
+
+
+def test_no_command_with_no_briefs_says_so(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, _, err = run("--data", str(tmp_path / "empty"), "--reports", str(tmp_path / "r"))
+    assert code == 1 and "no briefs found" in err
