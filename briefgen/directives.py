@@ -9,8 +9,6 @@ overstated``, and names any conflict behind the claimed figure and the value use
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Callable
 
 from briefgen import markdown, numfmt, units
@@ -72,11 +70,6 @@ HEADERS: dict[str, dict[Lang, tuple[str, ...]]] = {
 }
 
 
-def _plain(markup: str) -> str:
-    """Editor markup (a directive body line) → plain text for a table cell."""
-    return html.unescape(re.sub(r"<[^>]*>", "", markup))
-
-
 def _labels(d: markdown.Directive, ctx: Ctx, origin: str) -> dict[str, str]:
     """Label overrides from a directive body: one ``id: label`` per line."""
     found: dict[str, str] = {}
@@ -134,7 +127,7 @@ def _magnitude(item: Item, unit: str, origin: str) -> float:
 
 
 def _comparisons(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
-    labels = {k: _plain(v) for k, v in _labels(d, ctx, origin).items()}
+    labels = {k: markdown.visible(v) for k, v in _labels(d, ctx, origin).items()}
     rows = tuple((labels.get(c.id) or label(c, ctx), figure(c, ctx.lang),
                   f"{formula(c, ctx.lang)} {ctx.marker(c)}".strip()) for c in ctx.comparisons.values())
     return (Table(HEADERS["comparisons"][ctx.lang], rows),)

@@ -5,11 +5,12 @@ indented line continues the bullet above), ``**bold**`` → ``<b>bold</b>``, and
 (```` ```chart gpu_counts ```` … ```` ``` ````) that ``compose`` fills from data. Lines of one
 paragraph are joined with a space, or with nothing next to Japanese text. The input is already
 markup: values printed by Jinja were escaped by ``compose``, so every ``*``, ``#`` or ``-`` left is
-the editor's own.
+the editor's own. ``visible`` turns such markup back into the text it shows.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from typing import Iterator, Union
@@ -19,6 +20,7 @@ from briefgen.model import Bullets, Heading, Markup, Para
 
 FENCE = "```"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_TAG = re.compile(r"<[^>]*>")
 _HEADINGS = (("## ", 2), ("# ", 1))
 
 
@@ -102,6 +104,11 @@ def inline(text: str, origin: str) -> Markup:
         raise ComposeError(Problem(origin, f"unmatched ** in {text[:60]!r}",
                                    expected="**bold text** with both markers on one line"))
     return Markup(bold)
+
+
+def visible(markup: str) -> str:
+    """Paragraph markup → the text it shows: tags dropped, entities decoded."""
+    return html.unescape(_TAG.sub("", markup))
 
 
 def _directive(opening: str, number: int, lines: Iterator[tuple[int, str]], origin: str) -> Directive:

@@ -9,7 +9,6 @@ escaped here, where they enter a Paragraph.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from functools import lru_cache, partial
 from io import BytesIO
@@ -37,7 +36,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 )
 from reportlab.platypus.doctemplate import LayoutError  # type: ignore[import-untyped]
 
-from briefgen import charts, fonts
+from briefgen import charts, fonts, markdown
 from briefgen.charts import ACCENT, INK, MUTED, RULE, TINT
 from briefgen.errors import Problem, RenderError
 from briefgen.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para
@@ -53,7 +52,6 @@ _WORDS: dict[str, dict[str, str]] = {
     "en": {"edition": "Edition of {date}", "language": "English", "sources": "Sources"},
 }
 _IMG = re.compile(r"<\s*img\b", re.I)
-_TAG = re.compile(r"<[^>]*>")
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -111,10 +109,6 @@ def _plain(text: str) -> Markup:
     return Markup(escape(text))
 
 
-def _visible(markup: Markup) -> str:
-    return html.unescape(_TAG.sub("", markup))
-
-
 def _para(markup: Markup, style: ParagraphStyle, where: str, bullet: str | None = None) -> Paragraph:
     if _IMG.search(markup):
         raise RenderError(Problem(where, "images are not allowed in brief text",
@@ -157,7 +151,7 @@ def _columns(count: int) -> int:
 
 def _figure_style(style: ParagraphStyle, figure: Markup, width: float) -> ParagraphStyle:
     """The figure style, shrunk (down to 11pt) so this figure stays on one line of ``width``."""
-    wide = stringWidth(_visible(figure), style.fontName, style.fontSize)
+    wide = stringWidth(markdown.visible(figure), style.fontName, style.fontSize)
     size = max(11.0, min(style.fontSize, style.fontSize * width / wide)) if wide else style.fontSize
     return ParagraphStyle("figure-fit", parent=style, fontSize=size, leading=max(size * 1.2, 16))
 
@@ -287,7 +281,7 @@ def _story(brief: Brief) -> list[Flowable]:
     section = "(before the first heading)"
     for index, block in enumerate(brief.blocks, start=1):
         if isinstance(block, Heading):
-            section = _visible(block.text)
+            section = markdown.visible(block.text)
         where = f"{brief.brief_id} ({brief.lang}) block {index} ({type(block).__name__}, section {section!r})"
         story += _tagged(_block(block, brief.lang, where), section)
     return story + _tagged(_notes(brief), _WORDS[brief.lang]["sources"])
