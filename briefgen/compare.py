@@ -23,6 +23,7 @@ import pint
 
 from briefgen import units
 from briefgen.errors import ComparisonError, Problem
+from briefgen.facts import parse_amount
 from briefgen.model import Comparison, ComparisonSpec, Fact, FactSet, Quantity
 
 #: The decimal arithmetic of comparisons and claim checks: 28 digits while computing, errors trapped.
@@ -137,22 +138,12 @@ class _Scope:
     def amount_or_literal(self, spec: ComparisonSpec, name: str) -> _Operand:
         """An operand given as an id, or as a literal amount such as ``"1 year"``."""
         text = _arg_text(spec, name)
-        literal = _literal(text)
-        if literal is None or text in self.facts or text in self.done:
+        if text in self.facts or text in self.done:
             return self.operand(spec, name)
-        return _Operand(text, literal, ())
-
-
-def _literal(text: str) -> Quantity | None:
-    """``"1 year"`` → 1 year; None when ``text`` is not a number followed by a known unit."""
-    number, _, unit = text.strip().partition(" ")
-    try:
-        value = Decimal(number)
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or not units.is_known(unit):
-        return None
-    return Quantity.point(value, unit.strip())
+        try:
+            return _Operand(text, parse_amount(text), ())
+        except ValueError:
+            return self.operand(spec, name)
 
 
 def _arg_text(spec: ComparisonSpec, name: str) -> str:

@@ -10,7 +10,8 @@ Rules a fact row must follow (each broken rule is one located ``Problem``):
 
 Numbers (``parse_number``): plain decimals with optional thousands commas and exponent
 (``1,234``, ``-3``, ``0.25``, ``1.5e9``). No words, no 万/億, no NaN/inf. Values must be finite with
-a decimal exponent within ±300, so every value also fits a float (charts draw floats).
+a decimal exponent within ±300, so every value also fits a float (charts draw floats). A spec's
+literal amount (``"1 year"``, ``parse_amount``) is such a number, a space and a known unit.
 """
 
 from __future__ import annotations
@@ -54,6 +55,14 @@ def parse_number(text: str) -> Decimal:
     if number and abs(number.adjusted()) > MAX_EXPONENT:
         raise ValueError(f"number out of range: {text!r} (|exponent| > {MAX_EXPONENT})")
     return number
+
+
+def parse_amount(text: str) -> Quantity:
+    """``"1 year"`` → 1 year: a number (``parse_number``), a space, a known unit; else ``ValueError``."""
+    number, _, unit = text.strip().partition(" ")
+    if not units.is_known(unit):
+        raise ValueError(f"not an amount: {text!r}")
+    return Quantity.point(parse_number(number), unit.strip())
 
 
 @lru_cache(maxsize=4096)

@@ -20,7 +20,7 @@ import yaml
 
 from briefgen import units
 from briefgen.errors import Problem, SpecError
-from briefgen.facts import parse_number
+from briefgen.facts import parse_amount, parse_number
 from briefgen.model import LANGS, BriefSpec, ChartSpec, ClaimSpec, ComparisonKind, ComparisonSpec, Lang, Quantity, Slot
 from briefgen.tables import load_yaml, read_text
 
@@ -174,8 +174,7 @@ class _Reader:
         """An id, or a literal amount "<number> <unit>" such as "1 year"."""
         expected = f"{ID_FORM}, or an amount such as \"1 year\""
         text = self.text(value, path, expected=expected)
-        number, _, unit = text.partition(" ")
-        if text and not ITEM_ID.fullmatch(text) and not (_is_number(number) and units.is_known(unit.strip())):
+        if text and not ITEM_ID.fullmatch(text) and not _is_amount(text):
             self.fail(path, f"neither an id nor an amount: {text!r}", expected)
         return text
 
@@ -342,9 +341,9 @@ def _got(value: object) -> str:
     return f"got {type(value).__name__} {value!r}"
 
 
-def _is_number(text: str) -> bool:
+def _is_amount(text: str) -> bool:
     try:
-        parse_number(text)
+        parse_amount(text)
     except ValueError:
         return False
     return True

@@ -92,6 +92,7 @@ def approx(q: Quantity, low: str, high: str | None = None, unit: str | None = No
     ("convert", {"of": "colossus_power", "per": "colossus_households", "to": "kW/household"},
      "1.5", None, "kW/household", "÷"),
     ("convert", {"of": "colossus_power", "over": "1 year", "to": "TWh"}, "1.3149", None, "TWh", "×"),
+    ("convert", {"of": "colossus_power", "over": "1,000 hour", "to": "TWh"}, "0.15", None, "TWh", "×"),
     ("currency", {"of": "cluster_cost_usd", "rate": "usd_cny_rate", "to": "CNY"}, "2.89668e10", None, "CNY", "×"),
     ("pace", {"of": "xai_round_amount", "span": "xai_funding_span", "per": "month"}, "6e8", None, "USD/month", "÷"),
     ("pace", {"of": "openai_total_raised", "span": "openai_funding_span", "per": "month"},

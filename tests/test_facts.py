@@ -10,7 +10,7 @@ import pytest
 from conftest import DATA, FIXTURES, REFERENCE_SPEC, SEED_ARTICLE
 
 from briefgen.errors import FactsError
-from briefgen.facts import load_facts, parse_number, parse_partial_date
+from briefgen.facts import load_facts, parse_amount, parse_number, parse_partial_date
 from briefgen.model import PartialDate, Quantity
 
 FX = FIXTURES / "facts"
@@ -173,3 +173,21 @@ def test_reference_dates_and_conflict_pair() -> None:
     assert (headline.entity, headline.metric) == (valuation.entity, valuation.metric)
     assert facts["usd_cny_rate"].quote == "240億ドル(約1738億人民元)"
     assert REFERENCE_SPEC.parent == REFERENCE
+
+
+@pytest.mark.parametrize("text, amount", [
+    ("1 year", Quantity.point(1, "year")), ("1,000 hour", Quantity.point(1000, "hour")),
+    (" 2.5e3  day ", Quantity.point("2.5e3", "day")),
+])
+def test_parse_amount_accepts(text: str, amount: Quantity) -> None:
+    assert parse_amount(text) == amount
+
+
+@pytest.mark.parametrize("text, message", [
+    ("one year", "not a number: 'one'"), ("NaN year", "not a number: 'NaN'"),
+    ("1e400 year", "number out of range: '1e400'"), ("1", "not an amount: '1'"),
+    ("1 furlongz", "not an amount: '1 furlongz'"), ("", "not an amount: ''"),
+])
+def test_parse_amount_rejects(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_amount(text)

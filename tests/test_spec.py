@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import DATA, FIXTURES, REFERENCE_SPEC
 
+from briefgen.compare import compute
 from briefgen.errors import SpecError
+from briefgen.facts import load_facts
 from briefgen.model import Quantity, Slot
 from briefgen.spec import find_specs, key_path, load_spec
 
@@ -112,6 +114,14 @@ def test_minimal_spec_gets_defaults(tmp_path: Path, no_warnings: None) -> None:
     assert (spec.comparisons, spec.charts, spec.claims, spec.key_numbers) == ((), (), (), ())
     assert (spec.schedule, spec.block_on_contradicted, spec.author) == (None, True, "briefgen")
     assert spec.facts_path == str(tmp_path / "facts.csv")
+
+
+def test_a_literal_amount_reads_as_compare_reads_it(tmp_path: Path) -> None:
+    path = write_spec(tmp_path, MINIMAL + "comparisons:\n  - {id: e, kind: convert, of: gpus, over: '1,000 hour', "
+                                          "to: GPU*hour}\n")
+    spec = load_spec(path)
+    (result,) = compute(spec.comparisons, load_facts(Path(spec.facts_path), Path(spec.sources_path)))
+    assert result.value == Quantity.point(100_000_000, "GPU*hour")
 
 
 def test_acknowledged_claim(tmp_path: Path) -> None:
