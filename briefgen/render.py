@@ -15,7 +15,6 @@ from io import BytesIO
 from typing import Any, Callable, Sequence
 from xml.sax.saxutils import escape
 
-from babel.dates import format_date
 from reportlab import rl_config  # type: ignore[import-untyped]
 from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
@@ -36,7 +35,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 )
 from reportlab.platypus.doctemplate import LayoutError  # type: ignore[import-untyped]
 
-from briefgen import charts, fonts, markdown
+from briefgen import charts, fonts, markdown, numfmt
 from briefgen.charts import ACCENT, INK, MUTED, RULE, TINT
 from briefgen.errors import Problem, RenderError
 from briefgen.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para
@@ -247,8 +246,7 @@ def _block(block: Block, lang: Lang, where: str) -> list[Flowable]:
 
 
 def _edition(brief: Brief) -> str:
-    date = format_date(brief.date, format="long", locale=brief.lang)
-    return _WORDS[brief.lang]["edition"].format(date=date)
+    return _WORDS[brief.lang]["edition"].format(date=numfmt.date(brief.date, brief.lang))
 
 
 def _masthead(brief: Brief) -> list[Flowable]:
