@@ -255,8 +255,7 @@ class _Reader:
             first.setdefault(item_id, i)
 
     def comparison(self, value: object, path: KeyPath) -> ComparisonSpec | None:
-        raw = value if isinstance(value, dict) else {}
-        kind = self.choice(raw.get("kind"), (*path, "kind"), tuple(KINDS))
+        kind = self.choice(value.get("kind"), (*path, "kind"), tuple(KINDS)) if isinstance(value, dict) else ""
         required, optional = KINDS[kind] if kind else ({}, _ANY_ARGUMENT)
         entry = self.mapping(value, path, ("id", "kind", *required, *optional))
         if entry is None or not kind:

@@ -146,6 +146,13 @@ def test_missing_top_keys_and_unknown_kind_without_noise(tmp_path: Path) -> None
     ]
 
 
+def test_a_comparison_that_is_not_a_mapping_is_one_problem(tmp_path: Path) -> None:
+    path = write_spec(tmp_path, MINIMAL + "comparisons:\n  - just_a_string\n")
+    assert problems(path) == [
+        f"{path}:8: comparisons[0]: got str 'just_a_string' (expected a mapping with keys id, kind, of, to, "
+        "part, whole, minus, subject, among, per, over, rate, span)"]
+
+
 def test_spec_that_is_not_a_mapping(tmp_path: Path) -> None:
     path = write_spec(tmp_path, "- just\n- a list\n")
     assert problems(path) == [
