@@ -28,12 +28,12 @@ SPEC_NAME = "brief.yaml"
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 ITEM_ID = re.compile(r"[a-z0-9_]+")
 HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-DIRECTIONS = ("about", "at_least", "at_most")
 
 KeyPath = tuple[str | int, ...]
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Direction = Literal["about", "at_least", "at_most"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 
 #: Argument shapes: an id, a list of ids, a unit, a time unit, an id or a literal amount ("1 year").
 ID, IDS, UNIT, TIME, AMOUNT = "id", "ids", "unit", "time", "amount"
