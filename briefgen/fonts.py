@@ -168,14 +168,24 @@ def coverage(text: str, font: str) -> frozenset[str]:
     return frozenset(c for c in text if not c.isspace() and ord(c) not in cmap)
 
 
-def _font_covering(char: str) -> str | None:
-    return next((name for name in fallbacks() if not coverage(char, name)), None)
+def _font_covering(text: str) -> str | None:
+    """The first installed fallback that has every character of ``text``."""
+    return next((name for name in fallbacks() if not coverage(text, name)), None)
+
+
+def unprintable(text: str, font: str) -> frozenset[str]:
+    """The characters of ``text`` that neither ``font`` nor any installed fallback has."""
+    return frozenset(c for c in coverage(text, font) if _font_covering(c) is None)
+
+
+def describe(chars: Iterable[str]) -> str:
+    """``U+00E9 é, U+20BB7 𠮷``: characters named for a message, in code point order."""
+    return ", ".join(f"U+{ord(c):04X} {c}" for c in sorted(chars))
 
 
 def _warn_missing(missing: set[str]) -> None:
     if missing:
-        names = ", ".join(f"U+{ord(c):04X} {c}" for c in sorted(missing))
-        log.warning("no installed font has a glyph for %s; it prints as a blank box", names)
+        log.warning("no installed font has a glyph for %s; it prints as a blank box", describe(missing))
 
 
 def _units(markup: str) -> Iterator[tuple[str, str | None]]:
@@ -234,8 +244,7 @@ def font_for(text: str, font: str) -> str:
     lacking = coverage(text, font)
     if not lacking:
         return font
-    for name in fallbacks():
-        if not coverage(text, name):
-            return name
-    _warn_missing({c for c in lacking if _font_covering(c) is None} or set(lacking))
-    return font
+    found = _font_covering(text)
+    if found is None:
+        _warn_missing(set(unprintable(text, font)) or set(lacking))
+    return found or font

@@ -22,12 +22,6 @@ log = logging.getLogger("briefgen")
 FIELDS = ("entity", "metric", "quote", "label_ja", "label_en")
 
 
-def unprintable(text: str) -> str:
-    """The characters of ``text`` (each once, in code point order) that no installed font has."""
-    lacking = fonts.coverage(text, fonts.primary())
-    return "".join(sorted(c for c in lacking if all(fonts.coverage(c, name) for name in fonts.fallbacks())))
-
-
 def problems(facts: FactSet) -> tuple[Problem, ...]:
     """One problem per fact field that holds characters no installed font has."""
     return tuple(problem for fact in facts.facts.values() for problem in _fact_problems(fact))
@@ -41,10 +35,8 @@ def warn_unprintable(facts: FactSet) -> None:
 
 def _fact_problems(fact: Fact) -> Iterator[Problem]:
     for field in FIELDS:
-        text = getattr(fact, field)
-        found = unprintable(text)
+        found = fonts.unprintable(getattr(fact, field), fonts.primary())
         if found:
-            names = ", ".join(f"U+{ord(c):04X} {c}" for c in found)
-            yield Problem(fact.origin.path, f"fact {fact.id}: no installed font has {names}; it would print "
-                          "as a blank box", line=fact.origin.line, field=field,
+            yield Problem(fact.origin.path, f"fact {fact.id}: no installed font has {fonts.describe(found)}; "
+                          "it would print as a blank box", line=fact.origin.line, field=field,
                           expected="characters an installed font has (see scripts/setup.sh for the fonts)")

@@ -224,6 +224,12 @@ def test_a_character_no_font_has_is_logged(caplog: pytest.LogCaptureFixture) -> 
     assert any("U+20BB7" in r.getMessage() for r in caplog.records)
 
 
+def test_only_characters_no_installed_font_has_are_unprintable() -> None:
+    found = fonts.unprintable("Ж مرحبا 😀 𠮷", fonts.primary())
+    assert found == {"𠮷"}
+    assert fonts.describe({"𠮷", "é"}) == "U+00E9 é, U+20BB7 𠮷"
+
+
 def test_missing_ipaex_font_tells_the_user_to_run_setup(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fonts, "find_font_file", lambda filename, known=(): None)
     fonts.primary.cache_clear()
