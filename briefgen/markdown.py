@@ -91,10 +91,11 @@ def fences(source: str) -> Iterator[tuple[int, str]]:
     inside = False
     for number, raw in enumerate(source.splitlines(), start=1):
         text = raw.strip()
-        if text.startswith(FENCE):
-            if not inside:
-                yield number, (text[len(FENCE):].split() or [""])[0]
-            inside = not inside
+        if inside:
+            inside = text != FENCE
+        elif text.startswith(FENCE):
+            yield number, _opening(text)[0]
+            inside = True
 
 
 def inline(text: str, origin: str) -> Markup:
@@ -111,12 +112,18 @@ def visible(markup: str) -> str:
     return html.unescape(_TAG.sub("", markup))
 
 
+def _opening(text: str) -> tuple[str, str]:
+    """A stripped opening fence line → the directive's name and argument (either may be empty)."""
+    name, *arg = text[len(FENCE):].split(maxsplit=1) or [""]
+    return name, "".join(arg)
+
+
 def _directive(opening: str, number: int, lines: Iterator[tuple[int, str]], origin: str) -> Directive:
-    name, _, arg = opening[len(FENCE):].strip().partition(" ")
+    name, arg = _opening(opening)
     body: list[str] = []
     for _, raw in lines:
         if raw.strip() == FENCE:
-            return Directive(name, arg.strip(), number, tuple(b for b in body if b))
+            return Directive(name, arg, number, tuple(b for b in body if b))
         body.append(raw.strip())
     raise ComposeError(Problem(origin, f"the ```{name} block is never closed", line=number,
                                expected="a line with ``` after the block"))

@@ -168,6 +168,14 @@ def test_unknown_directive_surfaces_when_the_environment_is_built() -> None:
         env("a\n```chrat gpu_counts\n```\n")
 
 
+def test_the_load_check_and_compose_read_fences_alike() -> None:
+    chart_spec = ChartSpec("gpu_counts", {"ja": "GPU数", "en": "GPUs"}, ("xai_h100_count",), "GPU")
+    (chart,) = run("```chart\tgpu_counts\n```\n```sources\n```", charts=(chart_spec,)).blocks
+    assert isinstance(chart, Chart) and chart.title == "GPU数"
+    with pytest.raises(ComposeError, match=r"bad line '```x' in ```keynumbers"):
+        run("```keynumbers\n```x\n```\n```sources\n```")
+
+
 def test_template_env_checks_the_folder(tmp_path: Path) -> None:
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "ja.md").write_text("ok\n\n{{ unclosed\n", encoding="utf-8")
