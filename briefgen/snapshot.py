@@ -18,6 +18,7 @@ from briefgen.errors import FactsError, Problem
 from briefgen.facts import parse_partial_date
 from briefgen.model import Fact, FactSet, PartialDate, Quantity
 from briefgen.output import safe_component, write_atomic
+from briefgen.tables import read_text
 
 #: One fact as stored in a snapshot: every value a string or null.
 Record = Mapping[str, "str | None"]
@@ -141,9 +142,10 @@ def load_snapshot(path: Path) -> Snapshot | None:
     """The snapshot stored at ``path``, or None when there is none; a damaged file raises ``FactsError``."""
     if not path.exists():
         return None
+    text = read_text(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
+        data = json.loads(text)
+    except ValueError as exc:
         problem = Problem(str(path), f"not a readable JSON snapshot ({exc})", expected="JSON written by briefgen")
         raise FactsError(problem) from exc
     problems = _validate(path, data)

@@ -116,6 +116,17 @@ def test_damaged_snapshot_names_the_file(tmp_path: Path) -> None:
         load_snapshot(path)
 
 
+def test_unreadable_snapshot_is_a_located_error(tmp_path: Path) -> None:
+    folder = tmp_path / "b" / "2025-03-03.facts.json"
+    folder.mkdir(parents=True)
+    with pytest.raises(FactsError, match=r"2025-03-03.facts.json: cannot read the file"):
+        previous_snapshot(tmp_path, "b", "2025-03-10")
+    latin1 = tmp_path / "latin1.facts.json"
+    latin1.write_bytes(b'{"gpus": {"quote": "caf\xe9"}}')
+    with pytest.raises(FactsError, match=r"latin1.facts.json:1: byte 0xE9 at byte offset 23 is not UTF-8 text"):
+        load_snapshot(latin1)
+
+
 @pytest.mark.parametrize(
     ("record", "message"),
     [
