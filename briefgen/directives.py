@@ -221,7 +221,7 @@ def _value_text(q: Quantity | None, event: PartialDate | None, lang: Lang) -> st
 def _facts(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
     none = WORDS[ctx.lang]["none"]
     rows = tuple((f.label(ctx.lang), figure(f, ctx.lang),
-                  numfmt.date(f.as_of, ctx.lang) if f.as_of else none, ctx.marker(f) or none)
+                  numfmt.date(f.as_of, ctx.lang) if f.as_of else none, ctx.marker(f))
                  for f in ctx.facts.facts.values())
     return (Table(HEADERS["facts"][ctx.lang], rows),)
 
