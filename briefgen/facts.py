@@ -42,7 +42,8 @@ ID_FORM = "lower-case letters, digits and _ only, e.g. xai_h100_count"
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
-_ID = re.compile(r"[a-z0-9_]+")
+#: Fact and source ids; a brief spec's comparison, chart and claim ids follow the same grammar.
+ID = re.compile(r"[a-z0-9_]+")
 _LANG = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 
 
@@ -140,7 +141,7 @@ class _RowCheck:
 
     def ident(self, seen: dict[str, int]) -> str:
         value = self.text("id", ID_FORM)
-        if value and _ID.fullmatch(value) is None:
+        if value and ID.fullmatch(value) is None:
             self.fail("id", f"bad id {value!r}", ID_FORM)
         elif value in seen:
             self.fail("id", f"duplicate id {value!r} (first on line {seen[value]})", "each id once")

@@ -20,13 +20,13 @@ import yaml
 
 from briefgen import units
 from briefgen.errors import Problem, SpecError
+from briefgen.facts import ID as ITEM_ID
 from briefgen.facts import parse_amount, parse_number
 from briefgen.model import LANGS, BriefSpec, ChartSpec, ClaimSpec, ComparisonKind, ComparisonSpec, Lang, Quantity, Slot
 from briefgen.tables import load_yaml, read_text
 
 SPEC_NAME = "brief.yaml"
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-ITEM_ID = re.compile(r"[a-z0-9_]+")
 HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 KeyPath = tuple[str | int, ...]
