@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from briefgen import compose, fonts, units
-from briefgen.model import BriefSpec, Fact, FactSet, Lang, Origin, Quantity, Source
+from briefgen.model import Brief, BriefSpec, Fact, FactSet, Lang, Origin, Quantity, Source
 from briefgen.render import render_pdf
 
 SOURCE = Source("s", "Publisher", "Title", None, "", "en")
@@ -40,12 +40,17 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> jinja2.Environment:
     return compose.template_env(folder)
 
 
-def brief_text(env: jinja2.Environment, quantity: Quantity, label: str, lang: Lang) -> tuple[str, ...]:
+def one_fact_brief(env: jinja2.Environment, quantity: Quantity, label: str, lang: Lang) -> Brief:
+    """The brief of TEMPLATE over one fact ``x`` with this quantity and label."""
     fact = Fact("x", "e", "m", quantity, None, None, SOURCE, "q", Origin("facts.csv", 2), label, label)
     spec = BriefSpec(id="p", title={"ja": "題", "en": "T"}, languages=("ja", "en"), template="p",
                      facts_path="facts.csv", sources_path="sources.csv", comparisons=(), key_numbers=(),
                      charts=(), origin="brief.yaml")
-    brief = compose.compose(spec, FactSet({"x": fact}, {"s": SOURCE}), (), lang, dt.date(2024, 7, 29), env)
+    return compose.compose(spec, FactSet({"x": fact}, {"s": SOURCE}), (), lang, dt.date(2024, 7, 29), env)
+
+
+def brief_text(env: jinja2.Environment, quantity: Quantity, label: str, lang: Lang) -> tuple[str, ...]:
+    brief = one_fact_brief(env, quantity, label, lang)
     return tuple(html.unescape(re.sub(r"<super>.*?</super>|<[^>]*>", "", str(getattr(b, "text", ""))))
                  for b in brief.blocks)
 
@@ -96,13 +101,7 @@ PRINTABLE = _printable()
        lang=st.sampled_from(["ja", "en"]))
 def test_25_any_text_the_font_covers_renders_and_extracts_back(env: jinja2.Environment, text: str,
                                                               lang: Lang) -> None:
-    fact = Fact("x", "e", "m", Quantity.point(1, "GPU"), None, None, SOURCE, "q", Origin("facts.csv", 2),
-                text, text)
-    spec = BriefSpec(id="p", title={"ja": "題", "en": "T"}, languages=("ja", "en"), template="p",
-                     facts_path="facts.csv", sources_path="sources.csv", comparisons=(), key_numbers=(),
-                     charts=(), origin="brief.yaml")
-    brief = compose.compose(spec, FactSet({"x": fact}, {"s": SOURCE}), (), lang, dt.date(2024, 7, 29), env)
-    extracted = pdf_text(render_pdf(brief))
+    extracted = pdf_text(render_pdf(one_fact_brief(env, Quantity.point(1, "GPU"), text, lang)))
     assert re.sub(r"\s+", "", text) in re.sub(r"\s+", "", extracted)
 
 
