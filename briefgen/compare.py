@@ -55,11 +55,12 @@ def compute(specs: Sequence[ComparisonSpec], facts: FactSet) -> tuple[Comparison
     """Compute every comparison in order; raise one ``ComparisonError`` listing every problem."""
     done: dict[str, Comparison] = {}
     failed: set[str] = set()
+    scope = _Scope(facts, done, failed)
     problems: list[Problem | str] = []
     with localcontext(DECIMALS):
         for spec in specs:
             try:
-                done[spec.id] = _compute_one(spec, _Scope(facts, done, failed))
+                done[spec.id] = _compute_one(spec, scope)
             except ComparisonError as exc:
                 problems.extend(exc.problems)
                 failed.add(spec.id)
@@ -111,7 +112,8 @@ def conversion_factor(source: pint.Unit, target: str) -> Decimal:
 
 @dataclass(frozen=True)
 class _Scope:
-    """What one comparison may refer to: the facts, the comparisons before it, those that failed."""
+    """What a comparison may refer to: the facts, the comparisons before it, those that failed (``compute``
+    fills ``done`` and ``failed`` as it goes)."""
 
     facts: FactSet
     done: Mapping[str, Comparison]
