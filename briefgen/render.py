@@ -45,6 +45,7 @@ MARGIN = 20 * mm
 FRAME_PADDING = 6  # ReportLab's default Frame padding on each side
 FRAME_WIDTH = A4[0] - 2 * MARGIN - 2 * FRAME_PADDING
 FAUX_BOLD_STROKE = 0.03  # stroke width per point of font size for fonts without a bold file
+KEEP_START = 60  # points of a long table or paragraph a heading needs under it to stay on the page
 
 _WORDS: dict[str, dict[str, str]] = {
     "ja": {"edition": "{date}号", "language": "日本語", "sources": "出典"},
@@ -291,6 +292,23 @@ def _tagged(flowables: list[Flowable], section: str) -> list[Flowable]:
     return flowables
 
 
+class _KeepWithStart(KeepTogether):  # type: ignore[misc]
+    """A heading kept with the start of what follows, not all of it.
+
+    ReportLab's keepWithNext keeps a heading with the whole next flowable, so a table that does not
+    fit under its heading moves to the next page whole and leaves a gap. Here, when at least
+    ``KEEP_START`` points of it fit under the heading, they flow on together and it splits there.
+    """
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        *head, last = self._content
+        used = sum(f.wrapOn(self.canv, aW, aH)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in head)
+        room = aH - used - last.getSpaceBefore()
+        if room >= KEEP_START and last.split(aW, room):
+            return list(self._content)
+        return list(super().split(aW, aH))
+
+
 class _BriefDoc(SimpleDocTemplate):  # type: ignore[misc]
     """An A4 document that remembers which section it is laying out, to name it when layout fails."""
 
@@ -377,7 +395,7 @@ def _build(brief: Brief, story: Sequence[Flowable]) -> bytes:
     doc = _BriefDoc(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                     bottomMargin=MARGIN, title=brief.title, author=brief.author,
                     subject=brief.subject or brief.title, creator="briefgen", lang=brief.lang, invariant=1,
-                    initialFontName=_setup())
+                    initialFontName=_setup(), keepTogetherClass=_KeepWithStart)
     try:
         doc.build(list(story), canvasmaker=_canvas_maker(brief))
     except LayoutError as exc:

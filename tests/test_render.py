@@ -144,6 +144,26 @@ def test_long_table_splits_and_repeats_its_header() -> None:
     assert all(f"値{i}" in "".join(pages) for i in range(200))
 
 
+def heading_and_table_pages(paragraphs: int) -> tuple[int, list[str]]:
+    """``paragraphs`` of text, a heading and a 60-row table: the heading's page, and every page's text."""
+    filler = tuple(Para(M(f"{JA_PARA}{i}")) for i in range(paragraphs))
+    table = Table(("指標名", "数値"), tuple((f"行{i}", f"値{i}") for i in range(60)))
+    pdf = render_pdf(ja_brief(*filler, Heading(M("比較表")), table))
+    pages = [squash(p.extract_text()) for p in PdfReader(BytesIO(pdf)).pages]
+    return next(n for n, text in enumerate(pages) if "比較表" in text), pages
+
+
+def test_a_heading_starts_its_long_table_on_the_same_page_when_there_is_room() -> None:
+    heading_page, pages = heading_and_table_pages(8)  # about half of page 1 left
+    assert heading_page == 0 and "行0" in pages[0] and "値59" not in pages[0]
+
+
+@pytest.mark.parametrize("paragraphs", range(16, 34, 2))
+def test_a_heading_is_never_left_without_its_table(paragraphs: int) -> None:
+    heading_page, pages = heading_and_table_pages(paragraphs)
+    assert "比較表指標名数値行0値0" in pages[heading_page]
+
+
 def test_hostile_text_in_table_cells_prints_literally(no_warnings: None) -> None:
     hostile = "<b>bold?</b> & <img src='/etc/passwd'/> &amp; <font name=\"x\">"
     text = pdf_text(render_pdf(ja_brief(Table(("列",), ((hostile,),), caption="<i>cap</i>"))))
