@@ -1,8 +1,9 @@
 """An edition + a reader → one email message; messages → an SMTP server over verified TLS, with retries.
 
-``build_message`` is pure (the time is an argument): one message per reader, only that reader in
-``To``, subject, text/plain + text/html bodies in the reader's language, the PDF attached. Any
-control character (CR, LF, …) in a header value raises ``DeliveryError`` before anything is sent.
+``Messages`` is pure (the time is an argument): one message per reader, only that reader in
+``To``, subject, text/plain + text/html bodies in the reader's language, the PDF attached (encoded
+once per language, not once per reader). Any control character (CR, LF, …) in a header value
+raises ``DeliveryError`` before anything is sent.
 The Message-ID is derived from (brief, edition, reader), so a message repeated after a crash keeps
 its Message-ID and mail clients that collapse duplicates show it once.
 
@@ -88,12 +89,14 @@ _WORDS: Mapping[Lang, _Words] = {
 
 @dataclass(frozen=True)
 class Headers:
-    """The header values of one reader's message, checked for injection before anything is sent."""
+    """The header values of one reader's message, checked for injection before anything is sent,
+    and the edition date as the reader's language writes it (in the subject and the bodies)."""
 
     subject: str
     sender: str
     name: str
     filename: str
+    date: str
 
 
 def headers(edition: Edition, reader: Reader, sender: str) -> Headers:
@@ -104,38 +107,66 @@ def headers(edition: Edition, reader: Reader, sender: str) -> Headers:
     return Headers(subject=_header(reader, "Subject", subject), sender=_header(reader, "From", sender),
                    name=_header(reader, "name", reader.name),
                    filename=_header(reader, "attachment filename",
-                                    f"{edition.brief_id}-{edition.edition}-{reader.lang}.pdf"))
+                                    f"{edition.brief_id}-{edition.edition}-{reader.lang}.pdf"),
+                   date=date)
 
 
-def build_message(edition: Edition, reader: Reader, sender: str, *, now: dt.datetime) -> EmailMessage:
-    """The message for ``reader``: their language's version of ``edition``, addressed to them alone."""
-    checked = headers(edition, reader, sender)
-    rendered = _rendered_for(edition, reader)
-    words = _WORDS[reader.lang]
-    date = numfmt.date(dt.date.fromisoformat(edition.edition), reader.lang)
-    title = rendered.brief.title
-    message = EmailMessage()
-    message["Subject"] = checked.subject
-    message["From"] = checked.sender
-    message["To"] = Address(display_name=checked.name, addr_spec=reader.email)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id(edition, reader.email, sender.rpartition("@")[2])
-    lines = rendered.brief.summary
-    message.set_content(_plain(words, reader.name, title, date, lines))
-    message.add_alternative(_html(words, reader.name, title, date, lines), subtype="html")
-    message.add_attachment(rendered.pdf, maintype="application", subtype="pdf", filename=checked.filename)
-    return message
+class Messages:
+    """One edition's messages from ``sender`` at ``now``: each language's PDF part encoded once.
 
+    The PDF (base64: most of every message's bytes and of the time to build it) is the same for
+    every reader of a language; only the headers and the bodies (the greeting) differ. ``encode``
+    lets the ``email`` package write the reader's message without the PDF, then adds the PDF part
+    encoded once per language: the bytes are what the package writes for the whole message.
+    """
 
-def encode(message: EmailMessage) -> bytes:
-    """The exact bytes sent to the server (and written by ``--dry-run``): CRLF line ends."""
-    return message.as_bytes(policy=policy.SMTP)
+    def __init__(self, edition: Edition, sender: str, now: dt.datetime) -> None:
+        self.edition = edition
+        self.sender = sender
+        self._date = format_datetime(now)
+        self._pdf_parts: dict[Lang, bytes] = {}
 
+    def message_id(self, reader: Reader) -> str:
+        """A stable Message-ID for this edition to ``reader`` (the same when the message is repeated)."""
+        digest = hashlib.sha256(reader.email.lower().encode()).hexdigest()[:16]
+        return f"<{self.edition.brief_id}.{self.edition.edition}.{digest}@{self.sender.rpartition('@')[2]}>"
 
-def message_id(edition: Edition, email: str, domain: str) -> str:
-    """A stable Message-ID for one edition to one reader."""
-    digest = hashlib.sha256(email.lower().encode()).hexdigest()[:16]
-    return f"<{edition.brief_id}.{edition.edition}.{digest}@{domain}>"
+    def encode(self, reader: Reader) -> bytes:
+        """The exact bytes sent to ``reader`` (and written by ``--dry-run``): CRLF line ends."""
+        checked = headers(self.edition, reader, self.sender)
+        message = self._message(reader, checked)
+        data = message.as_bytes(policy=policy.SMTP)
+        # The generator ends a multipart with its close delimiter, on a boundary it chose so that no
+        # part holds it; the PDF part is base64 (no "-"), so it cannot hold it either.
+        delimiter = f"\r\n--{message.get_boundary()}".encode("ascii")
+        close = delimiter + b"--\r\n"
+        pdf = self._pdf_part(reader.lang, checked.filename)
+        return data[:-len(close)] + delimiter + b"\r\n" + pdf + close
+
+    def _message(self, reader: Reader, checked: Headers) -> EmailMessage:
+        """``reader``'s message without the PDF: headers, text/plain + text/html, as multipart/mixed."""
+        rendered = _rendered_for(self.edition, reader)
+        words = _WORDS[reader.lang]
+        title, lines = rendered.brief.title, rendered.brief.summary
+        message = EmailMessage()
+        message["Subject"] = checked.subject
+        message["From"] = checked.sender
+        message["To"] = Address(display_name=checked.name, addr_spec=reader.email)
+        message["Date"] = self._date
+        message["Message-ID"] = self.message_id(reader)
+        message.set_content(_plain(words, reader.name, title, checked.date, lines))
+        message.add_alternative(_html(words, reader.name, title, checked.date, lines), subtype="html")
+        message.make_mixed()
+        return message
+
+    def _pdf_part(self, lang: Lang, filename: str) -> bytes:
+        """The ``lang`` PDF as an encoded attachment part (headers + base64), built on first need."""
+        if lang not in self._pdf_parts:
+            part = EmailMessage()
+            part.set_content(self.edition.languages[lang].pdf, maintype="application", subtype="pdf",
+                             disposition="attachment", filename=filename)
+            self._pdf_parts[lang] = part.as_bytes(policy=policy.SMTP)
+        return self._pdf_parts[lang]
 
 
 def _rendered_for(edition: Edition, reader: Reader) -> Rendered:

@@ -2,9 +2,9 @@
 
 Every reader's headers and language are checked before the first message is sent, so a bad reader
 stops the run before anyone gets mail. Messages are then built one at a time, just before they go
-(memory stays flat for any number of readers). Reader by reader: the ledger is
-asked whether this edition already reached them; the attempt is recorded; the transport sends; the
-ledger marks the row sent at once. A refusal for one reader (``MessageRefused``) is recorded and the
+(memory stays flat for any number of readers; each language's PDF part is encoded once). Reader by
+reader: the ledger is asked whether this edition already reached them; the attempt is recorded; the
+transport sends; the ledger marks the row sent at once. A refusal for one reader (``MessageRefused``) is recorded and the
 others continue; any other delivery failure is recorded for the reader in flight and stops the run.
 See ``briefgen.ledger`` for what a crash can repeat (at most the one message in flight).
 """
@@ -21,7 +21,7 @@ from typing import Callable, Iterable, Sequence
 
 from briefgen.errors import BriefError, DeliveryError, Problem
 from briefgen.ledger import Ledger, LedgerRow, utc_now
-from briefgen.mail import MessageRefused, Transport, build_message, encode, headers
+from briefgen.mail import MessageRefused, Messages, Transport, headers
 from briefgen.model import Edition
 from briefgen.readers import Reader
 
@@ -75,10 +75,11 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
         return report
     for reader in recipients:  # every header checked before the first message goes out
         headers(edition, reader, transport.sender)
-    now = clock()
+    messages = Messages(edition, transport.sender, clock())
+    pdf_sha256 = {lang: hashlib.sha256(rendered.pdf).hexdigest() for lang, rendered in edition.languages.items()}
 
     def prepare(reader: Reader) -> _Outgoing:
-        return _prepare(edition, reader, transport.sender, now)
+        return _Outgoing(reader, messages.message_id(reader), messages.encode(reader), pdf_sha256[reader.lang])
 
     if dry_run_dir is not None:
         return _write_outbox(report, map(prepare, recipients), dry_run_dir)
@@ -116,12 +117,6 @@ def _recipients(edition: Edition, readers: Sequence[Reader], only: Sequence[str]
                                       expected=f"one of {', '.join(sorted(known)) or '(no readers)'}")
                               for address in unknown))
     return [reader for reader in receiving if reader.email.lower() in wanted]
-
-
-def _prepare(edition: Edition, reader: Reader, sender: str, now: dt.datetime) -> _Outgoing:
-    message = build_message(edition, reader, sender, now=now)
-    pdf = edition.languages[reader.lang].pdf
-    return _Outgoing(reader, str(message["Message-ID"]), encode(message), hashlib.sha256(pdf).hexdigest())
 
 
 def _deliver(report: SendReport, recipients: Sequence[Reader], prepare: Callable[[Reader], _Outgoing],

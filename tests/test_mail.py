@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
@@ -13,11 +15,24 @@ from conftest import pdf_text
 from smtpserver import PASSWORD, USER, ServerFactory, make_edition, reader
 
 from briefgen.errors import ConfigError, DeliveryError
-from briefgen.mail import MessageRefused, SmtpTransport, build_message, encode
+from briefgen.mail import MessageRefused, Messages, SmtpTransport
 from briefgen.model import Edition
+from briefgen.readers import Reader
 from briefgen.settings import Secret
 
 NOW = dt.datetime(2024, 5, 27, 8, 0, tzinfo=dt.timezone.utc)
+PARTS = ["multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf"]
+
+
+def _read(data: bytes) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def build_message(edition: Edition, who: Reader, sender: str, *, now: dt.datetime) -> EmailMessage:
+    """The message as the server gets it: the encoded bytes, read back."""
+    return _read(Messages(edition, sender, now).encode(who))
 
 
 def _parts(message: EmailMessage) -> tuple[str, str, bytes]:
@@ -59,6 +74,18 @@ def test_message_in_english_escapes_html_and_has_a_stable_message_id() -> None:
     assert first["Message-ID"].endswith("@example.com>")
 
 
+def test_encoded_bytes_are_what_the_email_package_writes_for_the_whole_message() -> None:
+    edition = make_edition()
+    messages = Messages(edition, USER, NOW)
+    for who in (reader("hanako@example.jp", "ja", "山田 花子"), reader("bob@example.jp", "ja", "Bob"),
+                reader("alice@example.com")):
+        data = messages.encode(who)
+        message = _read(data)
+        assert [part.get_content_type() for part in message.walk()] == PARTS
+        assert message.as_bytes(policy=policy.SMTP) == data and b"\r\n" in data and b"\n\n" not in data
+        assert _parts(message)[2] == edition.languages[who.lang].pdf
+
+
 @pytest.mark.parametrize("name", ["Eve\r\nBcc: victim@example.net", "Eve\nBcc: x@example.net", "Eve\x00"])
 def test_header_injection_in_a_name_is_refused(name: str) -> None:
     with pytest.raises(DeliveryError) as caught:
@@ -95,8 +122,7 @@ def sleeps() -> Sleeps:
 
 
 def _data(email: str = "alice@example.com", lang: str = "en") -> bytes:
-    return encode(build_message(make_edition(), reader(email, "ja" if lang == "ja" else "en"), USER,
-                                now=NOW))
+    return Messages(make_edition(), USER, NOW).encode(reader(email, "ja" if lang == "ja" else "en"))
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
