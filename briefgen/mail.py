@@ -32,7 +32,6 @@ import logging
 import smtplib
 import ssl
 import time
-import unicodedata
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
@@ -44,7 +43,7 @@ from typing import Callable, Literal, Mapping, Protocol
 from briefgen import numfmt
 from briefgen.errors import ConfigError, DeliveryError, Problem
 from briefgen.model import Edition, Lang, Rendered
-from briefgen.readers import Reader
+from briefgen.readers import Reader, control_characters
 from briefgen.settings import PASSWORD_FILE_VAR, PASSWORD_VAR, SmtpSettings
 
 log = logging.getLogger("briefgen")
@@ -181,10 +180,10 @@ def _rendered_for(edition: Edition, reader: Reader) -> Rendered:
 
 def _header(reader: Reader, field: str, value: str) -> str:
     """``value`` if it holds no control characters; otherwise refuse (header injection)."""
-    bad = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) == "Cc"})
+    bad = control_characters(value)
     if bad:
         raise DeliveryError(Problem(reader.origin or reader.email,
-                                    f"control characters {', '.join(bad)} in a header value "
+                                    f"control characters {bad} in a header value "
                                     f"for {reader.email}", field=field,
                                     expected="text on one line (no CR/LF or control characters)"))
     return value
@@ -238,7 +237,7 @@ class SmtpTransport:
     def send(self, recipient: str, data: bytes) -> None:
         """Deliver ``data`` to ``recipient``, retrying temporary failures; see the module docstring."""
         _check_size(recipient, len(data), self.settings.max_message_bytes, "the configured cap",
-                         "lower the PDF/image size or raise max_message_bytes in the SMTP settings")
+                    "lower the PDF/image size or raise max_message_bytes in the SMTP settings")
         attempts = self.settings.max_attempts
         for attempt in range(1, attempts + 1):
             try:
@@ -267,8 +266,8 @@ class SmtpTransport:
         smtp = self._smtp or self._connect()
         self._smtp = smtp
         _check_size(recipient, len(data), _server_size(smtp), "the server",
-                         "lower the PDF/image size, or ask the mail server's administrator "
-                         "to raise its SIZE limit")
+                    "lower the PDF/image size, or ask the mail server's administrator "
+                    "to raise its SIZE limit")
         smtp.sendmail(self.settings.sender, [recipient], data)
         log.info("%s: accepted by %s", recipient, self._where)
 
@@ -303,7 +302,6 @@ class SmtpTransport:
                                       field=PASSWORD_VAR,
                                       expected=f"{PASSWORD_VAR} or {PASSWORD_FILE_VAR} in the environment"))
         smtp.login(self.settings.user, password.reveal())
-
 
     def _failure(self, recipient: str, kind: Kind, reason: str, attempt: int) -> DeliveryError:
         tries = f" after {attempt} tries" if kind.startswith("temporary") else ""

@@ -75,6 +75,11 @@ def is_address(text: str) -> bool:
     return len(text) <= 254 and len(local) <= 64 and _ADDRESS.fullmatch(text) is not None
 
 
+def control_characters(text: str) -> str:
+    """The control characters (CR, LF, NUL, …) in ``text``, named for a message (``U+000A, U+000D``); or ``""``."""
+    return ", ".join(sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc"}))
+
+
 def _only_no_rows(exc: FactsError) -> bool:
     """True when the file's one problem is that it has a header but no rows (an empty list)."""
     problems = exc.problems
@@ -86,9 +91,9 @@ def _row_problems(row: Row, known_briefs: Collection[str]) -> Iterator[Problem]:
         return Problem(row.origin, problem, line=row.line, field=field, expected=expected)
 
     name, email, lang = row.values["name"], row.values["email"], row.values["lang"]
-    controls = sorted({f"U+{ord(c):04X}" for c in name if unicodedata.category(c) == "Cc"})
+    controls = control_characters(name)
     if controls:
-        yield bad("name", f"control characters {', '.join(controls)} in the name",
+        yield bad("name", f"control characters {controls} in the name",
                   "a name on one line, without line breaks or control characters")
     if not is_address(email):
         yield bad("email", f"{email!r} is not a usable address", _ADDRESS_FORM)
