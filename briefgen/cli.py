@@ -32,7 +32,6 @@ EXIT_BLOCKED = 3
 EXIT_INTERRUPTED = 130
 
 
-
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -50,11 +49,11 @@ def cmd_default(args: argparse.Namespace, out: TextIO) -> int:
     """No command: build every brief found in the data folder, every language. A brief that fails
     does not stop the others; its error is raised (with the others') once they are built."""
     from briefgen import pipeline, spec
-    from briefgen.errors import ConfigError
+    from briefgen.errors import ConfigError, Problem
 
     briefs = sorted(spec.find_specs(args.data))
     if not briefs:
-        raise ConfigError(f"{args.data}: no briefs found (expected folders <brief-id>/brief.yaml)")
+        raise ConfigError(Problem(str(args.data), "no briefs found", expected="folders <brief-id>/brief.yaml"))
     failed: list[BriefError] = []
     for brief_id in briefs:
         try:
@@ -171,7 +170,7 @@ def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
 def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
                     stop: "threading.Event") -> dict[str, tuple["Slot", Callable[[str], None]]]:
     from briefgen import compose, delivery, readers, spec
-    from briefgen.errors import ConfigError
+    from briefgen.errors import ConfigError, Problem
 
     where = _delivery(args)
     compose.template_env(where.templates_dir)  # a broken template stops the start, not a Monday send
@@ -184,8 +183,8 @@ def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
     specs = {brief_id: spec.load_spec(path) for brief_id, path in spec.find_specs(args.data).items()}
     jobs = {brief_id: (s.schedule, job(brief_id)) for brief_id, s in specs.items() if s.schedule}
     if not jobs:
-        raise ConfigError(f"{args.data}: no brief has a schedule (expected a `schedule:` "
-                          "{weekday, at, tz} in some brief.yaml)")
+        raise ConfigError(Problem(str(args.data), "no brief has a schedule",
+                                  expected="a `schedule:` {weekday, at, tz} in some brief.yaml"))
     readers.load_readers(where.readers_path, specs)
     return jobs
 

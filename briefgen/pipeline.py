@@ -14,7 +14,7 @@ from typing import Sequence
 import jinja2
 
 from briefgen import checks, compare, compose, facts, glyphs, output, render, snapshot, spec
-from briefgen.errors import SpecError
+from briefgen.errors import Problem, SpecError
 from briefgen.model import (
     LANGS,
     BriefSpec,
@@ -56,8 +56,9 @@ def resolve_spec(brief: str | Path, data_dir: Path = DATA_DIR) -> Path:
         return candidate
     known = spec.find_specs(data_dir)
     if str(brief) not in known:
-        raise SpecError(f"{data_dir}: no brief {str(brief)!r} (expected one of: "
-                        f"{', '.join(sorted(known)) or 'none found'}, or a path to a brief.yaml)")
+        raise SpecError(Problem(str(data_dir), f"no brief {str(brief)!r}",
+                                expected=f"one of: {', '.join(sorted(known)) or 'none found'}, "
+                                         "or a path to a brief.yaml"))
     return known[str(brief)]
 
 
@@ -82,8 +83,8 @@ def languages(prepared: Prepared, lang: str) -> tuple[Lang, ...]:
     chosen = next((code for code in LANGS if code == lang), None)
     if chosen is None or chosen not in prepared.spec.languages:
         offered = "|".join(prepared.spec.languages)
-        raise SpecError(f"{prepared.spec.origin}: languages: this brief has no {lang!r} edition "
-                             f"(expected one of {offered} or all)")
+        raise SpecError(Problem(prepared.spec.origin, f"this brief has no {lang!r} edition", field="languages",
+                                expected=f"one of {offered} or all"))
     return (chosen,)
 
 
