@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXIT_ERROR = 1
 EXIT_BLOCKED = 3
 EXIT_INTERRUPTED = 130
+LEDGER_FILE = "ledger.sqlite3"  # in --state
 
 
 def _date(text: str) -> dt.date:
@@ -104,7 +105,7 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
 def _delivery(args: argparse.Namespace) -> "Delivery":
     from briefgen.delivery import Delivery
 
-    return Delivery(readers_path=args.readers, ledger_path=args.state / "ledger.sqlite3",
+    return Delivery(readers_path=args.readers, ledger_path=args.state / LEDGER_FILE,
                     data_dir=args.data, reports_dir=args.reports, templates_dir=args.templates)
 
 
@@ -136,7 +137,7 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
     from briefgen.ledger import Ledger
     from briefgen.send import status_text
 
-    with Ledger(args.state / "ledger.sqlite3") as ledger:
+    with Ledger(args.state / LEDGER_FILE) as ledger:
         out.write(status_text(ledger, args.brief) + "\n")
     return 0
 
