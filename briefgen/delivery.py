@@ -64,6 +64,6 @@ def refuse_if_contradicted(prepared: pipeline.Prepared) -> None:
 
 def _languages(prepared: pipeline.Prepared, wanted: Sequence[str]) -> tuple[Lang, ...]:
     """The spec's languages that some reader wants, in the spec's order (a reader's language the
-    spec lacks is reported by ``send_edition`` when it builds that reader's message)."""
+    spec lacks is reported by ``send_edition`` when it checks that reader's headers)."""
     chosen = tuple(lang for lang in prepared.spec.languages if lang in wanted)
     return chosen or tuple(lang for lang in LANGS if lang in prepared.spec.languages)[:1]
