@@ -16,7 +16,6 @@ import jinja2
 from briefgen import checks, compare, compose, facts, glyphs, output, render, snapshot, spec
 from briefgen.errors import Problem, SpecError
 from briefgen.model import (
-    LANGS,
     BriefSpec,
     ClaimCheck,
     Comparison,
@@ -80,12 +79,12 @@ def languages(prepared: Prepared, lang: str) -> tuple[Lang, ...]:
     """``all`` → the spec's languages; ``ja``/``en`` → that one (it must be one the spec offers)."""
     if lang == "all":
         return prepared.spec.languages
-    chosen = next((code for code in LANGS if code == lang), None)
-    if chosen is None or chosen not in prepared.spec.languages:
+    chosen = tuple(code for code in prepared.spec.languages if code == lang)
+    if not chosen:
         offered = "|".join(prepared.spec.languages)
         raise SpecError(Problem(prepared.spec.origin, f"this brief has no {lang!r} edition", field="languages",
                                 expected=f"one of {offered} or all"))
-    return (chosen,)
+    return chosen
 
 
 def render_edition(prepared: Prepared, langs: Sequence[Lang], today: dt.date,
