@@ -7,9 +7,10 @@ and ``briefgen.spec``; every later stage works on these types.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal, Mapping, NewType, Union
+from typing import Literal, Mapping, NewType, Union, get_args
 
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
@@ -182,13 +183,26 @@ class ClaimSpec:
     acknowledged: str = ""
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
+
+
 @dataclass(frozen=True)
 class Slot:
     """A weekly delivery slot: weekday, local time and IANA time zone."""
 
-    weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+    weekday: Weekday
     at: dt.time
     tz: str
+
+
+def known_zone(name: str) -> bool:
+    """True when ``name`` is an IANA time zone this machine knows (``Asia/Tokyo``)."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -35,17 +35,16 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import Callable, Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import schedule
 
 from briefgen.errors import Problem, ScheduleError
-from briefgen.model import Slot
+from briefgen.model import WEEKDAYS, Slot, known_zone
 from briefgen.output import write_atomic
 
 log = logging.getLogger("briefgen")
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 UTC = dt.timezone.utc
 
 Job = Callable[[str], None]
@@ -248,19 +247,11 @@ class WeeklyRunner:
 def _check_slot(brief_id: str, slot: Slot) -> None:
     if slot.weekday not in WEEKDAYS:
         where, problem, expected = "schedule.weekday", f"unknown weekday {slot.weekday!r}", ", ".join(WEEKDAYS)
-    elif not _known_zone(slot.tz):
+    elif not known_zone(slot.tz):
         where, problem, expected = "schedule.tz", f"unknown time zone {slot.tz!r}", "an IANA zone such as Asia/Tokyo"
     else:
         return
     raise ScheduleError(Problem(brief_id, problem, field=where, expected=expected))
-
-
-def _known_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
 
 
 # --- one instance, clean stop ---------------------------------------------------------------------

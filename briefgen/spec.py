@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Callable, Literal, Mapping, Sequence, TypeVar, cast, get_args
@@ -22,7 +21,20 @@ from briefgen import units
 from briefgen.errors import Problem, SpecError
 from briefgen.facts import ID as ITEM_ID
 from briefgen.facts import parse_amount, parse_number
-from briefgen.model import LANGS, BriefSpec, ChartSpec, ClaimSpec, ComparisonKind, ComparisonSpec, Lang, Quantity, Slot
+from briefgen.model import (
+    LANGS,
+    WEEKDAYS,
+    BriefSpec,
+    ChartSpec,
+    ClaimSpec,
+    ComparisonKind,
+    ComparisonSpec,
+    Lang,
+    Quantity,
+    Slot,
+    Weekday,
+    known_zone,
+)
 from briefgen.tables import load_yaml, read_text
 
 SPEC_NAME = "brief.yaml"
@@ -30,9 +42,7 @@ SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 KeyPath = tuple[str | int, ...]
-Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 Direction = Literal["about", "at_least", "at_most"]
-WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 
 #: Argument shapes: an id, a list of ids, a unit, a time unit, an id or a literal amount ("1 year").
@@ -313,7 +323,7 @@ class _Reader:
         day = self.choice(weekday.lower() if isinstance(weekday, str) else weekday, (*path, "weekday"), WEEKDAYS)
         at = self.text(entry.get("at"), (*path, "at"), HH_MM, 'a quoted 24-hour time "HH:MM", e.g. "08:00"')
         tz = self.text(entry.get("tz"), (*path, "tz"), expected="an IANA time zone such as Asia/Tokyo")
-        if tz and not _is_zone(tz):
+        if tz and not known_zone(tz):
             self.fail((*path, "tz"), f"unknown time zone {tz!r}", "an IANA time zone such as Asia/Tokyo")
         match = HH_MM.fullmatch(at)
         time = dt.time(int(match[1]), int(match[2])) if match else dt.time(0, 0)
@@ -347,10 +357,3 @@ def _is_amount(text: str) -> bool:
         return False
     return True
 
-
-def _is_zone(name: str) -> bool:
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
