@@ -5,27 +5,15 @@ from __future__ import annotations
 from typing import Sequence
 
 from briefgen import numfmt
+from briefgen.directives import WORDS
 from briefgen.extract import Candidate, candidates_rows
 from briefgen.model import ClaimCheck, Comparison, Conflict, Fact, Lang
-
-VERDICTS: dict[str, dict[str, str]] = {
-    "ja": {"holds": "正しい", "overstated": "誇張", "understated": "過小", "contradicted": "矛盾"},
-    "en": {"holds": "holds", "overstated": "overstated", "understated": "understated",
-           "contradicted": "contradicted"},
-}
 
 _HEADINGS = {
     "ja": ("主張の検証", "矛盾する事実", "矛盾なし", "採用", "検証する主張なし"),
     "en": ("Claim checks", "Conflicting facts", "no conflicts", "used", "no claims to check"),
 }
 
-
-POSITIONS: dict[str, dict[str, str]] = {
-    "ja": {"upper": "範囲の上限", "lower": "範囲の下限", "within": "範囲内", "above": "範囲より上",
-           "below": "範囲より下", "": ""},
-    "en": {"upper": "upper end of the range", "lower": "lower end of the range", "within": "within the range",
-           "above": "above the range", "below": "below the range", "": ""},
-}
 
 
 def checks_text(checks: Sequence[ClaimCheck], conflicts: Sequence[Conflict],
@@ -42,13 +30,13 @@ def checks_text(checks: Sequence[ClaimCheck], conflicts: Sequence[Conflict],
 
 
 def _claim_line(check: ClaimCheck, kind: str | None, lang: Lang) -> str:
-    verdict = VERDICTS[lang][check.verdict]
+    verdict = WORDS[lang][check.verdict]
     asserted = numfmt.quantity(check.claim.asserted, lang, kind=kind)
     computed = numfmt.against(check.computed, check.claim.asserted, lang, kind=kind)
     flag = "!" if check.verdict == "contradicted" and not check.claim.acknowledged else " "
     text = f"{flag} [{verdict}] {check.claim.id}: 「{check.claim.quote}」 {asserted} → {computed}"
     if check.position:
-        text += f" ({POSITIONS[lang][check.position]})"
+        text += f" ({WORDS[lang][check.position]})"
     if check.claim.acknowledged:
         text += f" — reviewed: {check.claim.acknowledged}"
     return text
