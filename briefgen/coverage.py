@@ -6,9 +6,9 @@ import re
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from briefgen import units
+from briefgen import compare
 from briefgen.candidates import Candidate, squash
-from briefgen.model import Fact, FactSet, PartialDate
+from briefgen.model import Fact, FactSet, PartialDate, Quantity
 
 
 def uncovered(cands: Iterable[Candidate], facts: FactSet, tolerance: Decimal = Decimal("0.01"),
@@ -43,13 +43,14 @@ def _close(a: Decimal, b: Decimal, tolerance: Decimal) -> bool:
 
 
 def _in_unit(number: Decimal, unit: str, target: str) -> Decimal | None:
-    """``number`` of ``unit`` in ``target`` (through pint, in floats); None across dimensions."""
+    """``number`` of ``unit`` in ``target`` (``compare.in_unit``); None for unknown units or across
+    dimensions."""
     if unit == target:
         return number
-    if not (units.is_known(unit) and units.is_known(target) and units.same_dimension(unit, target)):
+    try:
+        return compare.in_unit(Quantity.point(number, unit), target).low
+    except ValueError:
         return None
-    quantity = units.registry().Quantity(float(number), units.parse(unit))
-    return Decimal(str(quantity.to(units.parse(target)).magnitude))
 
 
 def _amount_covers(fact: Fact, c: Candidate, tolerance: Decimal) -> bool:
