@@ -42,6 +42,7 @@ import schedule
 from briefgen.errors import Problem, ScheduleError
 from briefgen.model import WEEKDAYS, Slot, known_zone
 from briefgen.output import write_atomic
+from briefgen.tables import read_text
 
 log = logging.getLogger("briefgen")
 
@@ -113,7 +114,7 @@ class StateStore:
         if not self.path.exists():
             return {}
         try:
-            briefs = json.loads(self.path.read_text(encoding="utf-8"))["briefs"]
+            briefs = json.loads(read_text(self.path, ScheduleError))["briefs"]
             return {str(b): _decode_state(s) for b, s in briefs.items()}
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ScheduleError(

@@ -327,3 +327,10 @@ def test_a_stale_lock_from_a_killed_process_is_recovered(tmp_path: Path) -> None
     assert path.read_text().split()[0] == str(child.pid)  # the file is still there, the lock is not
     with SingleInstanceLock(path):
         assert path.read_text().split()[0] == str(os.getpid())
+
+
+def test_a_state_path_that_cannot_be_read_is_a_located_error(tmp_path: Path) -> None:
+    folder = tmp_path / "state.json"
+    folder.mkdir()  # a folder where the state file should be
+    with pytest.raises(ScheduleError, match=r"state.json: cannot read the file"):
+        StateStore(folder).get("b")
