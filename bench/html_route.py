@@ -124,10 +124,10 @@ def _block_view(block: object) -> dict[str, Any]:
 
 def to_html(brief: Brief) -> str:
     """The brief as one HTML document."""
-    from babel.dates import format_date
+    from briefgen import numfmt
 
     words = WORDS[brief.lang]
-    edition = words["edition"].format(date=format_date(brief.date, format="long", locale=brief.lang))
+    edition = words["edition"].format(date=numfmt.date(brief.date, brief.lang))
     return renderer().template.render(brief=brief, blocks=[_block_view(b) for b in brief.blocks],
                                       edition=edition, language=words["language"], sources=words["sources"])
 

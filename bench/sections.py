@@ -6,7 +6,6 @@ run interleaved in this process; cold contenders are fresh interpreters, also in
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import socket
@@ -23,7 +22,7 @@ import measure
 import workloads
 from measure import PYTHON, ROOT
 
-from briefgen import compose, facts, fonts, pipeline, render
+from briefgen import compose, facts, fonts, markdown, pipeline, render
 from briefgen.ledger import Ledger
 from briefgen.mail import SmtpTransport
 from briefgen.model import Brief, Edition, Lang
@@ -100,9 +99,9 @@ def canvas_floor(brief: Brief) -> bytes:
 
 
 def _visible(block: object) -> str:
-    values = [v for v in vars(block).values()]
-    flat = [str(x) for v in values for x in (v if isinstance(v, tuple) else (v,))]
-    return html.unescape(re.sub(r"<[^>]*>", "", " ".join(flat)))
+    """Every text field of a block, flattened, as the reader sees it."""
+    flat = [str(x) for v in vars(block).values() for x in (v if isinstance(v, tuple) else (v,))]
+    return markdown.visible(" ".join(flat))
 
 
 def _composed(lang: Lang) -> Brief:
