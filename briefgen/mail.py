@@ -79,10 +79,10 @@ class _Words:
 _WORDS: Mapping[Lang, _Words] = {
     "ja": _Words(subject="{title}（{date}号）", greeting="{name} 様",
                  intro="{title}（{date}号）をお届けします。全文は添付のPDFをご覧ください。",
-                 headlines="今号の主な数字", closing="briefgen"),
+                 headlines="今号の主な数字：", closing="briefgen"),
     "en": _Words(subject="{title} — {date}", greeting="Dear {name},",
                  intro="Here is {title} for {date}. The full brief is attached as a PDF.",
-                 headlines="Headline numbers", closing="briefgen"),
+                 headlines="Headline numbers:", closing="briefgen"),
 }
 
 
@@ -193,7 +193,7 @@ def _plain(words: _Words, name: str, title: str, date: str, lines: tuple[str, ..
     parts = [words.greeting.format(name=name), ""] if name else []
     parts += [words.intro.format(title=title, date=date), ""]
     if lines:
-        parts += [f"{words.headlines}:", *(f"- {line}" for line in lines), ""]
+        parts += [words.headlines, *(f"- {line}" for line in lines), ""]
     return "\n".join([*parts, words.closing, ""])
 
 
