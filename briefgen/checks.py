@@ -8,6 +8,9 @@ Verdicts (tolerance ``tol`` is relative):
 * ``at_least`` ("290億以上"): holds when the computed high end ≥ asserted·(1−tol); otherwise the article
   claims too much: overstated within 2×, contradicted beyond. ``at_most`` is the mirror image.
 
+A claim whose target is an unavailable comparison (``if_unavailable: na``) gets no verdict: it is
+*unverifiable*, ``computed`` is ``None`` and ``note`` is the comparison's reason.
+
 An asserted range is judged by its midpoint. ``ClaimCheck.note`` is machine-neutral (compose writes
 the sentence per language): ``"upper end of 3e+9–4e+9"``, ``"lower end of …"``, ``"within …"``,
 ``"below …"``/``"above …"`` (a one-sided claim that holds clear of the range), or
@@ -67,6 +70,8 @@ def find_conflicts(facts: FactSet) -> tuple[Conflict, ...]:
 def _check(claim: ClaimSpec, facts: FactSet, comparisons: dict[str, Comparison]) -> ClaimCheck:
     field = f"{claim.id}.target"
     target = compare.lookup(facts, comparisons, claim.target, origin=claim.origin, field=field)
+    if isinstance(target, Comparison) and target.value is None:
+        return ClaimCheck(claim, None, "unverifiable", target.unavailable)
     computed = compare.quantity_of(target, origin=claim.origin, field=field)
     try:
         asserted = compare.in_unit(claim.asserted, computed.unit).mid

@@ -10,11 +10,18 @@ figures; each result is rounded once to 15 significant digits (float-level preci
 sourced figure). Unit conversion factors come from pint's float magnitudes rounded to 15 digits,
 which recovers the exact factor for pint's decimal definitions (1 gallon = 0.003785411784 m³).
 Display rounding is ``numfmt``'s job. Nothing here reads files, the clock or the environment.
+
+**Unavailable.** A zero (or zero-touching) baseline — the divisor of a ratio, share or ``per``, a
+pace's span — and an id missing from the facts are errors, unless the comparison's spec says
+``if_unavailable: na``: then it is computed as *unavailable* (``Comparison.value`` is ``None`` and
+``unavailable`` holds the reason) and a warning names the spec, the comparison and the reason. Every
+comparison using an unavailable one is unavailable too.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from typing import Callable, Iterable, Mapping, Sequence
@@ -31,6 +38,7 @@ DECIMALS = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow])
 #: Each comparison's result is rounded once to 15 significant digits.
 _RESULT = Context(prec=15)
 
+_LOG = logging.getLogger("briefgen")
 _ANY_ID = "a fact id or the id of an earlier comparison"
 _Interval = tuple[Decimal, Decimal]
 
@@ -48,6 +56,17 @@ class _Skipped(Exception):
     """An operand names a comparison that already failed (its problem is reported once)."""
 
 
+class _Unavailable(ComparisonError):
+    """A zero baseline or an id missing from the facts: an error, unless the spec opts into n/a.
+
+    ``inherited``: an operand is itself unavailable, so the result is unavailable whatever the spec says.
+    """
+
+    def __init__(self, problem: Problem, *, inherited: bool = False) -> None:
+        super().__init__(problem)
+        self.reason, self.inherited = problem.problem, inherited
+
+
 # --- public helpers -------------------------------------------------------------------------------
 
 
@@ -61,6 +80,12 @@ def compute(specs: Sequence[ComparisonSpec], facts: FactSet) -> tuple[Comparison
         for spec in specs:
             try:
                 done[spec.id] = _compute_one(spec, scope)
+            except _Unavailable as exc:
+                if spec.if_unavailable == "na" or exc.inherited:
+                    done[spec.id] = _unavailable(spec, exc.reason)
+                else:
+                    problems.extend(exc.problems)
+                    failed.add(spec.id)
             except ComparisonError as exc:
                 problems.extend(exc.problems)
                 failed.add(spec.id)
@@ -69,6 +94,12 @@ def compute(specs: Sequence[ComparisonSpec], facts: FactSet) -> tuple[Comparison
     if problems:
         raise ComparisonError(*problems)
     return tuple(done.values())
+
+
+def _unavailable(spec: ComparisonSpec, reason: str) -> Comparison:
+    _LOG.warning("%s: %s: not available, printed as n/a: %s", spec.origin, spec.id, reason)
+    return Comparison(id=spec.id, kind=spec.kind, value=None, inputs=(), operands=(), operator="",
+                      spec_origin=spec.origin, unavailable=reason)
 
 
 def lookup(facts: FactSet, comparisons: Sequence[Comparison] | Mapping[str, Comparison],
@@ -83,8 +114,11 @@ def lookup(facts: FactSet, comparisons: Sequence[Comparison] | Mapping[str, Comp
 
 
 def quantity_of(item: Fact | Comparison, *, origin: str = "", field: str | None = None) -> Quantity:
-    """The amount of a fact or comparison; an event (a date) raises: it is not a number."""
+    """The amount of a fact or comparison; an event (a date) or an unavailable comparison raises."""
     if isinstance(item, Comparison):
+        if item.value is None:
+            raise ComparisonError(Problem(origin or item.spec_origin, f"{item.id} is not available: "
+                                          f"{item.unavailable}", field=field, expected="a computed comparison"))
         return item.value
     if item.quantity is None:
         raise ComparisonError(Problem(origin or str(item.origin), _event_problem(item), field=field,
@@ -126,6 +160,9 @@ class _Scope:
             raise _Skipped(item_id)
         item = lookup(self.facts, self.done, item_id, origin=spec.origin, field=_field(spec, name))
         if isinstance(item, Comparison):
+            if item.value is None:
+                raise _Unavailable(Problem(spec.origin, f"{item.id} is not available ({item.unavailable})",
+                                           field=_field(spec, name)), inherited=True)
             return _Operand(item.id, item.value, item.inputs)
         quantity = quantity_of(item, origin=spec.origin, field=_field(spec, name))
         return _Operand(item.id, quantity, (item,))
@@ -259,8 +296,9 @@ def _pace(spec: ComparisonSpec, scope: _Scope) -> Comparison:
     factor = _factor(spec, "span", units.parse(span.quantity.unit), per, span.id)
     duration = _scaled(_interval(span), factor)
     if duration[0] <= 0:
-        raise _error(spec, "span", f"{span.id} is a negative or zero duration ({_show(span.quantity)})",
-                     expected="a positive duration")
+        error = _zero if duration[1] >= 0 else _error
+        raise error(spec, "span", f"{span.id} is a negative or zero duration ({_show(span.quantity)})",
+                    expected="a positive duration")
     value = _divide(_interval(of), duration)
     return _result(spec, Quantity(*value, f"{of.quantity.unit}/{per}"), (of, span), "÷")
 
@@ -350,7 +388,7 @@ def _divide(a: _Interval, b: _Interval) -> _Interval:
 
 def _nonzero(spec: ComparisonSpec, name: str, operand: _Operand, value: _Interval) -> _Interval:
     if value[0] <= 0 <= value[1]:
-        raise _error(spec, name, f"{operand.id} is {_show(operand.quantity)}, which is or touches zero; "
+        raise _zero(spec, name, f"{operand.id} is {_show(operand.quantity)}, which is or touches zero; "
                      "cannot divide by it", expected="a non-zero baseline")
     return value
 
@@ -370,6 +408,11 @@ def _error(spec: ComparisonSpec, name: str, problem: str, *, expected: str | Non
     return ComparisonError(Problem(spec.origin, problem, field=_field(spec, name), expected=expected))
 
 
+def _zero(spec: ComparisonSpec, name: str, problem: str, *, expected: str) -> ComparisonError:
+    """A baseline that is or touches zero: unavailable when the spec opts in, else an error."""
+    return _Unavailable(Problem(spec.origin, problem, field=_field(spec, name), expected=expected))
+
+
 def _event_problem(fact: Fact) -> str:
     return f"{fact.id} is an event dated {fact.event} ({fact.origin}), not a number"
 
@@ -377,4 +420,4 @@ def _event_problem(fact: Fact) -> str:
 def _unknown(item_id: str, known: Sequence[str], origin: str, field: str | None) -> ComparisonError:
     close = difflib.get_close_matches(item_id, known, n=3)
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return ComparisonError(Problem(origin, f"unknown id {item_id!r}{hint}", field=field, expected=_ANY_ID))
+    return _Unavailable(Problem(origin, f"unknown id {item_id!r}{hint}", field=field, expected=_ANY_ID))

@@ -293,6 +293,6 @@ def _subject(title: str, today: dt.date, lang: Lang) -> str:
 
 def _summary_line(item: Item, ctx: Ctx) -> str:
     line = f"{figures.label(item, ctx)}: {figures.figure(item, ctx.lang)}"
-    if isinstance(item, Comparison):
+    if isinstance(item, Comparison) and item.value is not None:
         line += f" ({figures.formula(item, ctx.lang)})"
     return line

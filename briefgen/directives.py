@@ -5,6 +5,10 @@ changes, facts, sources) to the handler that builds its blocks from data, never 
 Table cells and chart labels are plain text (``render`` escapes them). The claims panel words each
 check as "what the article says → what the facts compute (verdict)", e.g. ``“half” → 42%:
 overstated``, and names any conflict behind the claimed figure and the value used.
+
+An unavailable comparison (``if_unavailable: na``) prints ``NA`` (n/a, 算出不可) without a marker
+wherever its figure or formula would go, a claim on it is "not checkable", and a chart leaves its bar
+out and says so in the caption.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Callable
 
 from briefgen import markdown, numfmt, units
 from briefgen.errors import ComposeError, Problem
-from briefgen.figures import Ctx, Escaped, Item, escape, figure, formula, inputs, label, superscript
+from briefgen.figures import Ctx, Escaped, Item, computed, escape, figure, formula, inputs, label, superscript
 from briefgen.model import (
     Bar,
     Block,
@@ -36,6 +40,7 @@ from briefgen.snapshot import Change
 
 WORDS: dict[Lang, dict[str, str]] = {
     "ja": {"holds": "正しい", "overstated": "誇張", "understated": "過小", "contradicted": "矛盾",
+           "unverifiable": "検証不可", "not_drawn": "算出不可のため省略：{}",
            "used": "採用", "unused": "不採用", "upper": "上限値を採用", "lower": "下限値を採用",
            "within": "範囲内の値", "above": "範囲を上回る", "below": "範囲を下回る",
            "about": "{}", "at_least": "{}以上", "at_most": "{}以下",
@@ -47,7 +52,8 @@ WORDS: dict[Lang, dict[str, str]] = {
            "no_changes": "前号からの変更はありません。", "new": "新規：{}", "removed": "削除：{}",
            "was": "（前号：{}）", "no_url": "URLなし", "no_date": "日付不明", "quote": "「{}」"},
     "en": {"holds": "holds", "overstated": "overstated", "understated": "understated",
-           "contradicted": "contradicted", "used": "used", "unused": "not used",
+           "contradicted": "contradicted", "unverifiable": "not checkable", "not_drawn": "Not drawn (n/a): {}",
+           "used": "used", "unused": "not used",
            "upper": "article used the high end", "lower": "article used the low end",
            "within": "within the range", "above": "above the range", "below": "below the range",
            "about": "{}", "at_least": "at least {}", "at_most": "at most {}",
@@ -108,10 +114,23 @@ def _chart(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
         raise ComposeError(Problem(origin, f"```chart {d.arg!r} is not in the brief spec", line=d.line,
                                    expected=f"one of {', '.join(c.id for c in ctx.spec.charts)}"))
     items = [ctx.item(i, ctx.spec.origin) for i in spec.items]
+    drawn = [i for i in items if not _unavailable(i)]
     bars = tuple(Bar(label(i, ctx), _magnitude(i, spec.unit, origin), figure(i, ctx.lang))
-                 for i in items)
-    cites = "".join(dict.fromkeys(ctx.marker(i) for i in items))
-    return (Chart(spec.title.get(ctx.lang, spec.id), bars, WORDS[ctx.lang]["sources"] + cites),)
+                 for i in drawn)
+    return (Chart(spec.title.get(ctx.lang, spec.id), bars, _chart_caption(drawn, items, ctx)),)
+
+
+def _chart_caption(drawn: list[Item], items: list[Item], ctx: Ctx) -> str:
+    """``Sources: [1][2]``, then the items left out because they are unavailable."""
+    words = WORDS[ctx.lang]
+    cites = "".join(dict.fromkeys(ctx.marker(i) for i in drawn))
+    skipped = ", ".join(label(i, ctx) or i.id for i in items if _unavailable(i))
+    parts = (words["sources"] + cites if cites else "", words["not_drawn"].format(skipped) if skipped else "")
+    return " ".join(p for p in parts if p)
+
+
+def _unavailable(item: Item) -> bool:
+    return isinstance(item, Comparison) and item.value is None
 
 
 def _magnitude(item: Item, unit: str, origin: str) -> float:
@@ -146,11 +165,10 @@ def _claim_row(check: ClaimCheck, ctx: Ctx) -> tuple[str, str, str]:
     target = ctx.item(check.claim.target, check.claim.origin)
     kind = target.kind if isinstance(target, Comparison) else None
     said = words["check"].format(said=_asserted(check.claim, kind, ctx.lang), verdict=words[check.verdict],
-                                 computed=numfmt.against(check.computed, check.claim.asserted, ctx.lang,
-                                                         kind=kind))
+                                 computed=computed(check, kind, ctx.lang))
     notes = (words[check.position] if check.position else "", *_conflict_notes(target, ctx),
              check.claim.acknowledged)
-    return (words["quote"].format(check.claim.quote), f"{said} {ctx.marker(target)}",
+    return (words["quote"].format(check.claim.quote), f"{said} {ctx.marker(target)}".rstrip(),
             "; ".join(n for n in notes if n))
 
 

@@ -26,6 +26,8 @@ from briefgen.model import BriefSpec, ClaimCheck, Comparison, Conflict, Fact, Fa
 from briefgen.snapshot import Change
 
 CITE = re.compile("\ue000(\\d+)\ue001")
+#: What stands where an unavailable comparison's figure would be.
+NA: dict[Lang, str] = {"ja": "算出不可", "en": "n/a"}
 _SPECIALS = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "*": "&#42;",
              "_": "&#95;", "`": "&#96;", "#": "&#35;", "-": "&#45;", "[": "&#91;", "]": "&#93;",
              "|": "&#124;", "\\": "&#92;", "\ue000": "", "\ue001": ""}
@@ -49,7 +51,9 @@ def escape(text: str) -> Escaped:
 
 
 def superscript(text: Escaped, cite: str) -> Escaped:
-    """``text`` followed by its note marker, raised."""
+    """``text`` followed by its note marker, raised (no marker: ``text`` as is)."""
+    if not cite:
+        return text
     return Escaped(text + Escaped(f"<super>{cite}</super>"))
 
 
@@ -74,7 +78,10 @@ class Ctx:
                                    expected="a fact id or a computed comparison id"))
 
     def marker(self, item: Item) -> str:
-        """``[`` + one placeholder per source behind ``item`` + ``]`` (numbered later)."""
+        """``[`` + one placeholder per source behind ``item`` + ``]`` (numbered later); an unavailable
+        comparison prints no figure, so it has no marker (``""``)."""
+        if isinstance(item, Comparison) and item.value is None:
+            return ""
         return self.cite(inputs(item), item.id)
 
     def cite(self, facts: Iterable[Fact], what: str) -> str:
@@ -95,6 +102,8 @@ class Ctx:
 def figure(item: Item, lang: Lang, compact: bool = True) -> str:
     """A fact's amount or event date, or a comparison's result, as plain text."""
     if isinstance(item, Comparison):
+        if item.value is None:
+            return NA[lang]
         return numfmt.quantity(item.value, lang, kind=item.kind, compact=compact)
     if item.quantity is not None:
         return numfmt.quantity(item.quantity, lang, compact=compact)
@@ -122,11 +131,21 @@ def _arg_ids(values: object) -> list[str]:
 
 
 def formula(c: Comparison, lang: Lang) -> str:
-    """``100,000台 ÷ 25,000台``; a one-operand conversion shows its result: ``130万ガロン/日 → …``."""
+    """``100,000台 ÷ 25,000台``; a one-operand conversion shows its result: ``130万ガロン/日 → …``;
+    an unavailable comparison has no formula: ``NA``."""
+    if c.value is None:
+        return NA[lang]
     parts = [numfmt.quantity(q, lang, compact=False) for q in c.operands]
     if len(parts) == 1:
         parts.append(numfmt.quantity(c.value, lang, kind=c.kind, compact=False))
     return f" {c.operator} ".join(parts)
+
+
+def computed(check: ClaimCheck, kind: str | None, lang: Lang) -> str:
+    """What the facts compute for a claim, worded against the asserted figure (``NA`` when unverifiable)."""
+    if check.computed is None:
+        return NA[lang]
+    return numfmt.against(check.computed, check.claim.asserted, lang, kind=kind)
 
 
 def inputs(item: Item) -> tuple[Fact, ...]:

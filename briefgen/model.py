@@ -142,17 +142,22 @@ class Comparison:
     "→"), so a brief can print ``4倍 = 100,000台 ÷ 25,000台``. ``inputs`` are the facts used (including
     an exchange-rate fact). For ``rank``, ``ranking`` holds the compared facts largest first and
     ``value`` is the subject's 1-based position.
+
+    An *unavailable* comparison (its spec says ``if_unavailable: na`` and its baseline is zero or a
+    fact it names is missing) has ``value=None``, no operands or inputs, and ``unavailable`` holds the
+    reason: there is no number a consumer could print by mistake.
     """
 
     id: str
     kind: ComparisonKind
-    value: Quantity
+    value: Quantity | None
     inputs: tuple[Fact, ...]
     operands: tuple[Quantity, ...]
     operator: str
     ranking: tuple[Fact, ...] = ()
     subject: str = ""
     spec_origin: str = ""
+    unavailable: str = ""
 
 
 # --- the brief spec -------------------------------------------------------------------------------
@@ -166,6 +171,8 @@ class ComparisonSpec:
     kind: ComparisonKind
     args: Mapping[str, object]
     origin: str
+    #: ``na``: a zero baseline or a missing fact makes the comparison unavailable (printed n/a), not an error.
+    if_unavailable: Literal["error", "na"] = "error"
 
 
 @dataclass(frozen=True)
@@ -237,7 +244,8 @@ class BriefSpec:
 
 # --- claim checks ---------------------------------------------------------------------------------
 
-Verdict = Literal["holds", "overstated", "understated", "contradicted"]
+#: ``unverifiable``: the claim's target is an unavailable comparison (not a verdict on the claim).
+Verdict = Literal["holds", "overstated", "understated", "contradicted", "unverifiable"]
 #: Where the asserted figure sits against a computed range ("" when the computed value is a point).
 Position = Literal["", "upper", "lower", "within", "above", "below"]
 
@@ -247,7 +255,7 @@ class ClaimCheck:
     """The verdict on one claim: what the article says against what the facts compute."""
 
     claim: ClaimSpec
-    computed: Quantity
+    computed: Quantity | None  # None exactly when the verdict is "unverifiable"
     verdict: Verdict
     note: str = ""
     position: Position = ""

@@ -7,6 +7,7 @@ from typing import Sequence
 from briefgen import numfmt
 from briefgen.directives import WORDS
 from briefgen.extract import Candidate, candidates_rows
+from briefgen.figures import computed
 from briefgen.model import ClaimCheck, Comparison, Conflict, Fact, Lang
 
 _HEADINGS = {
@@ -32,9 +33,11 @@ def checks_text(checks: Sequence[ClaimCheck], conflicts: Sequence[Conflict],
 def _claim_line(check: ClaimCheck, kind: str | None, lang: Lang) -> str:
     verdict = WORDS[lang][check.verdict]
     asserted = numfmt.quantity(check.claim.asserted, lang, kind=kind)
-    computed = numfmt.against(check.computed, check.claim.asserted, lang, kind=kind)
-    flag = "!" if check.verdict == "contradicted" and not check.claim.acknowledged else " "
-    text = f"{flag} [{verdict}] {check.claim.id}: 「{check.claim.quote}」 {asserted} → {computed}"
+    contradicted = check.verdict == "contradicted" and not check.claim.acknowledged
+    flag = "?" if check.verdict == "unverifiable" else "!" if contradicted else " "
+    text = f"{flag} [{verdict}] {check.claim.id}: 「{check.claim.quote}」 {asserted} → {computed(check, kind, lang)}"
+    if check.verdict == "unverifiable":
+        text += f" ({check.note})"
     if check.position:
         text += f" ({WORDS[lang][check.position]})"
     if check.claim.acknowledged:

@@ -63,6 +63,8 @@ KINDS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
 assert set(KINDS) == set(get_args(ComparisonKind))
 #: Every argument name any kind takes (accepted silently while the kind itself is unknown).
 _ANY_ARGUMENT = {name: ID for required, optional in KINDS.values() for name in (*required, *optional)}
+IfUnavailable = Literal["error", "na"]
+IF_UNAVAILABLE: tuple[IfUnavailable, ...] = get_args(IfUnavailable)
 
 
 _Entry = TypeVar("_Entry")
@@ -267,15 +269,18 @@ class _Reader:
     def comparison(self, value: object, path: KeyPath) -> ComparisonSpec | None:
         kind = self.choice(value.get("kind"), (*path, "kind"), tuple(KINDS)) if isinstance(value, dict) else ""
         required, optional = KINDS[kind] if kind else ({}, _ANY_ARGUMENT)
-        entry = self.mapping(value, path, ("id", "kind", *required, *optional))
+        entry = self.mapping(value, path, ("id", "kind", *required, *optional, "if_unavailable"))
         if entry is None or not kind:
             return None
         if "per" in entry and "over" in entry:
             self.fail((*path, "over"), "per and over together", "either per or over")
         shapes = {**required, **{k: v for k, v in optional.items() if k in entry}}
         args = {name: self.argument(entry.get(name), (*path, name), shape) for name, shape in shapes.items()}
+        fallback = cast(IfUnavailable, self.choice(entry.get("if_unavailable", "error"),
+                                                   (*path, "if_unavailable"), IF_UNAVAILABLE) or "error")
         return ComparisonSpec(id=self.text(entry.get("id"), (*path, "id"), ITEM_ID, ID_FORM),
-                              kind=cast(ComparisonKind, kind), args=args, origin=self.where(path))
+                              kind=cast(ComparisonKind, kind), args=args, origin=self.where(path),
+                              if_unavailable=fallback)
 
     def argument(self, value: object, path: KeyPath, shape: str) -> object:
         if shape == IDS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from decimal import Decimal
 from typing import Mapping
 
@@ -11,8 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefgen import compare
+from briefgen.checks import check_claims
 from briefgen.errors import ComparisonError
-from briefgen.model import Comparison, ComparisonSpec, FactSet, PartialDate, Quantity
+from briefgen.model import ClaimSpec, Comparison, ComparisonSpec, FactSet, PartialDate, Quantity
+from briefgen.report import checks_text
 
 SOURCE = factories.SOURCE
 ORIGIN = "data/x/brief.yaml: comparisons[0]"
@@ -351,3 +355,81 @@ def test_results_are_rounded_once_and_written_without_trailing_zeros() -> None:
     assert str(one("convert", of="colossus_water", to="m**3/day").value.low) == "4921.0353192"
     assert str(one("product", of=["xai_h100_count", "h100_unit_price"]).value.low) == "3000000000"
     assert str(one("share", part="xai_round_amount", whole="openai_total_raised").value.low) == "0.41958041958042"
+
+
+# --- if_unavailable: na (issue 6, case 7) ---------------------------------------------------------
+
+
+def opted(rows: list[tuple[str, str, Mapping[str, object]]], na: set[str]) -> tuple[Comparison, ...]:
+    """``compute_all`` with ``if_unavailable: na`` on the comparisons named in ``na``."""
+    specs = [replace(spec(i, k, a, n), if_unavailable="na" if i in na else "error")
+             for n, (i, k, a) in enumerate(rows)]
+    return compare.compute(specs, FACTS)
+
+
+@pytest.mark.parametrize(("kind", "args", "reason"), [
+    ("ratio", {"of": "xai_h100_count", "to": "zero_gpus"},
+     "zero_gpus is 0 GPU, which is or touches zero; cannot divide by it"),
+    ("share", {"part": "xai_h100_count", "whole": "signed_range"}, "signed_range is -10–10 GPU, which is or touches zero"),
+    ("pace", {"of": "xai_round_amount", "span": "zero_span", "per": "month"},
+     "zero_span is a negative or zero duration (0 month)"),
+    ("convert", {"of": "colossus_power", "per": "zero_gpus", "to": "MW/GPU"}, "zero_gpus is 0 GPU"),
+    ("ratio", {"of": "xai_h100_count", "to": "gpt4_gpu_cnt"}, "unknown id 'gpt4_gpu_cnt'; did you mean 'gpt4_gpu_count'?"),
+    ("sum", {"of": ["xai_round_amount", "this_weeks_round"]}, "unknown id 'this_weeks_round'"),
+])
+def test_na_makes_a_zero_or_missing_baseline_unavailable_with_a_warning(
+        kind: str, args: dict[str, object], reason: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="briefgen")
+    (result,) = opted([("result", kind, args)], {"result"})
+    assert result.value is None and result.operands == () and result.inputs == ()
+    assert reason in result.unavailable
+    (record,) = [r for r in caplog.records if r.name == "briefgen"]
+    message = record.getMessage()
+    assert message.startswith("data/x/brief.yaml: comparisons[0]: result: not available, printed as n/a: ")
+    assert reason in message and record.levelno == logging.WARNING
+
+
+@pytest.mark.parametrize(("kind", "args", "message"), [
+    ("pace", {"of": "xai_round_amount", "span": "negative_span", "per": "month"}, "negative_span is a negative"),
+    ("ratio", {"of": "xai_h100_count", "to": "h100_unit_price"}, "have different dimensions"),
+    ("difference", {"of": "build_start", "minus": "xai_h100_count"}, "build_start is an event"),
+])
+def test_na_does_not_excuse_other_errors(kind: str, args: dict[str, object], message: str) -> None:
+    with pytest.raises(ComparisonError, match=message):
+        opted([("result", kind, args)], {"result"})
+
+
+def test_anything_computed_from_an_unavailable_comparison_is_unavailable_too() -> None:
+    rows: list[tuple[str, str, Mapping[str, object]]] = [
+        ("bad", "ratio", {"of": "xai_h100_count", "to": "zero_gpus"}),
+        ("uses_bad", "difference", {"of": "bad", "minus": "bad"}),
+        ("fine", "ratio", {"of": "xai_h100_count", "to": "gpt4_gpu_count"}),
+    ]
+    bad, uses_bad, fine = opted(rows, {"bad"})
+    assert bad.value is None and uses_bad.value is None
+    assert uses_bad.unavailable == "bad is not available (zero_gpus is 0 GPU, which is or touches zero; cannot divide by it)"
+    assert fine.value == Quantity.point(4, "1") and fine.unavailable == ""
+    with pytest.raises(ComparisonError, match="uses_bad is not available: bad is not available"):
+        compare.quantity_of(uses_bad)
+
+
+def test_without_na_a_missing_id_is_still_an_error_even_next_to_an_opted_in_one() -> None:
+    rows: list[tuple[str, str, Mapping[str, object]]] = [
+        ("lenient", "ratio", {"of": "xai_h100_count", "to": "nope"}),
+        ("strict", "ratio", {"of": "xai_h100_count", "to": "gpt4_gpu_cnt"}),
+    ]
+    with pytest.raises(ComparisonError) as info:
+        opted(rows, {"lenient"})
+    assert [str(p) for p in info.value.problems] == [
+        "data/x/brief.yaml: comparisons[1]: strict.to: unknown id 'gpt4_gpu_cnt'; did you mean 'gpt4_gpu_count'? "
+        "(expected a fact id or the id of an earlier comparison)"]
+
+
+def test_a_claim_on_an_unavailable_comparison_is_not_checkable() -> None:
+    comparisons = opted([("gpu_ratio", "ratio", {"of": "xai_h100_count", "to": "zero_gpus"})], {"gpu_ratio"})
+    claim = ClaimSpec("c_4x", "4倍", "gpu_ratio", Quantity.point(4, "1"), Decimal("0.02"), "brief.yaml:20")
+    (check,) = check_claims([claim], FACTS, comparisons)
+    assert (check.verdict, check.computed, check.position) == ("unverifiable", None, "")
+    assert check.note == comparisons[0].unavailable
+    assert "n/a" in checks_text([check], [], comparisons, "en")
+    assert "[not checkable] c_4x" in checks_text([check], [], comparisons, "en")

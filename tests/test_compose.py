@@ -25,6 +25,7 @@ from briefgen.model import (
     ClaimCheck,
     ClaimSpec,
     Comparison,
+    ComparisonSpec,
     Conflict,
     Fact,
     FactSet,
@@ -466,3 +467,41 @@ def test_reference_brief_composes_from_the_real_data(lang: Lang, no_warnings: No
     assert len([b for b in brief.blocks if isinstance(b, Chart)]) == 2
     assert brief.notes and brief.notes[0].number == 1
     assert len(brief.summary) == len(brief_spec_.key_numbers)
+
+
+# --- an unavailable comparison (if_unavailable: na) -------------------------------------------------
+
+NA_RATIO = Comparison("gpu_ratio", "ratio", None, (), (), "", spec_origin="brief.yaml:5",
+                      unavailable="gpt4_gpu_count is 0 GPU, which is or touches zero; cannot divide by it")
+NA_SPEC = ComparisonSpec("gpu_ratio", "ratio", {"of": "xai_h100_count", "to": "gpt4_gpu_count"}, "brief.yaml:5",
+                         if_unavailable="na")
+
+
+@pytest.mark.parametrize(("lang", "na"), [("en", "n/a"), ("ja", "算出不可")])
+def test_an_unavailable_comparison_prints_na_wherever_its_figure_would_go(lang: Lang, na: str) -> None:
+    chart_spec = ChartSpec("g", {"ja": "GPU", "en": "GPUs"}, ("xai_h100_count", "gpu_ratio"), "GPU")
+    brief = compose.compose(
+        brief_spec(comparisons=(NA_SPEC,), key_numbers=("xai_h100_count", "gpu_ratio"), charts=(chart_spec,)),
+        factset(H100, GPT4), (NA_RATIO,), lang, TODAY,
+        env("{{ c.gpu_ratio|num }} = {{ c.gpu_ratio|formula }}\n\n```keynumbers\n```\n```comparisons\n```\n"
+            "```chart g\n```\n```sources\n```"))
+    para, keys, table, chart = brief.blocks
+    assert isinstance(para, Para) and para.text == f"{na} = {na}"
+    assert isinstance(keys, KeyNumbers) and keys.items[1].figure == na
+    assert isinstance(table, Table) and table.rows[0][1:] == (na, na)
+    assert isinstance(chart, Chart) and [b.label for b in chart.bars] == ["xAIのH100"]
+    named = table.rows[0][0]
+    assert chart.caption == {"en": f"Sources: [1] Not drawn (n/a): {named}",
+                             "ja": f"出典：[1] 算出不可のため省略：{named}"}[lang]
+    assert brief.summary[1] == f"{named}: {na}"
+    text = " ".join([para.text, keys.items[1].figure, *table.rows[0], chart.caption, *brief.summary])
+    assert not re.search(r"\binf|nan\b|0%|<super>", text.lower())
+
+
+def test_a_claim_on_an_unavailable_comparison_is_shown_as_not_checkable() -> None:
+    check = ClaimCheck(_claim("c3", "4倍", "gpu_ratio", "4", "1"), None, "unverifiable", NA_RATIO.unavailable)
+    for lang, row in (("en", ("“4倍”", "“4×” → n/a: not checkable", "")),
+                      ("ja", ("「4倍」", "「4倍」→ 算出不可（検証不可）", ""))):
+        (table,) = compose.compose(brief_spec(comparisons=(NA_SPEC,)), factset(H100, GPT4), (NA_RATIO,),
+                                   lang, TODAY, env("```claims\n```"), checks=(check,)).blocks  # type: ignore[arg-type]
+        assert isinstance(table, Table) and table.rows == (row,)

@@ -248,6 +248,33 @@ def test_7_a_missing_baseline_is_a_clear_error_naming_the_comparison(ws: Workspa
     refused_everywhere(ws, server, f"{spec}:13: gpu_ratio.to: unknown id 'gpt4_gpu_count'")
 
 
+@pytest.mark.parametrize(("fact", "opted", "na_en", "na_ja"), [
+    ("gpt4_gpu_count", ("gpu_ratio",), "100,000 GPUs[1]: n/a the 0 GPUs", "算出不可"),
+    ("openai_total_raised", ("raise_share", "pace_ratio"), "the round is n/a.", "算出不可"),
+])
+def test_7_if_unavailable_na_builds_and_prints_na_never_inf_nan_or_0_percent(
+        ws: Workspace, caplog: pytest.LogCaptureFixture, fact: str, opted: tuple[str, ...], na_en: str,
+        na_ja: str) -> None:
+    ws.set_fact(fact, value="0")
+    spec = ws.brief_dir / "brief.yaml"
+    text = spec.read_text(encoding="utf-8")
+    for comparison in opted:
+        start = text.index(f"{{id: {comparison},")
+        end = text.index("}", start)
+        text = text[:end] + ", if_unavailable: na" + text[end:]
+    spec.write_text(text, encoding="utf-8")
+    result = ws.build()
+    assert (result.code, result.err) == (0, "")
+    en = " ".join(pdf_text(ws.pdf("en").read_bytes()).split())
+    ja = " ".join(pdf_text(ws.pdf("ja").read_bytes()).split())
+    assert na_en in en and na_ja in ja and "not checkable" in en and "検証不可" in ja
+    for shown in (en, ja):
+        assert not {"inf", "nan", "infinity", "0%"} & set(shown.lower().replace(",", " ").split())
+    warned = [r.getMessage() for r in caplog.records if r.name == "briefgen"]
+    assert any(m.startswith(f"{spec}:") and f": {opted[0]}: not available, printed as n/a: {fact} is 0 "
+               in m for m in warned), warned
+
+
 # --- 8. very large, negative and tiny values --------------------------------------------------------
 
 

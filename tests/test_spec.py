@@ -93,7 +93,7 @@ def test_every_spec_problem_is_reported_with_line_and_key_path() -> None:
         f'{path}:12: comparisons[2].of: only 1 item (expected a list of at least 2 items)',
         f'{path}:13: comparisons[3].over: per and over together (expected either per or over)',
         f"{path}:13: comparisons[3].to: unknown unit 'widgets' (expected a unit: one of 1, CNY, CNY/USD, EUR, GPU, JPY, MW, TWh, TWh/year, USD, USD/GPU, USD/month, day, gallon/day, household, kW, kW/household, m**3/day, month, percent, person, position, server, year, or a pint expression over them)",
-        f"{path}:14: comparisons[4].extra: unknown key 'extra' (expected only id, kind, of, span, per)",
+        f"{path}:14: comparisons[4].extra: unknown key 'extra' (expected only id, kind, of, span, per, if_unavailable)",
         f"{path}:14: comparisons[4].per: unknown unit 'GPU' (expected a time unit such as day, month or year)",
         f'{path}:15: comparisons[5].over: neither an id nor an amount: \'one year\' (expected an id of lower-case letters, digits and _ (e.g. gpu_ratio), or an amount such as "1 year")',
         f"{path}:8: key_numbers[1]: bad value 'Not-An-Id' (expected an id of lower-case letters, digits and _ (e.g. gpu_ratio))",
@@ -150,7 +150,7 @@ def test_a_comparison_that_is_not_a_mapping_is_one_problem(tmp_path: Path) -> No
     path = write_spec(tmp_path, MINIMAL + "comparisons:\n  - just_a_string\n")
     assert problems(path) == [
         f"{path}:8: comparisons[0]: got str 'just_a_string' (expected a mapping with keys id, kind, of, to, "
-        "part, whole, minus, subject, among, per, over, rate, span)"]
+        "part, whole, minus, subject, among, per, over, rate, span, if_unavailable)"]
 
 
 def test_spec_that_is_not_a_mapping(tmp_path: Path) -> None:
@@ -213,3 +213,12 @@ def test_key_path() -> None:
     assert key_path(("comparisons", 3, "kind")) == "comparisons[3].kind"
     assert key_path(("schedule", "at")) == "schedule.at"
     assert key_path(()) == ""
+
+
+def test_if_unavailable_is_error_by_default_and_na_by_choice(tmp_path: Path) -> None:
+    base = MINIMAL + "comparisons:\n  - {id: r, kind: ratio, of: a, to: b%s}\n"
+    assert load_spec(write_spec(tmp_path, base % "")).comparisons[0].if_unavailable == "error"
+    assert load_spec(write_spec(tmp_path, base % ", if_unavailable: na")).comparisons[0].if_unavailable == "na"
+    path = write_spec(tmp_path, base % ", if_unavailable: zero")
+    assert problems(path) == [f"{path}:8: comparisons[0].if_unavailable: unknown value 'zero' "
+                              "(expected one of error, na)"]
