@@ -15,9 +15,11 @@ from pypdf import PdfReader
 pytest_plugins = ["smtpserver", "hardening"]
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
-TEMPLATES = ROOT / "templates"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+#: A frozen copy of the reference brief (data and templates) that tests build from: the examples under
+#: the project's data/ and templates/ may change freely without breaking a test.
+DATA = FIXTURES / "reference" / "data"
+TEMPLATES = FIXTURES / "reference" / "templates"
 REFERENCE_SPEC = DATA / "xai-colossus" / "brief.yaml"
 SEED_ARTICLE = DATA / "xai-colossus" / "article-ja.txt"
 

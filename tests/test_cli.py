@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT, SEED_ARTICLE, pdf_text
+from conftest import DATA, ROOT, SEED_ARTICLE, TEMPLATES, pdf_text
 from smtpserver import ServerFactory
 
 from briefgen.cli import EXIT_BLOCKED, main
@@ -25,7 +25,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def data(tmp_path: Path) -> Path:
-    """A private copy of data/ that a test may break."""
+    """A private copy of the reference data that a test may break."""
     copy = tmp_path / "data"
     shutil.copytree(DATA, copy)
     return copy
@@ -33,7 +33,7 @@ def data(tmp_path: Path) -> Path:
 
 def dirs(tmp_path: Path, data: Path) -> list[str]:
     return ["--data", str(data), "--reports", str(tmp_path / "reports"), "--state", str(tmp_path / "var"),
-            "--date", EDITION]
+            "--templates", str(TEMPLATES), "--date", EDITION]
 
 
 def test_build_writes_both_editions_with_the_headline_numbers(tmp_path: Path, data: Path) -> None:
@@ -180,7 +180,7 @@ def test_schedule_once_sends_the_due_edition_once(tmp_path: Path, data: Path, sm
     server = smtp_server("none")
     _smtp_env(monkeypatch, server.port)
     args = ("--data", str(data), "--reports", str(tmp_path / "reports"), "--state", str(tmp_path / "var"),
-            "schedule", "--once", "--config", str(data / "smtp.toml"), "--readers", str(data / "readers.csv"))
+            "--templates", str(TEMPLATES), "schedule", "--once", "--config", str(data / "smtp.toml"), "--readers", str(data / "readers.csv"))
     assert run(*args)[0] == 0
     assert run(*args)[0] == 0
     assert len(server.handler.received) == 4

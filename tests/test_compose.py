@@ -10,6 +10,7 @@ from pathlib import Path
 import factories
 import jinja2
 import pytest
+from conftest import REFERENCE_SPEC, TEMPLATES
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
@@ -452,11 +453,11 @@ def test_real_templates_type_no_numbers(path: Path) -> None:
 def test_reference_brief_composes_from_the_real_data(lang: Lang, no_warnings: None) -> None:
     from briefgen import checks, compare, facts, spec
 
-    brief_spec_ = spec.load_spec(ROOT / "data" / "xai-colossus" / "brief.yaml")
+    brief_spec_ = spec.load_spec(REFERENCE_SPEC)
     fact_set = facts.load_facts(Path(brief_spec_.facts_path), Path(brief_spec_.sources_path))
     comparisons = compare.compute(brief_spec_.comparisons, fact_set)
     brief = compose.compose(brief_spec_, fact_set, comparisons, lang, TODAY,
-                            compose.template_env(ROOT / "templates"),
+                            compose.template_env(TEMPLATES),
                             checks=checks.check_claims(brief_spec_.claims, fact_set, comparisons),
                             conflicts=checks.find_conflicts(fact_set))
     kinds = {type(b).__name__ for b in brief.blocks}

@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import SEED_ARTICLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,7 +26,7 @@ from briefgen.extract import (
 from briefgen.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extract"
-ARTICLE_JA = Path(__file__).resolve().parent.parent / "data" / "xai-colossus" / "article-ja.txt"
+ARTICLE_JA = SEED_ARTICLE
 PARA_EN = FIXTURES / "para-en.txt"
 
 

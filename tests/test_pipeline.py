@@ -7,10 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DATA, pdf_text
+from conftest import DATA, TEMPLATES, pdf_text
 
 import briefgen
 from briefgen import pipeline
+
+WHERE = {"templates_dir": TEMPLATES}  # the frozen reference templates, not the project's
 
 
 @pytest.fixture
@@ -22,19 +24,19 @@ def data(tmp_path: Path) -> Path:
 
 def test_build_brief_is_importable_from_the_package(tmp_path: Path, data: Path, no_warnings: None) -> None:
     paths = briefgen.build_brief("xai-colossus", lang="en", today=dt.date(2024, 7, 29), out_dir=tmp_path / "r",
-                                 data_dir=data)
+                                 data_dir=data, **WHERE)
     assert paths == (tmp_path / "r" / "xai-colossus" / "2024-07-29.en.pdf",)
     assert "first edition" in pdf_text(paths[0].read_bytes())
 
 
 def test_an_edition_archives_its_facts_and_the_next_shows_what_changed(tmp_path: Path, data: Path) -> None:
     out = tmp_path / "r"
-    pipeline.build_edition("xai-colossus", today=dt.date(2024, 7, 29), out_dir=out, data_dir=data)
+    pipeline.build_edition("xai-colossus", today=dt.date(2024, 7, 29), out_dir=out, data_dir=data, **WHERE)
     assert (out / "xai-colossus" / "2024-07-29.facts.json").is_file()
     facts = data / "xai-colossus" / "facts.csv"
     facts.write_text(facts.read_text(encoding="utf-8").replace("h100_gpus,100000,", "h100_gpus,150000,"),
                      encoding="utf-8")
-    edition = pipeline.build_edition("xai-colossus", today=dt.date(2024, 8, 5), out_dir=out, data_dir=data)
+    edition = pipeline.build_edition("xai-colossus", today=dt.date(2024, 8, 5), out_dir=out, data_dir=data, **WHERE)
     ja = pdf_text(edition.languages["ja"].pdf)
     en = pdf_text(edition.languages["en"].pdf)
     assert "10万台 → 15万台（+50%）" in ja and "6倍" in ja
@@ -43,9 +45,9 @@ def test_an_edition_archives_its_facts_and_the_next_shows_what_changed(tmp_path:
 
 def test_a_rebuild_with_the_same_facts_says_nothing_changed(tmp_path: Path, data: Path) -> None:
     out = tmp_path / "r"
-    pipeline.build_edition("xai-colossus", lang="en", today=dt.date(2024, 7, 29), out_dir=out, data_dir=data)
+    pipeline.build_edition("xai-colossus", lang="en", today=dt.date(2024, 7, 29), out_dir=out, data_dir=data, **WHERE)
     edition = pipeline.build_edition("xai-colossus", lang="en", today=dt.date(2024, 8, 5), out_dir=out,
-                                     data_dir=data)
+                                     data_dir=data, **WHERE)
     assert "No changes since the last edition" in pdf_text(edition.languages["en"].pdf)
 
 

@@ -139,8 +139,8 @@ class Checker:
 
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory: pytest.TempPathFactory) -> Edition:
-    return pipeline.build_edition("xai-colossus", lang="all", today=TODAY,
-                                  out_dir=tmp_path_factory.mktemp("reports"))
+    return pipeline.build_edition("xai-colossus", lang="all", today=TODAY, out_dir=tmp_path_factory.mktemp("reports"),
+                                  data_dir=DATA, templates_dir=TEMPLATES)
 
 
 @pytest.fixture(scope="module")
