@@ -1,9 +1,14 @@
 """An edition + a reader → one email message; messages → an SMTP server over verified TLS, with retries.
 
 ``Messages`` is pure (the time is an argument): one message per reader, only that reader in
-``To``, subject, text/plain + text/html bodies in the reader's language, the PDF attached (encoded
-once per language, not once per reader). Any control character (CR, LF, …) in a header value
-raises ``DeliveryError`` before anything is sent.
+``To``, ``From`` with the sender's display name, subject, text/plain + text/html bodies in the
+reader's language, the PDF attached (encoded once per language, not once per reader). Names, titles,
+the subject and the file name are refused (``DeliveryError``, before anything is sent) when they
+hold control characters, bidi controls or RFC 2047 encoded words (``briefgen.headertext``; readers
+and specs are checked at load time too); the ``email`` package then encodes legitimate non-ASCII.
+With ``list_unsubscribe`` configured, each message carries that reader's ``List-Unsubscribe``
+(RFC 2369), written as is, and ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` (RFC 8058)
+when one URI is https. (The mail server must DKIM-sign both for providers to offer one-click.)
 The Message-ID is derived from (brief, edition, reader), so a message repeated after a crash keeps
 its Message-ID and mail clients that collapse duplicates show it once.
 
@@ -20,11 +25,16 @@ certificate and host-name verification, plus the settings' ``ca_file`` if any). 
 * fatal — authentication failure (535, never retried), TLS/certificate failure, no STARTTLS when it
   is configured (detected before any credential is sent), sender refused: ``DeliveryError``.
 
+A user name or password that is not ASCII (which ``smtplib`` cannot send: it encodes AUTH data as
+ASCII) logs in with AUTH PLAIN (RFC 4616: UTF-8) or else AUTH LOGIN, the UTF-8 bytes in base64; a
+server offering neither is a ``DeliveryError`` saying so.
+
 Error texts quote the server's reply and name the recipient; they never contain the password.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import html
@@ -36,15 +46,16 @@ from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import format_datetime
 from types import TracebackType
 from typing import Callable, Literal, Mapping, Protocol
 
-from briefgen import numfmt
+from briefgen import headertext, numfmt
 from briefgen.errors import ConfigError, DeliveryError, Problem
 from briefgen.model import Edition, Lang, Rendered
-from briefgen.readers import Reader, control_characters
-from briefgen.settings import PASSWORD_FILE_VAR, PASSWORD_VAR, SmtpSettings
+from briefgen.readers import Reader
+from briefgen.settings import PASSWORD_FILE_VAR, PASSWORD_VAR, Sender, SmtpSettings
 
 log = logging.getLogger("briefgen")
 
@@ -57,7 +68,7 @@ class Transport(Protocol):
     """Where messages go: ``send`` delivers encoded bytes to one recipient or raises ``DeliveryError``."""
 
     @property
-    def sender(self) -> str: ...
+    def sender(self) -> Sender: ...
 
     def send(self, recipient: str, data: bytes) -> None: ...
 
@@ -92,22 +103,26 @@ class Headers:
     and the edition date as the reader's language writes it (in the subject and the bodies)."""
 
     subject: str
-    sender: str
+    sender_name: str
     name: str
     filename: str
     date: str
+    unsubscribe: tuple[str, ...]
 
 
-def headers(edition: Edition, reader: Reader, sender: str) -> Headers:
+_MAX_LINE = 998  # RFC 5322: a header line holds at most 998 characters
+
+
+def headers(edition: Edition, reader: Reader, sender: Sender) -> Headers:
     """Check what goes into ``reader``'s headers; raise ``DeliveryError`` naming the reader and field."""
     rendered = _rendered_for(edition, reader)
     date = numfmt.date(dt.date.fromisoformat(edition.edition), reader.lang)
     subject = _WORDS[reader.lang].subject.format(title=rendered.brief.title, date=date)
-    return Headers(subject=_header(reader, "Subject", subject), sender=_header(reader, "From", sender),
+    return Headers(subject=_header(reader, "Subject", subject), sender_name=_header(reader, "From", sender.name),
                    name=_header(reader, "name", reader.name),
                    filename=_header(reader, "attachment filename",
                                     f"{edition.brief_id}-{edition.edition}-{reader.lang}.pdf"),
-                   date=date)
+                   date=date, unsubscribe=_unsubscribe(reader, sender.unsubscribe(edition.brief_id, reader.email)))
 
 
 class Messages:
@@ -119,7 +134,7 @@ class Messages:
     encoded once per language: the bytes are what the package writes for the whole message.
     """
 
-    def __init__(self, edition: Edition, sender: str, now: dt.datetime) -> None:
+    def __init__(self, edition: Edition, sender: Sender, now: dt.datetime) -> None:
         self.edition = edition
         self.sender = sender
         self._date = format_datetime(now)
@@ -128,7 +143,7 @@ class Messages:
     def message_id(self, reader: Reader) -> str:
         """A stable Message-ID for this edition to ``reader`` (the same when the message is repeated)."""
         digest = hashlib.sha256(reader.email.lower().encode()).hexdigest()[:16]
-        return f"<{self.edition.brief_id}.{self.edition.edition}.{digest}@{self.sender.rpartition('@')[2]}>"
+        return f"<{self.edition.brief_id}.{self.edition.edition}.{digest}@{self.sender.address.rpartition('@')[2]}>"
 
     def encode(self, reader: Reader) -> bytes:
         """The exact bytes sent to ``reader`` (and written by ``--dry-run``): CRLF line ends."""
@@ -149,10 +164,14 @@ class Messages:
         title, lines = rendered.brief.title, rendered.brief.summary
         message = EmailMessage()
         message["Subject"] = checked.subject
-        message["From"] = checked.sender
+        message["From"] = Address(display_name=checked.sender_name, addr_spec=self.sender.address)
         message["To"] = Address(display_name=checked.name, addr_spec=reader.email)
         message["Date"] = self._date
         message["Message-ID"] = self.message_id(reader)
+        if checked.unsubscribe:
+            message["List-Unsubscribe"] = _UriList("List-Unsubscribe", checked.unsubscribe)
+            if self.sender.one_click:
+                message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(_plain(words, reader.name, title, checked.date, lines))
         message.add_alternative(_html(words, reader.name, title, checked.date, lines), subtype="html")
         message.make_mixed()
@@ -179,14 +198,44 @@ def _rendered_for(edition: Edition, reader: Reader) -> Rendered:
 
 
 def _header(reader: Reader, field: str, value: str) -> str:
-    """``value`` if it holds no control characters; otherwise refuse (header injection)."""
-    bad = control_characters(value)
-    if bad:
+    """``value`` if a header can carry it as plain text; otherwise refuse (header injection)."""
+    refused = headertext.refusal(value)
+    if refused:
         raise DeliveryError(Problem(reader.origin or reader.email,
-                                    f"control characters {bad} in a header value "
-                                    f"for {reader.email}", field=field,
-                                    expected="text on one line (no CR/LF or control characters)"))
+                                    f"{refused} in a header value for {reader.email}", field=field,
+                                    expected=headertext.EXPECTED))
     return value
+
+
+def _unsubscribe(reader: Reader, uris: tuple[str, ...]) -> tuple[str, ...]:
+    """``reader``'s List-Unsubscribe URIs, each short enough for a header line of its own."""
+    for uri in uris:
+        if len(uri) + len("List-Unsubscribe: <>,") > _MAX_LINE:
+            raise DeliveryError(Problem(reader.origin or reader.email,
+                                        f"the unsubscribe URI for {reader.email} is {len(uri)} characters",
+                                        field="list_unsubscribe",
+                                        expected=f"a URI that fits a header line ({_MAX_LINE} characters)"))
+    return uris
+
+
+class _UriList(str):
+    """A header of angle-bracketed URIs (RFC 2369) written as given, folded between URIs.
+
+    Left to the ``email`` package, a URI longer than a line would be rewritten as RFC 2047 encoded
+    words, which List-Unsubscribe must not hold. A value with a ``name`` is a header object to the
+    package's ``EmailPolicy``: stored as is, and folded by its own ``fold``.
+    """
+
+    name: str
+    uris: tuple[str, ...]
+
+    def __new__(cls, name: str, uris: tuple[str, ...]) -> _UriList:
+        header = super().__new__(cls, ", ".join(f"<{uri}>" for uri in uris))
+        header.name, header.uris = name, uris
+        return header
+
+    def fold(self, *, policy: Policy) -> str:
+        return f"{self.name}: " + f",{policy.linesep} ".join(f"<{uri}>" for uri in self.uris) + policy.linesep
 
 
 def _plain(words: _Words, name: str, title: str, date: str, lines: tuple[str, ...]) -> str:
@@ -224,8 +273,8 @@ class SmtpTransport:
         self._smtp: smtplib.SMTP | None = None
 
     @property
-    def sender(self) -> str:
-        return self.settings.sender
+    def sender(self) -> Sender:
+        return self.settings.identity
 
     def __enter__(self) -> SmtpTransport:
         return self
@@ -301,7 +350,7 @@ class SmtpTransport:
             raise ConfigError(Problem(self.settings.origin, f"no password for user {self.settings.user!r}",
                                       field=PASSWORD_VAR,
                                       expected=f"{PASSWORD_VAR} or {PASSWORD_FILE_VAR} in the environment"))
-        smtp.login(self.settings.user, password.reveal())
+        _authenticate(smtp, self.settings.user, password.reveal(), self._where)
 
     def _failure(self, recipient: str, kind: Kind, reason: str, attempt: int) -> DeliveryError:
         tries = f" after {attempt} tries" if kind.startswith("temporary") else ""
@@ -311,6 +360,33 @@ class SmtpTransport:
     @property
     def _where(self) -> str:
         return f"{self.settings.host}:{self.settings.port}"
+
+
+def _authenticate(smtp: smtplib.SMTP, user: str, password: str, where: str) -> None:
+    """Log in; ``smtplib`` for ASCII credentials, else UTF-8 in AUTH PLAIN or LOGIN (see the module docstring).
+
+    Raises ``smtplib.SMTPAuthenticationError`` when the server refuses the credentials, like ``smtplib``.
+    """
+    if (user + password).isascii():
+        smtp.login(user, password)
+        return
+    offered = smtp.esmtp_features.get("auth", "").upper().split()
+    if "PLAIN" in offered:
+        code, reply = smtp.docmd("AUTH", "PLAIN " + _b64(f"\0{user}\0{password}"))
+    elif "LOGIN" in offered:
+        code, reply = smtp.docmd("AUTH", "LOGIN " + _b64(user))
+        if code == 334:
+            code, reply = smtp.docmd(_b64(password))
+    else:
+        raise DeliveryError(Problem(where, f"the server offers AUTH {' '.join(offered) or '(none)'}; a non-ASCII "
+                                           "user name or password can only be sent with AUTH PLAIN or LOGIN",
+                                    field="user", expected="a server offering AUTH PLAIN, or ASCII credentials"))
+    if code not in (235, 503):  # 503: already authenticated
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
 def tls_context(settings: SmtpSettings) -> ssl.SSLContext:

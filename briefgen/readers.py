@@ -9,6 +9,9 @@ only DNS deliverability checks (which we cannot run offline or in tests) and int
 addresses (which need SMTPUTF8 from the server). The mail server stays the final judge: a refused
 address is recorded in the ledger for that reader.
 
+A name goes into the ``To`` header and the greeting: one holding control characters, bidi
+controls or an RFC 2047 encoded word is refused here, at load time (see ``briefgen.headertext``).
+
 A file with a header and no rows is an empty readers list: a warning is logged and nothing is sent.
 """
 
@@ -16,11 +19,11 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Collection, Iterator
 
+from briefgen import headertext
 from briefgen.errors import FactsError, Problem
 from briefgen.model import LANGS, Lang
 from briefgen.tables import Row, read_rows
@@ -75,11 +78,6 @@ def is_address(text: str) -> bool:
     return len(text) <= 254 and len(local) <= 64 and _ADDRESS.fullmatch(text) is not None
 
 
-def control_characters(text: str) -> str:
-    """The control characters (CR, LF, NUL, …) in ``text``, named for a message (``U+000A, U+000D``); or ``""``."""
-    return ", ".join(sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc"}))
-
-
 def _only_no_rows(exc: FactsError) -> bool:
     """True when the file's one problem is that it has a header but no rows (an empty list)."""
     problems = exc.problems
@@ -91,10 +89,9 @@ def _row_problems(row: Row, known_briefs: Collection[str]) -> Iterator[Problem]:
         return Problem(row.origin, problem, line=row.line, field=field, expected=expected)
 
     name, email, lang = row.values["name"], row.values["email"], row.values["lang"]
-    controls = control_characters(name)
-    if controls:
-        yield bad("name", f"control characters {controls} in the name",
-                  "a name on one line, without line breaks or control characters")
+    refused = headertext.refusal(name)
+    if refused:
+        yield bad("name", f"{refused} in the name", headertext.EXPECTED)
     if not is_address(email):
         yield bad("email", f"{email!r} is not a usable address", _ADDRESS_FORM)
     if lang not in LANGS:

@@ -1,19 +1,38 @@
 """A TOML config file + environment variables → validated SMTP settings (the password from the environment only).
 
 The edge where delivery settings enter briefgen. Precedence: built-in defaults < the ``[smtp]`` table of
-the config file < ``BRIEFGEN_SMTP_HOST``/``_PORT``/``_SECURITY``/``_USER``/``_SENDER``/``_CA_FILE``. The password is
-never read from the config file: only from ``BRIEFGEN_SMTP_PASSWORD`` or from the file named by
-``BRIEFGEN_SMTP_PASSWORD_FILE``. It travels wrapped in ``Secret``, whose repr and str are redacted, so
-no log line, error message or dataclass repr can show it.
+the config file < ``BRIEFGEN_SMTP_HOST``/``_PORT``/``_SECURITY``/``_USER``/``_SENDER``/``_SENDER_NAME``/``_CA_FILE``.
+The password is never read from the config file: only from ``BRIEFGEN_SMTP_PASSWORD`` or from the file
+named by ``BRIEFGEN_SMTP_PASSWORD_FILE`` (any Unicode; see ``briefgen.mail`` for how a non-ASCII one
+logs in). It travels wrapped in ``Secret``, whose repr and str are redacted, so no log line, error
+message or dataclass repr can show it. An environment value that is not valid UTF-8 is refused by name.
+
+The ``From`` header: ``sender`` is the address (also the envelope sender); a display name comes from
+``sender_name`` or from ``sender = "Name <address>"``, and is refused if a mail header could not
+carry it as plain text (``briefgen.headertext``).
+
+``list_unsubscribe`` (a URI or a list of them) gives every message ``List-Unsubscribe`` (RFC 2369),
+per reader: ``{brief}``, ``{email}`` (percent-encoded) and ``{token}`` are filled in for each
+message. At most one ``https://`` URI, which must hold ``{token}``: mail providers POST to it with
+nothing else to say who is leaving (RFC 8058 one-click, announced by ``List-Unsubscribe-Post``), so
+it needs a part nobody can forge for someone else's address. ``{token}`` is
+``unsubscribe_token(key, brief, email)``: HMAC-SHA256 keyed with ``BRIEFGEN_UNSUBSCRIBE_KEY`` (or the
+file named by ``BRIEFGEN_UNSUBSCRIBE_KEY_FILE``), which the unsubscribe endpoint recomputes. At most
+one ``mailto:`` URI (its address is checked; placeholders are allowed in its query).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Mapping, get_args
+from typing import Any, Literal, Mapping, Sequence, get_args
+from urllib.parse import quote, urlsplit
 
+from briefgen import headertext
 from briefgen.errors import ConfigError, Problem
 from briefgen.readers import is_address
 
@@ -23,7 +42,9 @@ SECURITIES: tuple[Security, ...] = get_args(Security)
 ENV_PREFIX = "BRIEFGEN_SMTP_"
 PASSWORD_VAR = "BRIEFGEN_SMTP_PASSWORD"
 PASSWORD_FILE_VAR = "BRIEFGEN_SMTP_PASSWORD_FILE"
-ENV_KEYS = ("host", "port", "security", "user", "sender", "ca_file")
+UNSUBSCRIBE_KEY_VAR = "BRIEFGEN_UNSUBSCRIBE_KEY"
+UNSUBSCRIBE_KEY_FILE_VAR = "BRIEFGEN_UNSUBSCRIBE_KEY_FILE"
+ENV_KEYS = ("host", "port", "security", "user", "sender", "sender_name", "ca_file")
 DEFAULT_PORTS: Mapping[Security, int] = {"starttls": 587, "ssl": 465, "none": 25}
 
 
@@ -50,6 +71,41 @@ class Secret:
         return hash(self._value)
 
 
+def unsubscribe_token(key: str, brief: str, email: str) -> str:
+    """The ``{token}`` of ``email``'s unsubscribe link for ``brief``: the first 32 hex digits of
+    HMAC-SHA256(key, ``"<brief>\\n<email in lower case>"``), all UTF-8. An endpoint verifies it the same way."""
+    message = f"{brief}\n{email.lower()}".encode("utf-8")
+    return hmac.new(key.encode("utf-8"), message, hashlib.sha256).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who the messages come from and how a reader leaves the list: the ``From`` address and display
+    name, and the ``list_unsubscribe`` URI templates with the key for their ``{token}``."""
+
+    address: str
+    name: str = ""
+    list_unsubscribe: tuple[str, ...] = ()
+    unsubscribe_key: Secret | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        problems = _unsubscribe_problems(self.list_unsubscribe, self.unsubscribe_key, "sender")
+        if problems:
+            raise ConfigError(*problems)
+
+    @property
+    def one_click(self) -> bool:
+        """True when an https URI is configured: messages then say ``List-Unsubscribe-Post`` (RFC 8058)."""
+        return any(uri.startswith("https://") for uri in self.list_unsubscribe)
+
+    def unsubscribe(self, brief: str, email: str) -> tuple[str, ...]:
+        """The ``List-Unsubscribe`` URIs for ``email``'s copy of ``brief``: placeholders filled in."""
+        key = self.unsubscribe_key.reveal() if self.unsubscribe_key else ""
+        values = {"brief": brief, "email": quote(email, safe=""),
+                  "token": unsubscribe_token(key, brief, email) if key else ""}
+        return tuple(_PLACEHOLDER.sub(lambda m: values[m.group(1)], uri) for uri in self.list_unsubscribe)
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     """How to reach the mail server. Invalid combinations (e.g. a login over plain text) cannot be built.
@@ -61,6 +117,9 @@ class SmtpSettings:
 
     host: str
     sender: str
+    sender_name: str = ""
+    list_unsubscribe: tuple[str, ...] = ()
+    unsubscribe_key: Secret | None = field(default=None, compare=False)
     security: Security = "starttls"
     port: int = 587
     user: str = ""
@@ -82,6 +141,11 @@ class SmtpSettings:
         """Seconds to wait after failed try number ``attempt`` (1-based)."""
         return float(min(self.backoff_seconds * 2 ** (attempt - 1), self.backoff_max_seconds))
 
+    @property
+    def identity(self) -> Sender:
+        """The sender the messages name: address, display name, unsubscribe links."""
+        return Sender(self.sender, self.sender_name, self.list_unsubscribe, self.unsubscribe_key)
+
 
 def _problems(s: SmtpSettings) -> list[Problem]:
     def bad(name: str, problem: str, expected: str) -> Problem:
@@ -94,7 +158,10 @@ def _problems(s: SmtpSettings) -> list[Problem]:
          " | ".join(SECURITIES)),
         (not 0 < s.port < 65536, "port", f"port {s.port} is out of range", "1–65535"),
         (not is_address(s.sender), "sender",
-         f"sender {s.sender!r} is not an address", "an address like briefs@example.com"),
+         f"sender {s.sender!r} is not an address", "an address like briefs@example.com, or "
+                                                   "\"Name <briefs@example.com>\" in the config file"),
+        (bool(headertext.refusal(s.sender_name)), "sender_name",
+         f"{headertext.refusal(s.sender_name)} in the display name", headertext.EXPECTED),
         (s.timeout <= 0, "timeout", "timeout must be positive", "seconds, e.g. 30"),
         (s.max_message_bytes <= 0, "max_message_bytes", "cap must be positive", "bytes, e.g. 10000000"),
         (s.max_attempts < 1, "max_attempts", "at least one attempt is needed", "an integer ≥ 1"),
@@ -103,7 +170,47 @@ def _problems(s: SmtpSettings) -> list[Problem]:
         (bool(s.user) and s.security == "none", "security",
          "refusing to log in over an unencrypted connection", "starttls or ssl when user is set"),
     ]
-    return [bad(name, problem, expected) for failed, name, problem, expected in checks if failed]
+    problems = [bad(name, problem, expected) for failed, name, problem, expected in checks if failed]
+    return problems + _unsubscribe_problems(s.list_unsubscribe, s.unsubscribe_key, s.origin)
+
+
+_PLACEHOLDER = re.compile(r"\{(brief|email|token)\}")
+# RFC 3986 characters (a URI in List-Unsubscribe is written as is: percent-encode anything else).
+_URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+_URI_FORM = ("an https:// URI holding {token} (one-click unsubscribe) and/or a mailto: URI, "
+             "percent-encoded, with {brief}, {email}, {token} filled in per reader")
+
+
+def _unsubscribe_problems(uris: Sequence[str], key: Secret | None, origin: str) -> list[Problem]:
+    """What is wrong with the ``list_unsubscribe`` URI templates (see the module docstring)."""
+    def bad(problem: str, name: str = "list_unsubscribe", expected: str = _URI_FORM) -> Problem:
+        return Problem(origin, problem, field=name, expected=expected)
+
+    problems = [bad(f"{uri!r}: {reason}") for uri in uris for reason in [_uri_problem(uri)] if reason]
+    for scheme in ("https://", "mailto:"):
+        if sum(uri.startswith(scheme) for uri in uris) > 1:
+            problems.append(bad(f"more than one {scheme} URI"))
+    if key is None and any("{token}" in uri for uri in uris):
+        problems.append(bad("{token} is used but no key was given", UNSUBSCRIBE_KEY_VAR,
+                            f"the key in the environment variable {UNSUBSCRIBE_KEY_VAR} or in a file "
+                            f"named by {UNSUBSCRIBE_KEY_FILE_VAR}"))
+    return problems
+
+
+def _uri_problem(uri: str) -> str:
+    """Why one ``list_unsubscribe`` URI template is unusable, or ``""``."""
+    sample = _PLACEHOLDER.sub("x", uri)
+    if not _URI.fullmatch(sample):
+        return ("not a URI: spaces, quotes, angle brackets, unknown {placeholders} or non-ASCII "
+                "characters must not appear")
+    if uri.startswith("https://"):
+        if not urlsplit(sample).hostname:
+            return "no host name"
+        return "" if "{token}" in uri else "an https URI must hold {token} (nothing else says who unsubscribes)"
+    if uri.startswith("mailto:"):
+        address = sample.removeprefix("mailto:").partition("?")[0]
+        return "" if is_address(address) else f"{address!r} is not an address"
+    return "neither https:// nor mailto:"
 
 
 def load_settings(config: Path | None, environ: Mapping[str, str], *,
@@ -116,7 +223,9 @@ def load_settings(config: Path | None, environ: Mapping[str, str], *,
     values: dict[str, Any] = dict(_read_config(config)) if config else {}
     values.update(_environment(environ))
     _check_values(values, origin)
-    password = _password(environ)
+    values.update(_display_name(values, origin))
+    values["list_unsubscribe"] = _as_tuple(values.get("list_unsubscribe", ()))
+    password = _secret(environ, PASSWORD_VAR, PASSWORD_FILE_VAR, "password")
     if need_password and values.get("user") and password is None:
         raise ConfigError(Problem(origin, f"user {values['user']!r} is set but no password was given",
                                   field=PASSWORD_VAR,
@@ -124,13 +233,15 @@ def load_settings(config: Path | None, environ: Mapping[str, str], *,
                                            f"or in a file named by {PASSWORD_FILE_VAR}"))
     values.setdefault("port", DEFAULT_PORTS.get(values.get("security", "starttls"), 587))
     floats = {key: float(values[key]) for key in _FLOAT_KEYS if key in values}
-    return SmtpSettings(**{**values, **floats}, password=password, origin=origin)
+    key = _secret(environ, UNSUBSCRIBE_KEY_VAR, UNSUBSCRIBE_KEY_FILE_VAR, "unsubscribe key")
+    return SmtpSettings(**{**values, **floats}, password=password, unsubscribe_key=key, origin=origin)
 
 
 _REQUIRED = ("host", "sender")
 _FLOAT_KEYS = ("timeout", "backoff_seconds", "backoff_max_seconds")
 _FIELD_TYPES: Mapping[str, tuple[type, ...]] = {
-    "host": (str,), "sender": (str,), "security": (str,), "port": (int,), "user": (str,),
+    "host": (str,), "sender": (str,), "sender_name": (str,), "list_unsubscribe": (str, list),
+    "security": (str,), "port": (int,), "user": (str,),
     "timeout": (int, float), "max_message_bytes": (int,), "max_attempts": (int,),
     "backoff_seconds": (int, float), "backoff_max_seconds": (int, float), "ca_file": (str,),
 }
@@ -165,10 +276,41 @@ def _read_config(path: Path) -> Mapping[str, object]:
 def _environment(environ: Mapping[str, str]) -> dict[str, object]:
     values: dict[str, object] = {}
     for key in ENV_KEYS:
-        text = environ.get(ENV_PREFIX + key.upper())
+        text = _env_text(environ, ENV_PREFIX + key.upper())
         if text is not None:
             values[key] = _env_int(key, text) if key == "port" else text.strip()
     return values
+
+
+def _env_text(environ: Mapping[str, str], name: str) -> str | None:
+    """The variable's value; one the process got as bytes that are not UTF-8 is refused by name."""
+    text = environ.get(name)
+    if text is not None and any("\ud800" <= c <= "\udfff" for c in text):  # undecodable bytes, escaped
+        raise ConfigError(Problem("environment", "the value is not valid UTF-8 (its bytes are not shown)",
+                                  field=name, expected="UTF-8 text"))
+    return text
+
+
+_NAMED_ADDRESS = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<address>[^<>]*)>")
+
+
+def _display_name(values: Mapping[str, object], origin: str) -> dict[str, str]:
+    """``sender = "Name <address>"`` → ``{"sender": address, "sender_name": Name}`` (``{}`` for a bare address)."""
+    match = _NAMED_ADDRESS.fullmatch(str(values["sender"]).strip())
+    if match is None:
+        return {}
+    if values.get("sender_name"):
+        raise ConfigError(Problem(origin, "a display name in sender and sender_name too", field="smtp.sender",
+                                  expected="the name in one place: sender_name, or sender = \"Name <address>\""))
+    name = match["name"].strip()
+    if len(name) > 1 and name[0] == name[-1] == '"':
+        name = name[1:-1]
+    return {"sender": match["address"].strip(), "sender_name": name}
+
+
+def _as_tuple(value: object) -> tuple[str, ...]:
+    """``list_unsubscribe`` as written (one URI, or a list already checked to hold strings) → a tuple."""
+    return (value,) if isinstance(value, str) else tuple(str(item) for item in _listed(value))
 
 
 def _env_int(key: str, text: str) -> int:
@@ -179,20 +321,22 @@ def _env_int(key: str, text: str) -> int:
                                   field=ENV_PREFIX + key.upper(), expected="e.g. 587")) from None
 
 
-def _password(environ: Mapping[str, str]) -> Secret | None:
-    if environ.get(PASSWORD_VAR):
-        return Secret(environ[PASSWORD_VAR])
-    name = environ.get(PASSWORD_FILE_VAR)
+def _secret(environ: Mapping[str, str], var: str, file_var: str, what: str) -> Secret | None:
+    """A secret from the variable ``var``, else from the file named by ``file_var``; ``None`` if neither."""
+    value = _env_text(environ, var)
+    if value:
+        return Secret(value)
+    name = _env_text(environ, file_var)
     if not name:
         return None
     try:
         text = Path(name).read_text(encoding="utf-8").rstrip("\r\n")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(Problem(name, "cannot read the password file", field=PASSWORD_FILE_VAR,
-                                  expected="a readable UTF-8 file holding only the password")) from exc
+        raise ConfigError(Problem(name, f"cannot read the {what} file", field=file_var,
+                                  expected=f"a readable UTF-8 file holding only the {what}")) from exc
     if not text:
-        raise ConfigError(Problem(name, "the password file is empty", field=PASSWORD_FILE_VAR,
-                                  expected="a file holding the password"))
+        raise ConfigError(Problem(name, f"the {what} file is empty", field=file_var,
+                                  expected=f"a file holding the {what}"))
     return Secret(text)
 
 
@@ -206,9 +350,16 @@ def _check_values(values: Mapping[str, object], origin: str) -> None:
         for key, value in values.items()
         if not isinstance(value, _FIELD_TYPES[key]) or isinstance(value, bool)
     ]
+    problems += [Problem(origin, f"{type(item).__name__} value {item!r} in the list", field="smtp.list_unsubscribe",
+                         expected="URIs as strings") for item in _listed(values.get("list_unsubscribe"))
+                 if not isinstance(item, str)]
     if problems:
         raise ConfigError(*problems)
 
 
-__all__ = ["SECURITIES", "PASSWORD_FILE_VAR", "PASSWORD_VAR", "Secret", "Security", "SmtpSettings",
-           "load_settings"]
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
+__all__ = ["SECURITIES", "PASSWORD_FILE_VAR", "PASSWORD_VAR", "UNSUBSCRIBE_KEY_FILE_VAR", "UNSUBSCRIBE_KEY_VAR",
+           "Secret", "Security", "Sender", "SmtpSettings", "load_settings", "unsubscribe_token"]

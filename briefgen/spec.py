@@ -17,7 +17,7 @@ from typing import Callable, Literal, Mapping, Sequence, TypeVar, cast, get_args
 
 import yaml
 
-from briefgen import units
+from briefgen import headertext, units
 from briefgen.errors import Problem, SpecError
 from briefgen.facts import ID as ITEM_ID
 from briefgen.facts import parse_amount, parse_number
@@ -209,6 +209,15 @@ class _Reader:
             self.text(texts.get(lang), (*path, lang), expected=f"the title in {lang}")
         return {lang: str(texts[lang]).strip() for lang in LANGS if isinstance(texts.get(lang), str)}
 
+    def subject_texts(self, texts: dict[str, str], path: KeyPath) -> dict[str, str]:
+        """``texts`` (the brief's titles: every message's Subject), reporting any a mail header must
+        not carry (control characters, bidi controls, encoded words; see ``briefgen.headertext``)."""
+        for lang, text in texts.items():
+            refused = headertext.refusal(text)
+            if refused:
+                self.fail((*path, lang), f"{refused} in the title", headertext.EXPECTED)
+        return texts
+
     def file(self, value: object, path: KeyPath) -> str:
         text = self.text(value, path, expected="a file path relative to the spec file")
         resolved = self.base / text
@@ -228,7 +237,7 @@ class _Reader:
             self.fail(("block_on_contradicted",), _got(block), "true or false")
         return BriefSpec(
             id=self.text(top.get("id"), ("id",), SLUG, SLUG_FORM),
-            title=self.langs(top.get("title"), ("title",), languages),
+            title=self.subject_texts(self.langs(top.get("title"), ("title",), languages), ("title",)),
             languages=languages,
             template=self.text(top.get("template"), ("template",), SLUG, f"a template folder name: {SLUG_FORM}"),
             facts_path=self.file(top.get("facts"), ("facts",)),

@@ -58,8 +58,11 @@ class Received:
 
 @dataclass
 class Recorder:
-    """The aiosmtpd handler: records messages and AUTH commands; can refuse chosen recipients."""
+    """The aiosmtpd handler: records messages and AUTH commands; can refuse chosen recipients.
 
+    It accepts ``USER`` with ``password`` (UTF-8 on the wire, as AUTH PLAIN and LOGIN carry it)."""
+
+    password: str = PASSWORD
     received: list[Received] = field(default_factory=list)
     auth_commands: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
@@ -86,7 +89,7 @@ class Recorder:
                      auth_data: Any) -> AuthResult:
         assert isinstance(auth_data, LoginPassword)
         self.logins.append(auth_data.login.decode())
-        ok = auth_data.login.decode() == USER and auth_data.password.decode() == PASSWORD
+        ok = auth_data.login.decode() == USER and auth_data.password.decode() == self.password
         return AuthResult(success=ok, handled=False)
 
 
@@ -149,7 +152,8 @@ ServerFactory = Callable[..., Server]
 
 @pytest.fixture
 def smtp_server(ca: trustme.CA) -> Iterator[ServerFactory]:
-    """A factory: ``smtp_server(security="starttls", start=True, data_size_limit=...)`` → a ``Server``.
+    """A factory: ``smtp_server(security="starttls", start=True, data_size_limit=..., auth_exclude=("PLAIN",))``
+    → a ``Server`` (``auth_exclude``: AUTH mechanisms it does not offer; it offers PLAIN and LOGIN).
 
     The server holds a trustme certificate for 127.0.0.1; ``server.client_context`` trusts its CA.
     Servers accept AUTH even without TLS, so the tests check that *our client* never sends it then.
@@ -157,7 +161,7 @@ def smtp_server(ca: trustme.CA) -> Iterator[ServerFactory]:
     servers: list[Server] = []
 
     def make(security: Security = "starttls", *, start: bool = True,
-             data_size_limit: int = 33554432) -> Server:
+             data_size_limit: int = 33554432, auth_exclude: tuple[str, ...] = ()) -> Server:
         server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         ca.issue_cert(HOST, "localhost").configure_cert(server_ctx)
         client_ctx = ssl.create_default_context()
@@ -167,6 +171,7 @@ def smtp_server(ca: trustme.CA) -> Iterator[ServerFactory]:
                                "ssl": {"ssl_context": server_ctx}, "none": {}}[security]
         controller = Controller(handler, hostname=HOST, port=free_port(), authenticator=handler.authenticate,
                                 auth_require_tls=False, data_size_limit=data_size_limit,
+                                auth_exclude_mechanism=(*auth_exclude, "commands"),  # auth_commands is no mechanism
                                 server_hostname="test.example", **tls)
         server = Server(controller, handler, security, client_ctx)
         servers.append(server)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import logging
+import re
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -18,7 +20,7 @@ from briefgen.errors import ConfigError, DeliveryError
 from briefgen.mail import MessageRefused, Messages, SmtpTransport
 from briefgen.model import Edition
 from briefgen.readers import Reader
-from briefgen.settings import Secret
+from briefgen.settings import Secret, Sender, unsubscribe_token
 
 NOW = dt.datetime(2024, 5, 27, 8, 0, tzinfo=dt.timezone.utc)
 PARTS = ["multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf"]
@@ -30,9 +32,9 @@ def _read(data: bytes) -> EmailMessage:
     return message
 
 
-def build_message(edition: Edition, who: Reader, sender: str, *, now: dt.datetime) -> EmailMessage:
+def build_message(edition: Edition, who: Reader, sender: str | Sender, *, now: dt.datetime) -> EmailMessage:
     """The message as the server gets it: the encoded bytes, read back."""
-    return _read(Messages(edition, sender, now).encode(who))
+    return _read(Messages(edition, sender if isinstance(sender, Sender) else Sender(sender), now).encode(who))
 
 
 def _parts(message: EmailMessage) -> tuple[str, str, bytes]:
@@ -76,7 +78,7 @@ def test_message_in_english_escapes_html_and_has_a_stable_message_id() -> None:
 
 def test_encoded_bytes_are_what_the_email_package_writes_for_the_whole_message() -> None:
     edition = make_edition()
-    messages = Messages(edition, USER, NOW)
+    messages = Messages(edition, Sender(USER), NOW)
     for who in (reader("hanako@example.jp", "ja", "山田 花子"), reader("bob@example.jp", "ja", "Bob"),
                 reader("alice@example.com")):
         data = messages.encode(who)
@@ -86,17 +88,73 @@ def test_encoded_bytes_are_what_the_email_package_writes_for_the_whole_message()
         assert _parts(message)[2] == edition.languages[who.lang].pdf
 
 
-@pytest.mark.parametrize("name", ["Eve\r\nBcc: victim@example.net", "Eve\nBcc: x@example.net", "Eve\x00"])
-def test_header_injection_in_a_name_is_refused(name: str) -> None:
+ENCODED = "=?utf-8?b?" + base64.b64encode(b"Eve\r\nBcc: victim@example.net\r\nSubject: pwned").decode() + "?="
+HOSTILE = [("Eve\r\nBcc: victim@example.net", "control characters U+000A, U+000D"),
+           ("Eve\x00", "control characters U+0000"),
+           ("Eve\u2028Bcc: victim@example.net", "control characters U+2028"),
+           ("Eve\u202egpj.exe", "bidi controls U+202E"),
+           (ENCODED, "an RFC 2047 encoded word '=?utf-8?b?RXZlDQpCY2M6IHZpY3RpbUBleGFtc…'")]
+
+
+@pytest.mark.parametrize(("name", "reason"), HOSTILE)
+def test_a_name_a_header_would_interpret_is_refused(name: str, reason: str) -> None:
     with pytest.raises(DeliveryError) as caught:
         build_message(make_edition(), reader("eve@example.com", name=name), USER, now=NOW)
-    assert "readers.csv (eve@example.com): name: control characters" in str(caught.value)
+    assert str(caught.value).startswith(f"readers.csv (eve@example.com): name: {reason} in a header value")
 
 
-def test_newline_in_a_title_is_refused_naming_the_subject() -> None:
-    edition = make_edition(title_ja="週報\r\nBcc: x@example.net")
-    with pytest.raises(DeliveryError, match=r"Subject: control characters U\+000A, U\+000D"):
+@pytest.mark.parametrize(("title", "reason"), HOSTILE)
+def test_a_title_a_subject_would_interpret_is_refused(title: str, reason: str) -> None:
+    edition = make_edition(title_ja=title)
+    with pytest.raises(DeliveryError, match=re.escape(f"Subject: {reason} in a header value")):
         build_message(edition, reader("hanako@example.jp", "ja"), USER, now=NOW)
+
+
+def test_a_name_with_quotes_commas_and_brackets_stays_one_display_name() -> None:
+    name = 'Eve, "Admin" <admin@example.net>; Bob'
+    message = build_message(make_edition(), reader("eve@example.com", name=name), USER, now=NOW)
+    (address,) = message["To"].addresses
+    assert (address.display_name, address.addr_spec) == (name, "eve@example.com")
+    assert message["Cc"] is None and message["Bcc"] is None
+
+
+LONG_URL = "https://lists.example.org/unsubscribe?list={brief}&email={email}&token={token}"
+LIST = Sender(USER, "週報チーム「xAI」", (LONG_URL, "mailto:leave@example.org?subject=leave%20{brief}"),
+              Secret("unsubscribe-key"))
+
+
+def test_from_has_the_display_name_and_each_reader_their_own_unsubscribe_links() -> None:
+    messages = Messages(make_edition(), LIST, NOW)
+    for who in (reader("hanako@example.jp", "ja", "山田 花子"), reader("alice+briefs@example.com")):
+        data = messages.encode(who)
+        message = _read(data)
+        (sender,) = message["From"].addresses
+        assert (sender.display_name, sender.addr_spec) == ("週報チーム「xAI」", USER)
+        assert b"From: =?utf-8?" in data  # the display name encoded by the email package
+        https, mailto = LIST.unsubscribe("xai-colossus", who.email)
+        assert https.endswith(unsubscribe_token("unsubscribe-key", "xai-colossus", who.email))
+        assert message["List-Unsubscribe"] == f"<{https}>, <{mailto}>"
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        # written as is (a URI longer than a line, never RFC 2047 words), folded between the URIs
+        assert len(https) > 78 and f"List-Unsubscribe: <{https}>,\r\n <{mailto}>\r\n".encode() in data
+        assert [part.get_content_type() for part in message.walk()] == PARTS
+    assert "email=alice%2Bbriefs%40example.com" in LIST.unsubscribe("xai-colossus", "alice+briefs@example.com")[0]
+
+
+def test_a_mailto_alone_is_not_one_click_and_no_setting_means_no_list_headers() -> None:
+    alone = build_message(make_edition(), reader("alice@example.com"),
+                          Sender(USER, list_unsubscribe=("mailto:leave@example.org",)), now=NOW)
+    assert alone["List-Unsubscribe"] == "<mailto:leave@example.org>" and alone["List-Unsubscribe-Post"] is None
+    plain = build_message(make_edition(), reader("alice@example.com"), Sender(USER), now=NOW)
+    assert plain["List-Unsubscribe"] is None and plain["From"] == USER
+
+
+def test_an_unsubscribe_uri_too_long_for_a_header_line_is_refused_for_that_reader() -> None:
+    sender = Sender(USER, list_unsubscribe=("https://example.org/" + "u" * 960 + "?e={email}&t={token}",),
+                    unsubscribe_key=Secret("k"))
+    with pytest.raises(DeliveryError, match=r"readers.csv \(alice@example.com\): list_unsubscribe: the unsubscribe "
+                                            r"URI for alice@example.com is 1037 characters"):
+        build_message(make_edition(), reader("alice@example.com"), sender, now=NOW)
 
 
 def test_reader_language_missing_from_the_edition_is_refused() -> None:
@@ -122,7 +180,7 @@ def sleeps() -> Sleeps:
 
 
 def _data(email: str = "alice@example.com", lang: str = "en") -> bytes:
-    return Messages(make_edition(), USER, NOW).encode(reader(email, "ja" if lang == "ja" else "en"))
+    return Messages(make_edition(), Sender(USER), NOW).encode(reader(email, "ja" if lang == "ja" else "en"))
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
@@ -199,6 +257,43 @@ def test_authentication_failure_is_not_retried_and_never_shows_the_password(
     assert sleeps == [] and server.handler.received == []
     for shown in (text, caplog.text, repr(settings), str(settings), repr(caught.value.__cause__)):
         assert wrong not in shown and PASSWORD not in shown
+
+
+NON_ASCII = "pässwörd-パスワード"
+
+
+@pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
+def test_a_non_ascii_password_logs_in_as_utf8(smtp_server: ServerFactory, sleeps: Sleeps, mechanism: str) -> None:
+    server = smtp_server("starttls", auth_exclude=tuple({"PLAIN", "LOGIN"} - {mechanism}))
+    server.handler.password = NON_ASCII
+    with SmtpTransport(server.settings(password=Secret(NON_ASCII)), ssl_context=server.client_context,
+                       sleep=sleeps) as transport:
+        transport.send("alice@example.com", _data())
+    assert server.handler.auth_commands == [mechanism] and server.handler.logins == [USER]
+    assert [r.rcpt_tos for r in server.handler.received] == [["alice@example.com"]]
+
+
+def test_a_wrong_non_ascii_password_is_an_authentication_failure(smtp_server: ServerFactory,
+                                                                 sleeps: Sleeps) -> None:
+    server = smtp_server("starttls")
+    with SmtpTransport(server.settings(password=Secret(NON_ASCII)), ssl_context=server.client_context,
+                       sleep=sleeps) as transport:
+        with pytest.raises(DeliveryError, match="authentication failed: 535 5.7.8") as caught:
+            transport.send("alice@example.com", _data())
+    assert NON_ASCII not in str(caught.value) and sleeps == [] and server.handler.received == []
+
+
+def test_a_non_ascii_password_and_neither_plain_nor_login_on_offer(smtp_server: ServerFactory,
+                                                                   sleeps: Sleeps) -> None:
+    server = smtp_server("starttls", auth_exclude=("PLAIN", "LOGIN"))
+    with SmtpTransport(server.settings(password=Secret(NON_ASCII)), ssl_context=server.client_context,
+                       sleep=sleeps) as transport:
+        with pytest.raises(DeliveryError) as caught:
+            transport.send("alice@example.com", _data())
+    assert str(caught.value) == (
+        f"127.0.0.1:{server.port}: user: the server offers AUTH (none); a non-ASCII user name or password can "
+        "only be sent with AUTH PLAIN or LOGIN (expected a server offering AUTH PLAIN, or ASCII credentials)")
+    assert server.handler.auth_commands == [] and server.handler.received == []
 
 
 def test_server_down_then_up_is_retried_and_delivered_once(smtp_server: ServerFactory) -> None:

@@ -58,7 +58,7 @@ def test_every_problem_is_reported_at_once_with_its_location(tmp_path: Path) -> 
         f"{path}:4: email: 'not-an-address' is not a usable address "
         "(expected a plain address like name@example.com (ASCII, no display name))",
         f"{path}:5: name: control characters U+000A, U+000D in the name "
-        "(expected a name on one line, without line breaks or control characters)",
+        "(expected plain text on one line, without control characters, bidi controls or =?…?= encoded words)",
         f"{path}:7: lang: unknown language 'fr' (expected ja | en)",
         f"{path}:8: briefs: unknown brief 'xai-colosus' (expected one of gpu-market, xai-colossus)",
         f"{path}:9: email: 'Ed <ed@example.com>' is not a usable address "
@@ -93,3 +93,19 @@ def test_an_empty_file_or_missing_column_is_still_an_error(tmp_path: Path) -> No
         load_readers(_write(tmp_path, ""), KNOWN)
     with pytest.raises(FactsError, match=r"readers.csv:1: lang: missing required column"):
         load_readers(_write(tmp_path, "name,email,briefs\nA,a@example.com,xai-colossus\n"), KNOWN)
+
+
+@pytest.mark.parametrize(("name", "reason"), [
+    ("=?utf-8?b?QWxpY2UNCkJjYzogdmljdGltQGV4YW1wbGUubmV0?=",
+     "an RFC 2047 encoded word '=?utf-8?b?QWxpY2UNCkJjYzogdmljdGltQGV4Y…'"),
+    ("Eve\u202e", "bidi controls U+202E"),
+    ("Eve\u2028Bcc: x@example.net", "control characters U+2028"),
+    ("Eve\x85Bcc: x@example.net", "control characters U+0085"),
+])
+def test_a_name_a_header_cannot_carry_is_refused_at_load(tmp_path: Path, name: str, reason: str) -> None:
+    path = _write(tmp_path, HEADER + "Alice,alice@example.com,en,xai-colossus\n"
+                                     f'"{name}",eve@example.com,en,xai-colossus\n')
+    with pytest.raises(FactsError) as caught:
+        load_readers(path, KNOWN)
+    assert str(caught.value) == (f"{path}:3: name: {reason} in the name (expected plain text on one line, "
+                                 "without control characters, bidi controls or =?…?= encoded words)")

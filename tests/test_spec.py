@@ -222,3 +222,16 @@ def test_if_unavailable_is_error_by_default_and_na_by_choice(tmp_path: Path) -> 
     path = write_spec(tmp_path, base % ", if_unavailable: zero")
     assert problems(path) == [f"{path}:8: comparisons[0].if_unavailable: unknown value 'zero' "
                               "(expected one of error, na)"]
+
+
+@pytest.mark.parametrize(("title", "reason"), [
+    ('"週報\\r\\nBcc: x@example.net"', "control characters U+000A, U+000D"),
+    ('"=?utf-8?b?QWxpY2UNCkJjYzog?="', "an RFC 2047 encoded word '=?utf-8?b?QWxpY2UNCkJjYzog?='"),
+    ('"Weekly \\u202eylkeeW"', "bidi controls U+202E"),
+])
+def test_a_title_a_mail_subject_cannot_carry_is_refused_at_its_line(tmp_path: Path, title: str,
+                                                                    reason: str) -> None:
+    path = write_spec(tmp_path, MINIMAL.replace('title: {ja: "小さな", en: "Tiny"}',
+                                                f'title:\n  ja: "小さな"\n  en: {title}'))
+    assert problems(path) == [f"{path}:4: title.en: {reason} in the title (expected plain text on one line, "
+                              "without control characters, bidi controls or =?…?= encoded words)"]
