@@ -1,20 +1,29 @@
 """Claims, facts and comparisons → verdicts on the article's claims, and conflicts between facts.
 
-Verdicts (tolerance ``tol`` is relative):
+Verdicts on a figure (tolerance ``tol`` and contradiction threshold ``beyond`` are relative to the
+computed value; ``beyond`` is the claim's ``contradicted_beyond``, 0.25 unless it says otherwise):
 
 * ``about``: *holds* when the asserted figure lies in ``[low·(1−tol), high·(1+tol)]`` of the computed
-  quantity; above that band it is *overstated*, below it *understated*, and *contradicted* when it is
-  off by more than a factor of 2 from the nearer end (or of the opposite sign, or the end is zero).
+  quantity; above that band it is *overstated*, below it *understated* — and *contradicted* when it is
+  off the nearer end by more than ``beyond`` (a "5×" against a computed 2.73× is 83 % off: contradicted),
+  of the opposite sign, or the end is zero.
 * ``at_least`` ("290億以上"): holds when the computed high end ≥ asserted·(1−tol); otherwise the article
-  claims too much: overstated within 2×, contradicted beyond. ``at_most`` is the mirror image.
+  claims too much: overstated within ``beyond``, contradicted past it. ``at_most`` is the mirror image.
+
+Order claims (``kind: less_than | greater_than``, ``of`` and ``than``): *holds* when the two computed
+figures (``than`` in ``of``'s unit) are strictly in the claimed order, ranges included; *contradicted*
+when they are in the other order or equal; *unverifiable* (note ``ranges overlap``) when their ranges
+overlap so the facts cannot tell.
 
 A claim whose target is an unavailable comparison (``if_unavailable: na``) gets no verdict: it is
 *unverifiable*, ``computed`` is ``None`` and ``note`` is the comparison's reason.
 
-An asserted range is judged by its midpoint. ``ClaimCheck.note`` is machine-neutral (compose writes
-the sentence per language): ``"upper end of 3e+9–4e+9"``, ``"lower end of …"``, ``"within …"``,
-``"below …"``/``"above …"`` (a one-sided claim that holds clear of the range), or
-``"computed 0.4196 vs asserted 0.5"``; numbers are rounded to 4 significant digits.
+An asserted range is judged by its midpoint. ``ClaimCheck.deviation`` is how far the asserted figure
+is from the nearer computed end, relative to it (``None`` inside a computed range); the brief words it
+per language with the tolerance (``directives``). ``ClaimCheck.note`` is machine-neutral:
+``"upper end of 3e+9–4e+9"``, ``"lower end of …"``, ``"within …"``, ``"below …"``/``"above …"`` (a
+one-sided claim that holds clear of the range), or ``"computed 0.4196 vs asserted 0.5"``; numbers are
+rounded to 4 significant digits.
 
 Conflicts: facts with the same entity, metric and ``as_of`` that are comparable (both events, or
 amounts of the same dimension — a CNY figure restates a USD one, it does not contradict it) and
@@ -26,12 +35,13 @@ first — and every fact disagreeing with it is listed after it in ``Conflict.fa
 from __future__ import annotations
 
 from decimal import Context, Decimal, localcontext
-from typing import Sequence
+from typing import Callable, Sequence
 
 from briefgen import compare, units
 from briefgen.errors import ComparisonError, Problem
 from briefgen.model import (
     ClaimCheck,
+    ClaimKind,
     ClaimSpec,
     Comparison,
     Conflict,
@@ -68,45 +78,91 @@ def find_conflicts(facts: FactSet) -> tuple[Conflict, ...]:
 
 
 def _check(claim: ClaimSpec, facts: FactSet, comparisons: dict[str, Comparison]) -> ClaimCheck:
-    field = f"{claim.id}.target"
-    target = compare.lookup(facts, comparisons, claim.target, origin=claim.origin, field=field)
-    if isinstance(target, Comparison) and target.value is None:
-        return ClaimCheck(claim, None, "unverifiable", target.unavailable)
-    computed = compare.quantity_of(target, origin=claim.origin, field=field)
-    try:
-        asserted = compare.in_unit(claim.asserted, computed.unit).mid
-    except ValueError:
-        raise ComparisonError(Problem(
-            claim.origin, f"asserted unit {claim.asserted.unit!r} does not fit {claim.target} "
-            f"({computed.unit})", field=f"{claim.id}.unit",
-            expected=f"a unit of the same dimension as {computed.unit}")) from None
-    verdict = _verdict(asserted, computed, claim.tolerance, claim.direction)
+    computed = _amount(claim, claim.target, "target" if claim.asserted is not None else "of", facts, comparisons)
+    if not isinstance(computed, Quantity):
+        return ClaimCheck(claim, None, "unverifiable", computed)
+    if claim.asserted is None:
+        return _order(claim, computed, facts, comparisons)
+    asserted = _in_unit(claim, claim.asserted, computed.unit, "asserted unit").mid
+    verdict = _verdict(asserted, computed, claim)
     position = _position(asserted, computed, claim.tolerance) if computed.is_range else ""
-    return ClaimCheck(claim, computed, verdict, _note(verdict, asserted, computed, position), position)
+    return ClaimCheck(claim, computed, verdict, _note(verdict, asserted, computed, position), position,
+                      _deviation(asserted, computed))
 
 
-def _verdict(asserted: Decimal, computed: Quantity, tol: Decimal, direction: str) -> Verdict:
-    if direction == "at_least":
+def _amount(claim: ClaimSpec, item_id: str, key: str, facts: FactSet,
+            comparisons: dict[str, Comparison]) -> Quantity | str:
+    """The quantity ``item_id`` stands for, or the reason it is unavailable."""
+    field = f"{claim.id}.{key}"
+    target = compare.lookup(facts, comparisons, item_id, origin=claim.origin, field=field)
+    if isinstance(target, Comparison) and target.value is None:
+        return target.unavailable
+    return compare.quantity_of(target, origin=claim.origin, field=field)
+
+
+def _in_unit(claim: ClaimSpec, q: Quantity, unit: str, what: str) -> Quantity:
+    """``q`` in ``unit``; a unit of another dimension is a located error (``what``: whose unit)."""
+    try:
+        return compare.in_unit(q, unit)
+    except ValueError:
+        key = "than" if what == "than" else "unit"
+        raise ComparisonError(Problem(
+            claim.origin, f"{what} {q.unit!r} does not fit {claim.target} ({unit})",
+            field=f"{claim.id}.{key}", expected=f"a unit of the same dimension as {unit}")) from None
+
+
+def _order(claim: ClaimSpec, computed: Quantity, facts: FactSet,
+           comparisons: dict[str, Comparison]) -> ClaimCheck:
+    other = _amount(claim, claim.than, "than", facts, comparisons)
+    if not isinstance(other, Quantity):
+        return ClaimCheck(claim, None, "unverifiable", other)
+    other = _in_unit(claim, other, computed.unit, "than")
+    verdict: Verdict = _ORDER[claim.kind](computed, other)
+    return ClaimCheck(claim, computed, verdict, "ranges overlap" if verdict == "unverifiable" else "",
+                      other=other)
+
+
+def _less(a: Quantity, b: Quantity) -> Verdict:
+    if a.high < b.low:
+        return "holds"
+    return "contradicted" if a.low >= b.high else "unverifiable"
+
+
+_ORDER: dict[ClaimKind, Callable[[Quantity, Quantity], Verdict]] = {
+    "less_than": _less, "greater_than": lambda a, b: _less(b, a),
+}
+
+
+def _verdict(asserted: Decimal, computed: Quantity, claim: ClaimSpec) -> Verdict:
+    tol, beyond = claim.tolerance, claim.contradicted_beyond
+    if claim.direction == "at_least":
         if computed.high >= asserted - abs(asserted) * tol:
             return "holds"
-        return _off(asserted, computed.high, "overstated")
-    if direction == "at_most":
+        return _off(asserted, computed.high, "overstated", beyond)
+    if claim.direction == "at_most":
         if computed.low <= asserted + abs(asserted) * tol:
             return "holds"
-        return _off(asserted, computed.low, "understated")
+        return _off(asserted, computed.low, "understated", beyond)
     if asserted > computed.high + abs(computed.high) * tol:
-        return _off(asserted, computed.high, "overstated")
+        return _off(asserted, computed.high, "overstated", beyond)
     if asserted < computed.low - abs(computed.low) * tol:
-        return _off(asserted, computed.low, "understated")
+        return _off(asserted, computed.low, "understated", beyond)
     return "holds"
 
 
-def _off(asserted: Decimal, nearest: Decimal, within_2x: Verdict) -> Verdict:
-    """``within_2x`` when asserted is within a factor of 2 of ``nearest`` (same sign), else contradicted."""
-    if nearest == 0:
+def _off(asserted: Decimal, nearest: Decimal, side: Verdict, beyond: Decimal) -> Verdict:
+    """``side`` when asserted is within ``beyond`` of ``nearest`` (relative, same sign), else contradicted."""
+    if nearest == 0 or (asserted < 0) != (nearest < 0):
         return "contradicted"
-    factor = asserted / nearest
-    return within_2x if Decimal("0.5") <= factor <= 2 else "contradicted"
+    return side if abs(asserted - nearest) <= abs(nearest) * beyond else "contradicted"
+
+
+def _deviation(asserted: Decimal, computed: Quantity) -> Decimal | None:
+    """(asserted − nearer end) ÷ |nearer end|: +0.19 is 19 % above; None inside a range or from zero."""
+    if computed.is_range and computed.low <= asserted <= computed.high:
+        return None
+    nearest = computed.high if asserted > computed.high else computed.low
+    return None if nearest == 0 else (asserted - nearest) / abs(nearest)
 
 
 def _note(verdict: Verdict, asserted: Decimal, computed: Quantity, position: Position) -> str:

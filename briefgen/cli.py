@@ -80,7 +80,8 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
     from briefgen import pipeline, report
 
     prepared = pipeline.prepare(pipeline.resolve_spec(args.brief, args.data))
-    out.write(report.checks_text(prepared.checks, prepared.conflicts, prepared.comparisons, args.lang))
+    out.write(report.checks_text(prepared.checks, prepared.conflicts, prepared.comparisons,
+                                   prepared.facts, args.lang))
     return EXIT_BLOCKED if prepared.contradicted else 0
 
 

@@ -31,7 +31,7 @@ import pint
 from briefgen import units
 from briefgen.errors import ComparisonError, Problem
 from briefgen.facts import parse_amount
-from briefgen.model import Comparison, ComparisonSpec, Fact, FactSet, Quantity
+from briefgen.model import Comparison, ComparisonSpec, Fact, FactSet, Precision, Quantity
 
 #: The decimal arithmetic of comparisons and claim checks: 28 digits while computing, errors trapped.
 DECIMALS = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow])
@@ -50,6 +50,7 @@ class _Operand:
     id: str
     quantity: Quantity
     inputs: tuple[Fact, ...]
+    precision: Precision | None = "exact"  # how the formula prints it: its fact's or comparison's
 
 
 class _Skipped(Exception):
@@ -163,9 +164,9 @@ class _Scope:
             if item.value is None:
                 raise _Unavailable(Problem(spec.origin, f"{item.id} is not available ({item.unavailable})",
                                            field=_field(spec, name)), inherited=True)
-            return _Operand(item.id, item.value, item.inputs)
+            return _Operand(item.id, item.value, item.inputs, item.precision)
         quantity = quantity_of(item, origin=spec.origin, field=_field(spec, name))
-        return _Operand(item.id, quantity, (item,))
+        return _Operand(item.id, quantity, (item,), item.precision)
 
     def operands(self, spec: ComparisonSpec, name: str) -> list[_Operand]:
         """The operands listed by argument ``name`` (a list of at least two ids)."""
@@ -323,7 +324,8 @@ def _result(spec: ComparisonSpec, value: Quantity, operands: Iterable[_Operand],
     value = Quantity(_tidy(value.low), _tidy(value.high), value.unit)
     return Comparison(id=spec.id, kind=spec.kind, value=value, inputs=tuple(inputs.values()),
                       operands=tuple(o.quantity for o in operands), operator=operator,
-                      ranking=ranking, subject=subject, spec_origin=spec.origin)
+                      ranking=ranking, subject=subject, spec_origin=spec.origin, precision=spec.precision,
+                      operand_precision=tuple(o.precision for o in operands))
 
 
 # --- units and intervals --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Callable
 
 from briefgen import markdown, numfmt, units
 from briefgen.errors import ComposeError, Problem
-from briefgen.figures import Ctx, Escaped, Item, computed, escape, figure, formula, inputs, label, superscript
+from briefgen.figures import NA, Ctx, Escaped, Item, computed, escape, figure, formula, inputs, label, superscript
 from briefgen.model import (
     Bar,
     Block,
@@ -45,6 +45,9 @@ WORDS: dict[Lang, dict[str, str]] = {
            "within": "範囲内の値", "above": "範囲を上回る", "below": "範囲を下回る",
            "about": "{}", "at_least": "{}以上", "at_most": "{}以下",
            "check": "「{said}」→ {computed}（{verdict}）",
+           "order": "{of} {claimed} {than} → {a} {actual} {b}（{verdict}）",
+           "measure": "計算値{computed}、記事{asserted}{deviation}。許容差{tolerance}、{beyond}超は矛盾",
+           "deviation": "（{}）", "overlap": "範囲が重なり、どちらが大きいか判定できない",
            "conflict": "食い違い：{rivals} vs {used} → {used}を採用",
            "sources": "出典：", "none": "—", "sep": "：",
            "no_claims": "検証した記述はありません。", "no_conflicts": "食い違う数値はありません。",
@@ -58,6 +61,10 @@ WORDS: dict[Lang, dict[str, str]] = {
            "within": "within the range", "above": "above the range", "below": "below the range",
            "about": "{}", "at_least": "at least {}", "at_most": "at most {}",
            "check": "“{said}” → {computed}: {verdict}",
+           "order": "{of} {claimed} {than} → {a} {actual} {b}: {verdict}",
+           "measure": "computed {computed} vs asserted {asserted}{deviation}; tolerance {tolerance}, "
+                      "contradicted beyond {beyond}",
+           "deviation": " ({})", "overlap": "the ranges overlap: the facts cannot tell which is larger",
            "conflict": "conflicting figures: {rivals} vs {used} → used {used}",
            "sources": "Sources: ", "none": "—", "sep": ": ",
            "no_claims": "No claims were checked.", "no_conflicts": "No conflicting figures.",
@@ -160,24 +167,80 @@ def _claims(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
 
 
 def _claim_row(check: ClaimCheck, ctx: Ctx) -> tuple[str, str, str]:
-    """「半分」→ 42%（誇張） [1] — the article's figure, the computed one, the verdict, the sources."""
+    """「半分」→ 42%（誇張） [1] — the article's figure, the computed one, the verdict, the sources; the
+    note says computed vs asserted, how far off, and the tolerance, in the edition's language."""
     words = WORDS[ctx.lang]
     target = ctx.item(check.claim.target, check.claim.origin)
+    if check.claim.asserted is None:
+        return _order_row(check, target, ctx)
     kind = target.kind if isinstance(target, Comparison) else None
     said = words["check"].format(said=_asserted(check.claim, kind, ctx.lang), verdict=words[check.verdict],
-                                 computed=computed(check, kind, ctx.lang))
-    notes = (words[check.position] if check.position else "", *_conflict_notes(target, ctx),
-             check.claim.acknowledged)
+                                 computed=computed(check, target, ctx.lang))
+    notes = (words[check.position] if check.position else "", measure(check, target, ctx.lang),
+             *_conflict_notes(target, ctx), check.claim.acknowledged)
     return (words["quote"].format(check.claim.quote), f"{said} {ctx.marker(target)}".rstrip(),
+            "; ".join(n for n in notes if n))
+
+
+def measure(check: ClaimCheck, target: Item, lang: Lang) -> str:
+    """``computed 42% vs asserted 50% (+19.2%); tolerance ±5%, contradicted beyond ±25%`` (ja: 計算値…);
+    "" for an order claim or an unverifiable one."""
+    claim = check.claim
+    if check.computed is None or claim.asserted is None:
+        return ""
+    words = WORDS[lang]
+    kind = target.kind if isinstance(target, Comparison) else None
+    off = words["deviation"].format(numfmt.deviation(check.deviation, lang)) if check.deviation is not None else ""
+    return words["measure"].format(computed=computed(check, target, lang), deviation=off,
+                                   asserted=numfmt.quantity(claim.asserted, lang, kind=kind, precision="exact"),
+                                   tolerance=numfmt.plus_minus(claim.tolerance, lang),
+                                   beyond=numfmt.plus_minus(claim.contradicted_beyond, lang))
+
+
+_CLAIMED = {"less_than": "<", "greater_than": ">"}
+
+
+def order_text(check: ClaimCheck, of: Item, than: Item, names: tuple[str, str], lang: Lang) -> str:
+    """``Frontier power < Aurora power → 22.7 MW < 38.7 MW: holds`` (``names``: of's and than's; the
+    computed relation between the figures: ``<``, ``>``, ``=``, or ``≈`` when their ranges overlap)."""
+    words = WORDS[lang]
+    b = NA[lang] if check.other is None else numfmt.quantity(check.other, lang, precision=than.precision)
+    return words["order"].format(of=names[0], claimed=_CLAIMED[check.claim.kind], than=names[1],
+                                 a=computed(check, of, lang), b=b, actual=_actual(check),
+                                 verdict=words[check.verdict])
+
+
+def _actual(check: ClaimCheck) -> str:
+    a, b = check.computed, check.other
+    if a is None or b is None:
+        return "?"
+    if a.high < b.low:
+        return "<"
+    if a.low > b.high:
+        return ">"
+    return "=" if (a.low, a.high) == (b.low, b.high) else "≈"
+
+
+def _order_row(check: ClaimCheck, of: Item, ctx: Ctx) -> tuple[str, str, str]:
+    words = WORDS[ctx.lang]
+    than = ctx.item(check.claim.than, check.claim.origin)
+    marker = ctx.cite((*inputs(of), *inputs(than)), check.claim.id) if check.computed is not None else ""
+    notes = (words["overlap"] if check.note == "ranges overlap" else "",
+             *_conflict_notes(of, ctx), *_conflict_notes(than, ctx), check.claim.acknowledged)
+    return (words["quote"].format(check.claim.quote),
+            f"{order_text(check, of, than, (label(of, ctx), label(than, ctx)), ctx.lang)} {marker}".rstrip(),
             "; ".join(n for n in notes if n))
 
 
 def _asserted(claim: ClaimSpec, kind: str | None, lang: Lang) -> str:
     """What the article asserts, in words: ``半分`` / ``half`` for a share of 0.5, ``290億元以上``."""
-    if kind == "share" and claim.asserted.unit == "1" and not claim.asserted.is_range:
-        text = numfmt.share_words(claim.asserted.mid, lang)
+    asserted = claim.asserted
+    if asserted is None:
+        return ""
+    if kind == "share" and asserted.unit == "1" and not asserted.is_range:
+        text = numfmt.share_words(asserted.mid, lang)
     else:
-        text = numfmt.quantity(claim.asserted, lang, kind=kind)
+        text = numfmt.quantity(asserted, lang, kind=kind, precision="exact")
     return WORDS[lang][claim.direction].format(text)
 
 

@@ -6,7 +6,10 @@ Rules a fact row must follow (each broken rule is one located ``Problem``):
 - ``unit`` is a known unit (``briefgen.units``), or ``date`` for an event whose ``value`` is a
   partial ISO date (``2025``, ``2023-07``, ``2024-04-13``);
 - an amount has ``value`` (a point) **or** ``low`` and ``high`` (a range, ``low <= high``), never both;
-- ``as_of`` is a partial ISO date or empty; ``source`` names a row of the sources table.
+- ``as_of`` is a partial ISO date or empty; ``source`` names a row of the sources table;
+- ``precision`` (optional) is empty or ``exact`` (print the value as given, the default) or 1–15
+  significant digits (``parse_precision``), for text, formulas and charts; the facts table prints
+  the value as given either way.
 
 Numbers (``parse_number``): plain decimals with optional thousands commas and exponent
 (``1,234``, ``-3``, ``0.25``, ``1.5e9``). No words, no 万/億, no NaN/inf. Values must be finite with
@@ -27,17 +30,18 @@ from typing import Iterator, Mapping
 
 from briefgen import units
 from briefgen.errors import FactsError, Problem
-from briefgen.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
+from briefgen.model import MOST_SIGNIFICANT, Fact, FactSet, Origin, PartialDate, Precision, Quantity, Source
 from briefgen.tables import Row, read_rows
 
 FACT_COLUMNS = ("id", "entity", "metric", "value", "low", "high", "unit", "as_of", "source", "quote")
-FACT_OPTIONAL = ("label_ja", "label_en")
+FACT_OPTIONAL = ("label_ja", "label_en", "precision")
 SOURCE_COLUMNS = ("id", "publisher", "title", "date", "url", "lang")
 EVENT_UNIT = "date"
 MAX_EXPONENT = 300
 
 NUMBER_FORM = "a number such as 1,234 or -3 or 0.25 or 1.5e9 (digits only: no words, 万/億, NaN or inf)"
 DATE_FORM = "a partial ISO date: YYYY, YYYY-MM or YYYY-MM-DD"
+PRECISION_FORM = f"exact, or significant digits from 1 to {MOST_SIGNIFICANT} (e.g. 3)"
 ID_FORM = "lower-case letters, digits and _ only, e.g. xai_h100_count"
 
 _NUMBER = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
@@ -64,6 +68,16 @@ def parse_amount(text: str) -> Quantity:
     if not units.is_known(unit):
         raise ValueError(f"not an amount: {text!r}")
     return Quantity.point(parse_number(number), unit.strip())
+
+
+def parse_precision(text: str) -> Precision:
+    """``"exact"`` → ``"exact"``; ``"3"`` → 3 (1 to 15 significant digits); else ``ValueError``."""
+    stripped = text.strip()
+    if stripped == "exact":
+        return "exact"
+    if not stripped.isdigit() or not 1 <= int(stripped) <= MOST_SIGNIFICANT:
+        raise ValueError(f"not a precision: {text!r}")
+    return int(stripped)
 
 
 @lru_cache(maxsize=4096)
@@ -156,6 +170,14 @@ class _RowCheck:
             self.fail(field, str(exc), NUMBER_FORM)
             return None
 
+    def precision(self, field: str) -> Precision:
+        text = self.row.values.get(field, "")
+        try:
+            return parse_precision(text) if text else "exact"
+        except ValueError as exc:
+            self.fail(field, str(exc), PRECISION_FORM)
+            return "exact"
+
     def date(self, field: str) -> PartialDate | None:
         text = self.row.values[field]
         try:
@@ -209,7 +231,7 @@ def _fact(check: _RowCheck, fact_id: str, sources: Mapping[str, Source]) -> Fact
         source=source or Source(source_id, "", "", None, ""),
         quote=check.text("quote", "the article's own words for this fact"),
         origin=Origin(check.row.origin, check.row.line),
-        label_ja=values["label_ja"], label_en=values["label_en"],
+        label_ja=values["label_ja"], label_en=values["label_en"], precision=check.precision("precision"),
     )
 
 

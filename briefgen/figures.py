@@ -99,14 +99,16 @@ class Ctx:
         return "[" + ",".join(f"\ue000{order.index(i)}\ue001" for i in ids) + "]"
 
 
-def figure(item: Item, lang: Lang, compact: bool = True) -> str:
-    """A fact's amount or event date, or a comparison's result, as plain text."""
+def figure(item: Item, lang: Lang, compact: bool = True, *, exact: bool = False) -> str:
+    """A fact's amount or event date, or a comparison's result, as plain text, at the item's precision
+    (``exact``: a fact as the source printed it, whatever its precision — the facts table)."""
     if isinstance(item, Comparison):
         if item.value is None:
             return NA[lang]
-        return numfmt.quantity(item.value, lang, kind=item.kind, compact=compact)
+        return numfmt.quantity(item.value, lang, kind=item.kind, compact=compact, precision=item.precision)
     if item.quantity is not None:
-        return numfmt.quantity(item.quantity, lang, compact=compact)
+        return numfmt.quantity(item.quantity, lang, compact=compact,
+                               precision="exact" if exact else item.precision)
     return numfmt.date(item.event, lang) if item.event is not None else ""
 
 
@@ -135,17 +137,22 @@ def formula(c: Comparison, lang: Lang) -> str:
     an unavailable comparison has no formula: ``NA``."""
     if c.value is None:
         return NA[lang]
-    parts = [numfmt.quantity(q, lang, compact=False) for q in c.operands]
+    precision = c.operand_precision or (None,) * len(c.operands)
+    parts = [numfmt.quantity(q, lang, compact=False, precision=p) for q, p in zip(c.operands, precision)]
     if len(parts) == 1:
-        parts.append(numfmt.quantity(c.value, lang, kind=c.kind, compact=False))
+        parts.append(numfmt.quantity(c.value, lang, kind=c.kind, compact=False, precision=c.precision))
     return f" {c.operator} ".join(parts)
 
 
-def computed(check: ClaimCheck, kind: str | None, lang: Lang) -> str:
-    """What the facts compute for a claim, worded against the asserted figure (``NA`` when unverifiable)."""
+def computed(check: ClaimCheck, target: Item, lang: Lang) -> str:
+    """What the facts compute for a claim's ``target``, at its precision, worded against the asserted
+    figure (``NA`` when unverifiable)."""
     if check.computed is None:
         return NA[lang]
-    return numfmt.against(check.computed, check.claim.asserted, lang, kind=kind)
+    kind, precision = (target.kind, target.precision) if isinstance(target, Comparison) else (None, target.precision)
+    if check.claim.asserted is None:
+        return numfmt.quantity(check.computed, lang, kind=kind, precision=precision)
+    return numfmt.against(check.computed, check.claim.asserted, lang, kind=kind, precision=precision)
 
 
 def inputs(item: Item) -> tuple[Fact, ...]:

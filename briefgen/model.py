@@ -15,6 +15,13 @@ from typing import Literal, Mapping, NewType, Union, get_args
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
 
+#: How a figure is rounded before it is printed: significant digits (integer digits of a number below
+#: 10,000 are always kept), or ``"exact"`` (as the source printed it). ``None`` where a precision may
+#: be given means "the default": 3 significant digits, 2 for a ratio. See ``briefgen.numfmt``.
+Precision = Union[int, Literal["exact"]]
+#: The most significant digits a precision may ask for.
+MOST_SIGNIFICANT = 15
+
 #: Text that is already safe ReportLab paragraph markup (escaped exactly once, by ``compose``).
 Markup = NewType("Markup", str)
 
@@ -104,11 +111,14 @@ class Fact:
     origin: Origin
     label_ja: str = ""
     label_en: str = ""
+    #: Rounding in text, formulas and charts (the facts table always prints the exact value).
+    precision: Precision = "exact"
 
     def label(self, lang: Lang) -> str:
-        """A short human label in ``lang``, falling back to "entity metric"."""
-        text = self.label_ja if lang == "ja" else self.label_en
-        return text or f"{self.entity} {self.metric}"
+        """A short human label in ``lang``; without one, the other language's label, else a readable
+        "entity metric" (``h100_gpus`` → ``h100 gpus``). ``lint.missing_labels`` warns about the fallback."""
+        own, other = (self.label_ja, self.label_en) if lang == "ja" else (self.label_en, self.label_ja)
+        return own or other or f"{self.entity} {self.metric.replace('_', ' ')}"
 
 
 @dataclass(frozen=True)
@@ -158,6 +168,10 @@ class Comparison:
     subject: str = ""
     spec_origin: str = ""
     unavailable: str = ""
+    #: Rounding of ``value`` (from the spec; ``None``: the default), and of each operand (its fact's
+    #: or comparison's; empty: the default).
+    precision: Precision | None = None
+    operand_precision: tuple[Precision | None, ...] = ()
 
 
 # --- the brief spec -------------------------------------------------------------------------------
@@ -173,21 +187,34 @@ class ComparisonSpec:
     origin: str
     #: ``na``: a zero baseline or a missing fact makes the comparison unavailable (printed n/a), not an error.
     if_unavailable: Literal["error", "na"] = "error"
+    #: Rounding of the result: the entry's ``precision``, else the brief's (``None``: the default).
+    precision: Precision | None = None
+
+
+ClaimKind = Literal["value", "less_than", "greater_than"]
+#: A claim whose figure is off by more than this (relative to the computed value) is contradicted.
+CONTRADICTED_BEYOND = Decimal("0.25")
 
 
 @dataclass(frozen=True)
 class ClaimSpec:
-    """An assertion quoted from the source article, tied to a comparison or fact and a value."""
+    """An assertion quoted from the source article: a figure for a fact or comparison (``kind``
+    ``value``: ``target``, ``asserted``, ``tolerance``), or an order between two of them (``less_than``
+    / ``greater_than``: ``target`` is *of*, ``than`` the other; ``asserted`` is ``None``)."""
 
     id: str
     quote: str
     target: str
-    asserted: Quantity
+    asserted: Quantity | None
     tolerance: Decimal
     origin: str
     direction: Literal["about", "at_least", "at_most"] = "about"
     #: An editor's note that a contradicted claim was reviewed; it then no longer blocks a send.
     acknowledged: str = ""
+    kind: ClaimKind = "value"
+    than: str = ""
+    #: Off by more than this (relative) → contradicted; between ``tolerance`` and this → over/understated.
+    contradicted_beyond: Decimal = CONTRADICTED_BEYOND
 
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -240,6 +267,8 @@ class BriefSpec:
     block_on_contradicted: bool = True
     author: str = "briefgen"
     origin: str = ""
+    #: An edition this many days after the newest fact's as_of is warned about as stale.
+    stale_after_days: int = 90
 
 
 # --- claim checks ---------------------------------------------------------------------------------
@@ -259,6 +288,11 @@ class ClaimCheck:
     verdict: Verdict
     note: str = ""
     position: Position = ""
+    #: How far the asserted figure is from the nearer computed end, relative to it (+0.19 = 19 % above);
+    #: ``None`` when it lies within the computed range, for order claims and unverifiable ones.
+    deviation: Decimal | None = None
+    #: An order claim's other side (``than``), in ``computed``'s unit.
+    other: Quantity | None = None
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,17 @@
 
 The rules, in the order they apply to one number (a range formats each end the same way):
 
-* **Significant digits.** Keep 3 significant digits (2 for ratios), never dropping integer digits,
-  and drop trailing zeros: 1.43e10 USD → ``143億ドル`` / ``$14.3B``; 1.738e11 CNY → ``1,738億元``;
-  4921.03 → ``4,921``. Rounding is half-up.
+* **One rounding, then lossless formatting.** A figure is rounded once, to its ``precision``
+  (``rounded``): significant digits — 3 by default, 2 for a ratio — but every integer digit of a
+  number below 10,000 kept (4921.03 → ``4,921``), or ``"exact"`` (as the source printed it). The
+  rounded value is then written without losing a digit, in every form and both languages: 22,786 at
+  3 digits is 22,800, so ``2万2,800キロワット`` in text, ``22,800キロワット`` in a formula and
+  ``22,800 kW`` in English; exact, it is ``2万2,786`` / ``22,786`` everywhere. Rounding is half-up.
 * **Compact.** Japanese goes compact from 10,000 (万, 億, 兆, 京: CLDR's short compact patterns), and
   writes a remainder in the next unit down, as newspapers do: 25,000 → ``2万5,000``. English goes
   compact from 1,000,000 (M, B, T); money (a unit written with a currency symbol in English) is
-  always compact there, with its prefix: ``$4B``, ``$30k`` (thousands use the newsroom ``k``).
+  always compact there, with its prefix: ``$4B``, ``$30k`` (thousands use the newsroom ``k``) —
+  unless that would take more than two decimals (exact $29,999 is ``$29,999``, never ``$30k``).
   ``compact=False`` (formulas) abbreviates only from 億 / B (money from M): ``100,000台 ÷ 25,000台``,
   ``60億ドル``, ``$600M``.
 * **Scientific fallback.** Beyond the locale's largest compact unit (10^20 in ja, 10^15 in en) or
@@ -22,7 +26,8 @@ The rules, in the order they apply to one number (a range formats each end the s
 * **Words for shares.** ``share_words`` writes the fractions articles use as words (``半分`` / ``half``,
   ``4分の1`` / ``a quarter``) and any other share as a percent.
 * **Changes.** ``change`` writes old → new with the relative change: ``10万台 → 15万台（+50%）``,
-  ``100,000 → 150,000 GPUs (+50%)`` (English says a trailing unit once).
+  ``100,000 → 150,000 GPUs (+50%)`` (English says a trailing unit once); two different values never
+  read the same (``$29,999 → $30k``): digits are added until they differ.
 
 Every finite Decimal formats without raising. Nothing here reads files, the clock or the environment.
 """
@@ -41,10 +46,14 @@ from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
 from briefgen import units
-from briefgen.model import Lang, PartialDate, Quantity
+from briefgen.model import MOST_SIGNIFICANT, Lang, PartialDate, Precision, Quantity
 
 SIGNIFICANT = 3
 RATIO_SIGNIFICANT = 2
+#: Integer digits of numbers below this are never rounded away.
+_KEEP_INTEGER_BELOW = Decimal(10**4)
+#: English compact notation is used only while its mantissa needs at most this many decimals.
+_COMPACT_DECIMALS = 2
 MINUS = "\u2212"
 RANGE_DASH: dict[Lang, str] = {"ja": "〜", "en": "–"}
 TIMES: dict[Lang, str] = {"ja": "倍", "en": "×"}
@@ -92,16 +101,29 @@ class _Style:
 
 
 def quantity(q: Quantity, lang: Lang, *, kind: str | None = None, compact: bool = True,
-             significant: int = SIGNIFICANT) -> str:
-    """A point or range in its unit's words: ``10万台``, ``$30k–40k``, ``42%`` (kind share), ``4倍``."""
+             precision: Precision | None = None) -> str:
+    """A point or range in its unit's words: ``10万台``, ``$30k–40k``, ``42%`` (kind share), ``4倍``;
+    rounded once to ``precision`` (``None``: 3 significant digits, 2 for a ratio)."""
     with localcontext(_CONTEXT):
-        style = _style(q.unit, lang, kind, compact, significant)
+        style = _style(q.unit, lang, kind, compact)
+        low, high = (v if kind == "share" else rounded(v, precision, kind) for v in (q.low, q.high))
         if not q.is_range:
-            one = lang == "en" and abs(q.low) == 1
-            return _end(q.low, style.prefix, style) + (_singular(style.suffix) if one else style.suffix)
-        low = _end(q.low, style.prefix, style)
-        high = _end(q.high, "", style)
-        return f"{low}{RANGE_DASH[lang]}{high}{style.suffix}"
+            one = lang == "en" and abs(low) == 1
+            return _end(low, style.prefix, style) + (_singular(style.suffix) if one else style.suffix)
+        return f"{_end(low, style.prefix, style)}{RANGE_DASH[lang]}{_end(high, '', style)}{style.suffix}"
+
+
+def rounded(value: Decimal, precision: Precision | None, kind: str | None = None) -> Decimal:
+    """The one rounding of a figure: ``precision`` significant digits (``None``: 3, or 2 for a
+    ratio), every integer digit of a number below 10,000 kept; ``"exact"`` keeps every digit."""
+    with localcontext(_CONTEXT):
+        if precision == "exact" or value == 0:
+            return value.normalize()
+        digits = precision or (RATIO_SIGNIFICANT if kind == "ratio" else SIGNIFICANT)
+        exponent = value.adjusted() - digits + 1
+        if abs(value) < _KEEP_INTEGER_BELOW:
+            exponent = min(0, exponent)
+        return value.quantize(Decimal(1).scaleb(exponent)).normalize()
 
 
 def number(value: Decimal, lang: Lang, *, compact: bool = True) -> str:
@@ -112,6 +134,28 @@ def number(value: Decimal, lang: Lang, *, compact: bool = True) -> str:
 def percent(fraction: Decimal, lang: Lang) -> str:
     """A fraction as a whole percent: 0.4196 → ``42%``; 0.001 → ``<1%``."""
     return quantity(Quantity.point(fraction, "1"), lang, kind="share")
+
+
+def deviation(fraction: Decimal, lang: Lang) -> str:
+    """A signed relative difference to a tenth of a percent: 0.1916 → ``+19.2%``; −0.25 → ``−25%``;
+    0 → ``±0%``; 0.0001 → ``+<0.1%`` (never ``+0%`` for a difference)."""
+    sign = "+" if fraction > 0 else MINUS if fraction < 0 else "±"
+    return sign + _tenths(abs(fraction), lang)
+
+
+def plus_minus(fraction: Decimal, lang: Lang) -> str:
+    """A tolerance or threshold: 0.02 → ``±2%``; 0.005 → ``±0.5%``."""
+    return "±" + _tenths(abs(fraction), lang)
+
+
+def _tenths(fraction: Decimal, lang: Lang) -> str:
+    with localcontext(_CONTEXT):
+        hundred = fraction * 100
+        if 0 < hundred < Decimal("0.05"):
+            return f"<{_plain(Decimal('0.1'), lang)}{_percent_sign(lang)}"
+        if hundred >= _limit(lang):
+            return _scientific(hundred, lang, SIGNIFICANT) + _percent_sign(lang)
+        return _plain(hundred.quantize(Decimal("0.1")), lang) + _percent_sign(lang)
 
 
 def times(ratio: Decimal, lang: Lang) -> str:
@@ -127,9 +171,10 @@ def share_words(fraction: Decimal, lang: Lang) -> str:
     return word[0] if lang == "ja" else word[1]
 
 
-def change(old: Quantity, new: Quantity, lang: Lang) -> str:
-    """``10万台 → 15万台（+50%）`` / ``100,000 → 150,000 GPUs (+50%)``; no percent across units."""
-    before, after = quantity(old, lang), quantity(new, lang)
+def change(old: Quantity, new: Quantity, lang: Lang, precision: Precision | None = None) -> str:
+    """``10万台 → 15万台（+50%）`` / ``100,000 → 150,000 GPUs (+50%)``; no percent across units.
+    Two different values are given as many digits as it takes not to read the same."""
+    before, after = distinct(old, new, lang, precision=precision)
     suffix = _style(old.unit, lang, None, True).suffix
     if lang == "en" and old.unit == new.unit and suffix.startswith(" ") and before.endswith(suffix):
         before = before[: -len(suffix)]
@@ -170,31 +215,37 @@ def _singular(suffix: str) -> str:
 # --- styles ---------------------------------------------------------------------------------------
 
 
-def against(computed: Quantity, asserted: Quantity, lang: Lang, *, kind: str | None = None) -> str:
-    """``computed`` with as many significant digits (3 to 6) as it takes not to read the same as a
-    different ``asserted`` figure: 2.8967e10 CNY against "290億" prints ``289.7億元``, not ``290億元``."""
-    said = quantity(asserted, lang, kind=kind)
-    text = quantity(computed, lang, kind=kind)
-    for significant in range(SIGNIFICANT + 1, 7):
-        if text != said or (computed.low, computed.high) == (asserted.low, asserted.high):
+def against(computed: Quantity, asserted: Quantity, lang: Lang, *, kind: str | None = None,
+            precision: Precision | None = None) -> str:
+    """``computed`` at its precision, with digits added (up to 6) until it no longer reads the same as
+    a different ``asserted`` figure: 2.8967e10 CNY against "290億" prints ``289.7億元``, not ``290億元``."""
+    return distinct(computed, asserted, lang, kind=kind, precision=precision, most=6)[0]
+
+
+def distinct(a: Quantity, b: Quantity, lang: Lang, *, kind: str | None = None,
+             precision: Precision | None = None, most: int = MOST_SIGNIFICANT) -> tuple[str, str]:
+    """``a`` and ``b`` at ``precision``; when they differ but read the same, both get more significant
+    digits (up to ``most``, then exact) until they do not."""
+    texts = quantity(a, lang, kind=kind, precision=precision), quantity(b, lang, kind=kind, precision=precision)
+    start = SIGNIFICANT if precision in (None, "exact") else int(precision)
+    steps: list[Precision] = [*range(start + 1, most + 1), "exact"]
+    for more in steps if precision != "exact" else ():
+        if texts[0] != texts[1] or (a.low, a.high) == (b.low, b.high):
             break
-        text = quantity(computed, lang, kind=kind, significant=significant)
-    return text
+        texts = quantity(a, lang, kind=kind, precision=more), quantity(b, lang, kind=kind, precision=more)
+    return texts
 
 
-def _style(unit: str, lang: Lang, kind: str | None, compact: bool, significant: int = SIGNIFICANT) -> _Style:
+def _style(unit: str, lang: Lang, kind: str | None, compact: bool) -> _Style:
     if unit == "1" and kind == "share":
         return _Style("", partial(_percent_digits, lang=lang), _percent_sign(lang))
     if unit == "1" and kind == "ratio":
-        digits = partial(_digits, lang=lang, start=_COMPACT_FROM[lang, False, compact],
-                         significant=RATIO_SIGNIFICANT)
-        return _Style("", digits, TIMES[lang])
+        return _Style("", partial(_digits, lang=lang, start=_COMPACT_FROM[lang, False, compact]), TIMES[lang])
     if unit == "1" and kind == "rank":
         return _Style("", partial(_ordinal, lang=lang), "位" if lang == "ja" else "")
     words = units.words(unit)
     money = bool(words.en_prefix)
-    digits = partial(_digits, lang=lang, start=_COMPACT_FROM[lang, money, compact],
-                     significant=significant)
+    digits = partial(_digits, lang=lang, start=_COMPACT_FROM[lang, money, compact])
     if lang == "ja":
         return _Style(words.ja_prefix, digits, words.ja)
     return _Style(words.en_prefix, digits, words.en)
@@ -208,49 +259,41 @@ def _end(value: Decimal, prefix: str, style: _Style) -> str:
 # --- digits of an absolute value ------------------------------------------------------------------
 
 
-def _digits(value: Decimal, *, lang: Lang, start: int, significant: int) -> str:
-    """A non-negative value: plain, compact from ``start``, scientific beyond the compact units."""
+def _digits(value: Decimal, *, lang: Lang, start: int) -> str:
+    """A non-negative, already rounded value, every digit kept: plain, compact from ``start``,
+    scientific beyond the compact units."""
     if value != 0 and (value < _SMALLEST or value >= _limit(lang)):
-        return _scientific(value, lang, significant)
-    rounded = _round(value, significant)
-    if rounded < start:
-        return _plain(rounded, lang)
-    return _compact(rounded, lang, significant)
+        return _scientific(value, lang)
+    if value < start:
+        return _plain(value, lang)
+    return _compact(value, lang)
 
 
-def _compact(value: Decimal, lang: Lang, significant: int) -> str:
+def _compact(value: Decimal, lang: Lang) -> str:
+    """Japanese: the largest unit, then the remainder in the next (``1億1,900万``); English: the
+    mantissa and its suffix (``14.3B``) when it takes at most two decimals, else plain digits."""
     scale = _scale_for(value, lang)
-    mantissa = _round(value / scale.divisor, significant)
-    carried = _scale_for(mantissa * scale.divisor, lang)
-    if carried != scale:
-        return _compact(mantissa * scale.divisor, lang, significant)
+    mantissa = (value / scale.divisor).normalize()
     if lang != "ja":
+        exponent = mantissa.as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > _COMPACT_DECIMALS:
+            return _plain(value, lang)
         return _plain(mantissa, lang) + scale.suffix
     whole = mantissa.to_integral_value(rounding=ROUND_FLOOR)
-    rest = (mantissa - whole) * scale.divisor
+    rest = value - whole * scale.divisor
     text = _plain(whole, lang) + scale.suffix
-    if rest == 0:
-        return text
-    return text + _digits(rest, lang=lang, start=10**4, significant=significant)
-
-
-def _round(value: Decimal, significant: int) -> Decimal:
-    """``significant`` digits, but every integer digit kept; trailing zeros dropped."""
-    if value == 0:
-        return Decimal(0)
-    exponent = min(0, value.adjusted() - significant + 1)
-    return value.quantize(Decimal(1).scaleb(exponent)).normalize()
+    return text if rest == 0 else text + _digits(rest, lang=lang, start=10**4)
 
 
 def _plain(value: Decimal, lang: Lang) -> str:
-    return str(format_decimal(value, locale=lang, decimal_quantization=False))
+    return str(format_decimal(value.normalize(), locale=lang, decimal_quantization=False))
 
 
-def _scientific(value: Decimal, lang: Lang, significant: int) -> str:
+def _scientific(value: Decimal, lang: Lang, precision: Precision = "exact") -> str:
     exponent = value.adjusted()
-    mantissa = _round(value.scaleb(-exponent), significant)
+    mantissa = rounded(value.scaleb(-exponent), precision)
     if mantissa >= 10:
-        mantissa, exponent = _round(mantissa / 10, significant), exponent + 1
+        mantissa, exponent = rounded(mantissa / 10, precision), exponent + 1
     symbol = Locale.parse(lang).number_symbols["latn"]["exponential"]
     power = f"{MINUS}{-exponent}" if exponent < 0 else str(exponent)
     return f"{_plain(mantissa, lang)}{symbol}{power}"
@@ -267,8 +310,7 @@ def _percent_digits(fraction: Decimal, *, lang: Lang) -> str:
 
 def _ordinal(position: Decimal, *, lang: Lang) -> str:
     if position != position.to_integral_value() or position >= _limit(lang):
-        return _digits(position, lang=lang, start=_COMPACT_FROM[lang, False, True],
-                       significant=SIGNIFICANT)
+        return _digits(rounded(position, None), lang=lang, start=_COMPACT_FROM[lang, False, True])
     whole = int(position)
     text = _plain(Decimal(whole), lang)
     if lang == "ja":

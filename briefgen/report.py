@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from functools import partial
+from typing import Callable, Sequence
 
-from briefgen import numfmt
-from briefgen.directives import WORDS
+from briefgen import compare, numfmt
+from briefgen.directives import WORDS, measure, order_text
 from briefgen.extract import Candidate, candidates_rows
-from briefgen.figures import computed
-from briefgen.model import ClaimCheck, Comparison, Conflict, Fact, Lang
+from briefgen.figures import Item, computed
+from briefgen.model import ClaimCheck, Comparison, Conflict, Fact, FactSet, Lang
 
 _HEADINGS = {
     "ja": ("主張の検証", "矛盾する事実", "矛盾なし", "採用", "検証する主張なし"),
@@ -18,28 +19,38 @@ _HEADINGS = {
 
 
 def checks_text(checks: Sequence[ClaimCheck], conflicts: Sequence[Conflict],
-                comparisons: Sequence[Comparison], lang: str) -> str:
-    """One line per claim (verdict, quote, asserted vs computed) and per conflict."""
+                comparisons: Sequence[Comparison], facts: FactSet, lang: str) -> str:
+    """One line per claim (verdict, quote, asserted vs computed, how far off and the tolerance) and
+    per conflict."""
     code: Lang = "ja" if lang == "ja" else "en"
-    kinds = {c.id: c.kind for c in comparisons}
     title, conflicts_title, no_conflicts, used, no_claims = _HEADINGS[code]
+    item = partial(compare.lookup, facts, comparisons)
     lines = [f"{title}:"]
-    lines += [_claim_line(check, kinds.get(check.claim.target), code) for check in checks] or [f"  {no_claims}"]
+    lines += [_claim_line(check, item, code) for check in checks] or [f"  {no_claims}"]
     lines.append(f"{conflicts_title}:")
     lines += [_conflict_line(c, code, used) for c in conflicts] or [f"  {no_conflicts}"]
     return "\n".join(lines) + "\n"
 
 
-def _claim_line(check: ClaimCheck, kind: str | None, lang: Lang) -> str:
+def _claim_line(check: ClaimCheck, item: Callable[[str], Item], lang: Lang) -> str:
     verdict = WORDS[lang][check.verdict]
-    asserted = numfmt.quantity(check.claim.asserted, lang, kind=kind)
-    contradicted = check.verdict == "contradicted" and not check.claim.acknowledged
-    flag = "?" if check.verdict == "unverifiable" else "!" if contradicted else " "
-    text = f"{flag} [{verdict}] {check.claim.id}: 「{check.claim.quote}」 {asserted} → {computed(check, kind, lang)}"
+    claim = check.claim
+    contradicted = check.verdict == "contradicted" and not claim.acknowledged
+    flag = "?" if check.verdict == "unverifiable" and claim.asserted is not None else "!" if contradicted else " "
+    target = item(claim.target)
+    text = f"{flag} [{verdict}] {claim.id}: 「{claim.quote}」 "
+    if claim.asserted is None:
+        text += order_text(check, target, item(claim.than), (claim.target, claim.than), lang)
+    else:
+        kind = target.kind if isinstance(target, Comparison) else None
+        asserted = numfmt.quantity(claim.asserted, lang, kind=kind, precision="exact")
+        text += f"{asserted} → {computed(check, target, lang)}"
     if check.verdict == "unverifiable":
-        text += f" ({check.note})"
+        text += f" ({WORDS[lang]['overlap'] if check.note == 'ranges overlap' else check.note})"
     if check.position:
         text += f" ({WORDS[lang][check.position]})"
+    if measure(check, target, lang):
+        text += f" — {measure(check, target, lang)}"
     if check.claim.acknowledged:
         text += f" — reviewed: {check.claim.acknowledged}"
     return text

@@ -20,16 +20,19 @@ import yaml
 from briefgen import headertext, units
 from briefgen.errors import Problem, SpecError
 from briefgen.facts import ID as ITEM_ID
-from briefgen.facts import parse_amount, parse_number
+from briefgen.facts import PRECISION_FORM, parse_amount, parse_number, parse_precision
 from briefgen.model import (
+    CONTRADICTED_BEYOND,
     LANGS,
     WEEKDAYS,
     BriefSpec,
     ChartSpec,
+    ClaimKind,
     ClaimSpec,
     ComparisonKind,
     ComparisonSpec,
     Lang,
+    Precision,
     Quantity,
     Slot,
     Weekday,
@@ -71,9 +74,16 @@ _Entry = TypeVar("_Entry")
 
 TOP_REQUIRED = ("id", "title", "languages", "template", "facts", "sources")
 TOP_OPTIONAL = ("author", "key_numbers", "comparisons", "charts", "claims", "schedule",
-                "block_on_contradicted")
-CLAIM_REQUIRED = ("id", "quote", "target", "asserted", "unit", "tolerance")
-CLAIM_OPTIONAL = ("direction", "acknowledged")
+                "block_on_contradicted", "precision", "stale_after_days")
+CLAIM_KINDS: tuple[ClaimKind, ...] = get_args(ClaimKind)
+#: For each claim kind: (required keys, optional keys), besides id, quote, kind and acknowledged.
+CLAIM_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "value": (("target", "asserted", "unit", "tolerance"), ("direction", "contradicted_beyond")),
+    "less_than": (("of", "than"), ()),
+    "greater_than": (("of", "than"), ()),
+}
+#: An edition this many days after the newest fact's as_of gets a staleness warning (``lint``).
+STALE_AFTER_DAYS = 90
 
 ID_FORM = "an id of lower-case letters, digits and _ (e.g. gpu_ratio)"
 SLUG_FORM = "lower-case letters, digits and - (e.g. xai-colossus)"
@@ -242,7 +252,8 @@ class _Reader:
             template=self.text(top.get("template"), ("template",), SLUG, f"a template folder name: {SLUG_FORM}"),
             facts_path=self.file(top.get("facts"), ("facts",)),
             sources_path=self.file(top.get("sources"), ("sources",)),
-            comparisons=self.section(top, "comparisons", self.comparison),
+            comparisons=self.section(top, "comparisons",
+                                     lambda v, p: self.comparison(v, p, self.precision(top, ("precision",)))),
             key_numbers=self.ids(top.get("key_numbers", []), ("key_numbers",)),
             charts=self.section(top, "charts", lambda v, p: self.chart(v, p, languages)),
             claims=self.section(top, "claims", self.claim),
@@ -250,6 +261,7 @@ class _Reader:
             block_on_contradicted=block is True,
             author=self.text(top.get("author", "briefgen"), ("author",)),
             origin=self.origin,
+            stale_after_days=self.count(top.get("stale_after_days", STALE_AFTER_DAYS), ("stale_after_days",)),
         )
 
     def languages(self, value: object) -> tuple[Lang, ...]:
@@ -275,10 +287,31 @@ class _Reader:
                           "each id once")
             first.setdefault(item_id, i)
 
-    def comparison(self, value: object, path: KeyPath) -> ComparisonSpec | None:
+    def precision(self, entry: Mapping[str, object], path: KeyPath,
+                  default: Precision | None = None) -> Precision | None:
+        """``exact`` or 1–15 significant digits at ``path`` (its last key) of ``entry``, else ``default``."""
+        value = entry.get(str(path[-1]))
+        if value is None:
+            return default
+        try:
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return parse_precision(str(value))
+        except ValueError:
+            self.fail(path, _got(value), PRECISION_FORM)
+            return default
+
+    def count(self, value: object, path: KeyPath) -> int:
+        """A whole number of at least 1 (days)."""
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            self.fail(path, _got(value), "a whole number of days, at least 1 (e.g. 90)")
+            return STALE_AFTER_DAYS
+        return value
+
+    def comparison(self, value: object, path: KeyPath, precision: Precision | None) -> ComparisonSpec | None:
         kind = self.choice(value.get("kind"), (*path, "kind"), tuple(KINDS)) if isinstance(value, dict) else ""
         required, optional = KINDS[kind] if kind else ({}, _ANY_ARGUMENT)
-        entry = self.mapping(value, path, ("id", "kind", *required, *optional, "if_unavailable"))
+        entry = self.mapping(value, path, ("id", "kind", *required, *optional, "if_unavailable", "precision"))
         if entry is None or not kind:
             return None
         if "per" in entry and "over" in entry:
@@ -289,7 +322,8 @@ class _Reader:
                                                    (*path, "if_unavailable"), IF_UNAVAILABLE) or "error")
         return ComparisonSpec(id=self.text(entry.get("id"), (*path, "id"), ITEM_ID, ID_FORM),
                               kind=cast(ComparisonKind, kind), args=args, origin=self.where(path),
-                              if_unavailable=fallback)
+                              if_unavailable=fallback, precision=self.precision(entry, (*path, "precision"),
+                                                                                precision))
 
     def argument(self, value: object, path: KeyPath, shape: str) -> object:
         if shape == IDS:
@@ -310,24 +344,41 @@ class _Reader:
                          unit=self.unit(entry.get("unit"), (*path, "unit")))
 
     def claim(self, value: object, path: KeyPath) -> ClaimSpec | None:
-        entry = self.mapping(value, path, (*CLAIM_REQUIRED, *CLAIM_OPTIONAL))
+        given = value.get("kind", "value") if isinstance(value, dict) else "value"
+        kind = cast(ClaimKind, self.choice(given, (*path, "kind"), CLAIM_KINDS) or "value")
+        required, optional = CLAIM_KEYS[kind]
+        entry = self.mapping(value, path, ("id", "quote", "kind", *required, *optional, "acknowledged"))
         if entry is None:
             return None
-        tolerance = self.number(entry.get("tolerance"), (*path, "tolerance"), "a number >= 0 such as 0.02 (2 %)")
-        if tolerance < 0:
-            self.fail((*path, "tolerance"), f"negative tolerance {tolerance}", "a number >= 0 such as 0.02 (2 %)")
         acknowledged = entry.get("acknowledged", "")
+        claim_id = self.text(entry.get("id"), (*path, "id"), ITEM_ID, ID_FORM)
+        quote = self.text(entry.get("quote"), (*path, "quote"), expected="the article's own words")
+        note = self.text(acknowledged, (*path, "acknowledged")) if acknowledged != "" else ""
+        if kind != "value":
+            return ClaimSpec(claim_id, quote, self.text(entry.get("of"), (*path, "of"), ITEM_ID, ID_FORM),
+                             None, Decimal(0), self.where(path), acknowledged=note, kind=kind,
+                             than=self.text(entry.get("than"), (*path, "than"), ITEM_ID, ID_FORM))
+        tolerance = self.fraction(entry.get("tolerance"), (*path, "tolerance"), "a number >= 0 such as 0.02 (2 %)")
+        beyond = self.fraction(entry.get("contradicted_beyond", str(CONTRADICTED_BEYOND)), (*path, "contradicted_beyond"),
+                               f"a number above the tolerance {tolerance}, such as 0.25 (25 %)")
+        if beyond <= tolerance:
+            self.fail((*path, "contradicted_beyond"), f"{beyond} is not above the tolerance {tolerance}",
+                      f"a number above the tolerance {tolerance}, such as 0.25 (25 %)")
         return ClaimSpec(
-            id=self.text(entry.get("id"), (*path, "id"), ITEM_ID, ID_FORM),
-            quote=self.text(entry.get("quote"), (*path, "quote"), expected="the article's own words"),
-            target=self.text(entry.get("target"), (*path, "target"), ITEM_ID, ID_FORM),
+            claim_id, quote, target=self.text(entry.get("target"), (*path, "target"), ITEM_ID, ID_FORM),
             asserted=Quantity.point(self.number(entry.get("asserted"), (*path, "asserted")),
                                     self.unit(entry.get("unit"), (*path, "unit"))),
-            tolerance=tolerance, origin=self.where(path),
+            tolerance=tolerance, origin=self.where(path), acknowledged=note, contradicted_beyond=beyond,
             direction=cast(Direction, self.choice(entry.get("direction", "about"), (*path, "direction"),
                                                   DIRECTIONS) or "about"),
-            acknowledged=self.text(acknowledged, (*path, "acknowledged")) if acknowledged != "" else "",
         )
+
+    def fraction(self, value: object, path: KeyPath, expected: str) -> Decimal:
+        """A relative amount >= 0 (0.02 = 2 %)."""
+        number = self.number(value, path, expected)
+        if number < 0:
+            self.fail(path, f"negative {path[-1]} {number}", expected)
+        return number
 
     def schedule(self, value: object, path: KeyPath) -> Slot | None:
         entry = self.mapping(value, path, ("weekday", "at", "tz"))

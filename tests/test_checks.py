@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -101,9 +102,11 @@ def test_reference_claims() -> None:
 @pytest.mark.parametrize(("target", "asserted", "unit", "tol", "direction", "verdict", "note"), [
     ("gpu_ratio", "4.08", "1", "0.02", "about", "holds", "computed 4 vs asserted 4.08"),
     ("gpu_ratio", "4.09", "1", "0.02", "about", "overstated", "computed 4 vs asserted 4.09"),
-    ("gpu_ratio", "8", "1", "0.02", "about", "overstated", "computed 4 vs asserted 8"),
-    ("gpu_ratio", "8.01", "1", "0.02", "about", "contradicted", "computed 4 vs asserted 8.01"),
+    ("gpu_ratio", "5", "1", "0.02", "about", "overstated", "computed 4 vs asserted 5"),  # 25 % off
+    ("gpu_ratio", "5.01", "1", "0.02", "about", "contradicted", "computed 4 vs asserted 5.01"),
+    ("gpu_ratio", "8", "1", "0.02", "about", "contradicted", "computed 4 vs asserted 8"),
     ("gpu_ratio", "3", "1", "0.02", "about", "understated", "computed 4 vs asserted 3"),
+    ("gpu_ratio", "2.99", "1", "0.02", "about", "contradicted", "computed 4 vs asserted 2.99"),
     ("gpu_ratio", "1.9", "1", "0.02", "about", "contradicted", "computed 4 vs asserted 1.9"),
     ("gpu_ratio", "-4", "1", "0.02", "about", "contradicted", "computed 4 vs asserted -4"),
     ("gpu_ratio", "400", "percent", "0.02", "about", "holds", ""),
@@ -116,13 +119,86 @@ def test_reference_claims() -> None:
     ("cluster_cost_est", "4e9", "USD", "0.02", "at_least", "holds", "upper end of 3e+9–4e+9"),
     ("cluster_cost_est", "5e9", "USD", "0.02", "at_least", "overstated", "computed 3e+9–4e+9 vs asserted 5e+9"),
     ("cluster_cost_est", "9e9", "USD", "0.02", "at_most", "holds", "above 3e+9–4e+9"),
-    ("cluster_cost_est", "2e9", "USD", "0.02", "at_most", "understated", "computed 3e+9–4e+9 vs asserted 2e+9"),
+    ("cluster_cost_est", "5.01e9", "USD", "0.02", "at_least", "contradicted", "computed 3e+9–4e+9 vs asserted 5.01e+9"),
+    ("cluster_cost_est", "2.5e9", "USD", "0.02", "at_most", "understated", "computed 3e+9–4e+9 vs asserted 2.5e+9"),
+    ("cluster_cost_est", "2e9", "USD", "0.02", "at_most", "contradicted", "computed 3e+9–4e+9 vs asserted 2e+9"),
     ("cluster_cost_est", "1e9", "USD", "0.02", "at_most", "contradicted", "computed 3e+9–4e+9 vs asserted 1e+9"),
     ("xai_valuation", "2.4e10", "USD", "0", "at_most", "holds", ""),
 ])
 def test_verdicts(target: str, asserted: str, unit: str, tol: str, direction: Direction, verdict: str,
                   note: str) -> None:
     assert check(claim(target, asserted, unit, tol, direction)) == (verdict, note)
+
+
+def test_five_times_against_a_computed_2_73_times_is_contradicted() -> None:
+    facts = fact_set(make_fact("a", "273", "GPU"), make_fact("b", "100", "GPU"))
+    ratio = compare.compute([ComparisonSpec("r", "ratio", {"of": "a", "to": "b"}, "brief.yaml")], facts)
+    (result,) = checks.check_claims([claim("r", "5", "1")], facts, ratio)
+    assert result.verdict == "contradicted"
+    assert result.deviation is not None and round(result.deviation, 3) == Decimal("0.832")
+
+
+@pytest.mark.parametrize(("beyond", "verdict"), [("0.25", "contradicted"), ("1", "overstated"), ("0.9", "overstated")])
+def test_the_contradiction_threshold_is_set_per_claim(beyond: str, verdict: str) -> None:
+    c = replace(claim("gpu_ratio", "7.5", "1"), contradicted_beyond=Decimal(beyond))
+    assert check(c)[0] == verdict
+
+
+@pytest.mark.parametrize(("asserted", "deviation"), [
+    ("5", Decimal("0.25")), ("3", Decimal("-0.25")), ("4", Decimal(0)),
+])
+def test_deviation_is_relative_to_the_computed_figure(asserted: str, deviation: Decimal) -> None:
+    (result,) = checks.check_claims([claim("gpu_ratio", asserted, "1")], FACTS, COMPARISONS)
+    assert result.deviation == deviation
+
+
+def test_deviation_inside_a_computed_range_is_none() -> None:
+    (result,) = checks.check_claims([claim("cluster_cost_est", "3.5e9", "USD")], FACTS, COMPARISONS)
+    assert result.deviation is None and result.position == "within"
+
+
+# --- order claims ---------------------------------------------------------------------------------
+
+
+def order(kind: Literal["less_than", "greater_than"], of: str, than: str) -> ClaimSpec:
+    return ClaimSpec("c", "quote", of, None, Decimal(0), "brief.yaml: claims[c]", kind=kind, than=than)
+
+
+ORDER_FACTS = fact_set(make_fact("frontier", "22.7", "MW"), make_fact("aurora", "38698", "kW"),
+                       make_fact("same", "22700", "kW"), make_fact("wide", None, "MW", low="20", high="40"),
+                       make_fact("day", None, event=PartialDate(2024, 1)))
+
+
+@pytest.mark.parametrize(("kind", "of", "than", "verdict", "note"), [
+    ("less_than", "frontier", "aurora", "holds", ""),
+    ("greater_than", "aurora", "frontier", "holds", ""),
+    ("greater_than", "frontier", "aurora", "contradicted", ""),
+    ("less_than", "aurora", "frontier", "contradicted", ""),
+    ("less_than", "frontier", "same", "contradicted", ""),  # equal is not less
+    ("less_than", "frontier", "wide", "unverifiable", "ranges overlap"),
+])
+def test_order_claims(kind: Literal["less_than", "greater_than"], of: str, than: str, verdict: str,
+                      note: str) -> None:
+    (result,) = checks.check_claims([order(kind, of, than)], ORDER_FACTS, ())
+    assert (result.verdict, result.note) == (verdict, note)
+    assert result.computed == ORDER_FACTS[of].quantity
+    assert result.other is not None and result.other.unit == ORDER_FACTS[of].quantity.unit  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("than", "message"), [
+    ("aurroa", "claims[c]: c.than: unknown id 'aurroa'; did you mean 'aurora'?"),
+    ("day", "c.than: day is an event dated 2024-01"),
+])
+def test_order_claim_errors_name_the_claim(than: str, message: str) -> None:
+    with pytest.raises(ComparisonError) as info:
+        checks.check_claims([order("less_than", "frontier", than)], ORDER_FACTS, ())
+    assert message in str(info.value)
+
+
+def test_order_claim_across_dimensions_is_an_error() -> None:
+    facts = fact_set(make_fact("a", "1", "MW"), make_fact("b", "1", "GPU"))
+    with pytest.raises(ComparisonError, match=r"c\.than: than 'GPU' does not fit a \(MW\)"):
+        checks.check_claims([order("less_than", "a", "b")], facts, ())
 
 
 def test_a_claim_can_target_a_fact_directly() -> None:

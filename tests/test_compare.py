@@ -431,5 +431,5 @@ def test_a_claim_on_an_unavailable_comparison_is_not_checkable() -> None:
     (check,) = check_claims([claim], FACTS, comparisons)
     assert (check.verdict, check.computed, check.position) == ("unverifiable", None, "")
     assert check.note == comparisons[0].unavailable
-    assert "n/a" in checks_text([check], [], comparisons, "en")
-    assert "[not checkable] c_4x" in checks_text([check], [], comparisons, "en")
+    assert "n/a" in checks_text([check], [], comparisons, FACTS, "en")
+    assert "[not checkable] c_4x" in checks_text([check], [], comparisons, FACTS, "en")

@@ -76,7 +76,7 @@ def test_valid_fixture_loads_points_ranges_and_events(no_warnings: None) -> None
     assert facts["gpus"].as_of == PartialDate(2024, 7) and facts["price"].as_of is None
     assert facts["founded"].source.publisher == "Other Paper"
     assert str(facts["rate"].origin) == f"{FX / 'facts.csv'}:5"
-    assert (facts["gpus"].label("ja"), facts["price"].label("en")) == ("xAIのGPU数", "H100 unit_price")
+    assert (facts["gpus"].label("ja"), facts["price"].label("en")) == ("xAIのGPU数", "H100 unit price")
 
 
 def test_every_fact_problem_is_reported_with_line_and_column() -> None:

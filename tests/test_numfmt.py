@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 
 import pytest
 from hypothesis import given
@@ -31,7 +31,7 @@ CASES = [
     (point("4e9", "USD"), None, "40億ドル", "$4B"),
     (point("6e9", "USD"), None, "60億ドル", "$6B"),
     (point("1.43e10", "USD"), None, "143億ドル", "$14.3B"),
-    (point("1.738e11", "CNY"), None, "1,738億元", "174B yuan"),
+    (point("1.738e11", "CNY"), None, "1,740億元", "174B yuan"),  # one rounding, both languages
     (point("0.4196", "1"), "share", "42%", "42%"),
     (point(4, "1"), "ratio", "4倍", "4×"),
     (point("5.03", "1"), "ratio", "5倍", "5×"),
@@ -124,11 +124,12 @@ def read_back(text: str) -> Decimal:
     """Parse a formatted bare number (``1億2,300万``, ``14.3B``, ``1.43E20``) back to its value."""
     sign = -1 if text.startswith("−") else 1
     text = text.lstrip("−").replace(",", "")
-    if "E" in text:
-        return sign * D(text.replace("−", "-"))
-    parts = re.findall(r"([\d.]+)([万億兆京kMBT]?)", text)
-    assert "".join(n + u for n, u in parts) == text
-    return sign * sum((D(n) * _UNITS.get(u, D(1)) for n, u in parts), D(0))
+    with localcontext(Context(prec=80)):
+        if "E" in text:
+            return sign * D(text.replace("−", "-"))
+        parts = re.findall(r"([\d.]+)([万億兆京kMBT]?)", text)
+        assert "".join(n + u for n, u in parts) == text
+        return sign * sum((D(n) * _UNITS.get(u, D(1)) for n, u in parts), D(0))
 
 
 @given(finite, langs, st.booleans())
@@ -178,3 +179,61 @@ def test_change_old_to_new_with_the_relative_change(old: Quantity, new: Quantity
 def test_a_computed_figure_never_reads_the_same_as_a_different_claim(
         computed: Quantity, asserted: Quantity, lang: Lang, kind: str | None, expected: str) -> None:
     assert numfmt.against(computed, asserted, lang, kind=kind) == expected
+
+
+# --- one rounding per figure (issue 10, point 3) --------------------------------------------------
+
+
+@pytest.mark.parametrize(("precision", "forms"), [
+    (None, ("2万2,800キロワット", "22,800キロワット", "22,800 kW", "22,800 kW")),
+    (4, ("2万2,790キロワット", "22,790キロワット", "22,790 kW", "22,790 kW")),
+    ("exact", ("2万2,786キロワット", "22,786キロワット", "22,786 kW", "22,786 kW")),
+])
+def test_one_figure_reads_the_same_in_text_formulas_and_both_languages(precision: object,
+                                                                     forms: tuple[str, ...]) -> None:
+    q = point(22786, "kW")
+    shown = tuple(numfmt.quantity(q, lang, compact=compact, precision=precision)  # type: ignore[arg-type]
+                  for lang in ("ja", "en") for compact in (True, False))
+    assert shown == forms
+
+
+@pytest.mark.parametrize(("q", "precision", "ja", "en"), [
+    (point(29999, "USD"), "exact", "2万9,999ドル", "$29,999"),
+    (point(29999, "USD"), None, "3万ドル", "$30k"),
+    (point("1.738e11", "CNY"), "exact", "1,738億元", "173.8B yuan"),
+    (point("1234567.891", "USD"), "exact", "123万4,567.891ドル", "$1,234,567.891"),
+    (point("119166666.67", "USD/month"), None, "1億1,900万ドル/月", "$119M per month"),
+    (point("0.000123456", "1"), "exact", "1.23456E−4", "1.23456E−4"),
+    (point("4.2417", "1"), 2, "4.2", "4.2"),
+    (point("123456", "GPU"), 2, "12万台", "120,000 GPUs"),
+    (point("1234", "GPU"), 2, "1,234台", "1,234 GPUs"),  # integer digits below 10,000 are kept
+])
+def test_precision_is_significant_digits_or_exact(q: Quantity, precision: object, ja: str, en: str) -> None:
+    assert numfmt.quantity(q, "ja", precision=precision) == ja  # type: ignore[arg-type]
+    assert numfmt.quantity(q, "en", precision=precision) == en  # type: ignore[arg-type]
+
+
+@given(finite.filter(lambda x: len(x.as_tuple().digits) <= 28), langs, st.booleans())
+def test_exact_figures_read_back_exactly(x: Decimal, lang: str, compact: bool) -> None:
+    text = numfmt.quantity(Quantity.point(x, "1"), lang, compact=compact, precision="exact")  # type: ignore[arg-type]
+    assert read_back(text) == x
+
+
+@given(finite, st.sampled_from([None, 1, 2, 3, 5, "exact"]))
+def test_every_form_of_a_figure_is_the_same_number(x: Decimal, precision: object) -> None:
+    forms = {read_back(numfmt.quantity(Quantity.point(x, "1"), lang, compact=compact,  # type: ignore[arg-type]
+                                       precision=precision))  # type: ignore[arg-type]
+             for lang in ("ja", "en") for compact in (True, False)}
+    assert len(forms) == 1
+
+
+@pytest.mark.parametrize(("old", "new", "precision", "en"), [
+    (point(29999, "USD"), point(30000, "USD"), None, "$29,999 → $30k (+<1%)"),
+    (point(29999, "USD"), point(30000, "USD"), "exact", "$29,999 → $30k (+<1%)"),
+    (point("22786", "kW"), point("22790", "kW"), None, "22,786 → 22,790 kW (+<1%)"),
+    (point("1.00000000000000001", "1"), point(1, "1"), None, "1.00000000000000001 → 1 (−<1%)"),
+])
+def test_a_change_never_reads_x_to_x(old: Quantity, new: Quantity, precision: object, en: str) -> None:
+    assert numfmt.change(old, new, "en", precision) == en  # type: ignore[arg-type]
+    before, after = numfmt.change(old, new, "ja", precision).split(" → ")  # type: ignore[arg-type]
+    assert before != after.split("（")[0]

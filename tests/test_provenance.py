@@ -24,8 +24,8 @@ import pytest
 from conftest import DATA, REFERENCE_SPEC, TEMPLATES, pdf_text
 from pypdf import PdfReader
 
-from briefgen import numfmt, pipeline
-from briefgen.model import Comparison, Edition, Lang, Quantity
+from briefgen import figures, numfmt, pipeline
+from briefgen.model import Comparison, Edition, Lang, Precision, Quantity
 
 TODAY = dt.date(2024, 7, 29)
 
@@ -57,27 +57,32 @@ def squash(text: str) -> str:
 # --- what the brief may print ---------------------------------------------------------------------
 
 
-def _forms(q: Quantity, lang: Lang, kind: str | None = None) -> list[str]:
-    return [numfmt.quantity(q, lang, kind=kind, compact=c) for c in (True, False)]
+def _forms(q: Quantity, lang: Lang, kind: str | None = None, precision: Precision | None = None) -> list[str]:
+    return [numfmt.quantity(q, lang, kind=kind, compact=c, precision=precision) for c in (True, False)]
 
 
 def _comparison_forms(c: Comparison, lang: Lang) -> list[str]:
-    return [*_forms(c.value, lang, c.kind), *(f for q in c.operands for f in _forms(q, lang))]
+    operands = zip(c.operands, c.operand_precision)
+    return [*_forms(c.value, lang, c.kind, c.precision), *(f for q, p in operands for f in _forms(q, lang, precision=p))]
 
 
 def value_strings(prepared: pipeline.Prepared, lang: Lang) -> list[str]:
-    """numfmt's forms of every fact, comparison, operand and claim, and every date in the data."""
+    """numfmt's forms of every fact (at its precision, and exact for the facts table), comparison,
+    operand and claim (with its deviation and tolerance), and every date in the data."""
     out: list[str] = []
     for fact in prepared.facts.facts.values():
-        out += _forms(fact.quantity, lang) if fact.quantity else []
+        out += [*_forms(fact.quantity, lang, precision=fact.precision), *_forms(fact.quantity, lang, precision="exact")] \
+            if fact.quantity else []
         out += [numfmt.date(d, lang) for d in (fact.event, fact.as_of) if d is not None]
     for comparison in prepared.comparisons:
         out += _comparison_forms(comparison, lang)
-    kinds = {c.id: c.kind for c in prepared.comparisons}
+    by_id = {c.id: c for c in prepared.comparisons}
     for check in prepared.checks:
-        kind = kinds.get(check.claim.target)
-        out += [*_forms(check.claim.asserted, lang, kind), *_forms(check.computed, lang, kind),
-                numfmt.against(check.computed, check.claim.asserted, lang, kind=kind)]
+        target = by_id.get(check.claim.target) or prepared.facts[check.claim.target]
+        kind = target.kind if isinstance(target, Comparison) else None
+        out += [*_forms(check.claim.asserted, lang, kind, "exact"), figures.computed(check, target, lang),
+                numfmt.plus_minus(check.claim.tolerance, lang), numfmt.plus_minus(check.claim.contradicted_beyond, lang)]
+        out += [numfmt.deviation(check.deviation, lang)] if check.deviation is not None else []
         out += [numfmt.share_words(check.claim.asserted.mid, lang)] if kind == "share" else []
     out += [numfmt.date(s.date, lang) for s in prepared.facts.sources.values() if s.date]
     return out

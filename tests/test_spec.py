@@ -81,7 +81,7 @@ def test_reference_spec_arguments_and_claims_are_typed() -> None:
 def test_every_spec_problem_is_reported_with_line_and_key_path() -> None:
     path = FX / "spec_bad.yaml"
     assert problems(path) == [
-        f"{path}:7: comparsions: unknown key 'comparsions' (expected only id, title, languages, template, facts, sources, author, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted)",
+        f"{path}:7: comparsions: unknown key 'comparsions' (expected only id, title, languages, template, facts, sources, author, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days)",
         f"{path}:3: languages[2]: unknown value 'fr' (expected one of ja, en)",
         f"{path}:22: block_on_contradicted: got str 'yes' (expected true or false)",
         f"{path}:1: id: bad value 'Bad_Id' (expected lower-case letters, digits and - (e.g. xai-colossus))",
@@ -93,13 +93,13 @@ def test_every_spec_problem_is_reported_with_line_and_key_path() -> None:
         f'{path}:12: comparisons[2].of: only 1 item (expected a list of at least 2 items)',
         f'{path}:13: comparisons[3].over: per and over together (expected either per or over)',
         f"{path}:13: comparisons[3].to: unknown unit 'widgets' (expected a unit: one of 1, CNY, CNY/USD, EUR, GPU, JPY, MW, TWh, TWh/year, USD, USD/GPU, USD/month, day, gallon/day, household, kW, kW/household, m**3/day, month, percent, person, position, server, year, or a pint expression over them)",
-        f"{path}:14: comparisons[4].extra: unknown key 'extra' (expected only id, kind, of, span, per, if_unavailable)",
+        f"{path}:14: comparisons[4].extra: unknown key 'extra' (expected only id, kind, of, span, per, if_unavailable, precision)",
         f"{path}:14: comparisons[4].per: unknown unit 'GPU' (expected a time unit such as day, month or year)",
         f'{path}:15: comparisons[5].over: neither an id nor an amount: \'one year\' (expected an id of lower-case letters, digits and _ (e.g. gpu_ratio), or an amount such as "1 year")',
         f"{path}:8: key_numbers[1]: bad value 'Not-An-Id' (expected an id of lower-case letters, digits and _ (e.g. gpu_ratio))",
         f'{path}:17: charts[0].items: only 0 items (expected a list of at least 1 item)',
-        f'{path}:19: claims[0].tolerance: negative tolerance -0.1 (expected a number >= 0 such as 0.02 (2 %))',
         f"{path}:19: claims[0].quote: empty (expected the article's own words)",
+        f'{path}:19: claims[0].tolerance: negative tolerance -0.1 (expected a number >= 0 such as 0.02 (2 %))',
         f"{path}:19: claims[0].asserted: not a number: '10万' (expected a number such as 4, 0.5 or 4000000000)",
         f"{path}:19: claims[0].direction: unknown value 'roughly' (expected one of about, at_least, at_most)",
         f'{path}:20: claims[1].asserted: got bool True (expected a number such as 4, 0.5 or 4000000000)',
@@ -150,14 +150,14 @@ def test_a_comparison_that_is_not_a_mapping_is_one_problem(tmp_path: Path) -> No
     path = write_spec(tmp_path, MINIMAL + "comparisons:\n  - just_a_string\n")
     assert problems(path) == [
         f"{path}:8: comparisons[0]: got str 'just_a_string' (expected a mapping with keys id, kind, of, to, "
-        "part, whole, minus, subject, among, per, over, rate, span, if_unavailable)"]
+        "part, whole, minus, subject, among, per, over, rate, span, if_unavailable, precision)"]
 
 
 def test_spec_that_is_not_a_mapping(tmp_path: Path) -> None:
     path = write_spec(tmp_path, "- just\n- a list\n")
     assert problems(path) == [
         f"{path}:1: got a list (expected a mapping with keys id, title, languages, template, facts, sources, "
-        "author, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted)"]
+        "author, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days)"]
 
 
 def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
