@@ -60,8 +60,9 @@ class Received:
 class Recorder:
     """The aiosmtpd handler: records messages and AUTH commands; can refuse chosen recipients.
 
-    It accepts ``USER`` with ``password`` (UTF-8 on the wire, as AUTH PLAIN and LOGIN carry it)."""
+    It accepts ``user`` with ``password`` (UTF-8 on the wire, as AUTH PLAIN and LOGIN carry them)."""
 
+    user: str = USER
     password: str = PASSWORD
     received: list[Received] = field(default_factory=list)
     auth_commands: list[str] = field(default_factory=list)
@@ -89,7 +90,7 @@ class Recorder:
                      auth_data: Any) -> AuthResult:
         assert isinstance(auth_data, LoginPassword)
         self.logins.append(auth_data.login.decode())
-        ok = auth_data.login.decode() == USER and auth_data.password.decode() == self.password
+        ok = auth_data.login.decode() == self.user and auth_data.password.decode() == self.password
         return AuthResult(success=ok, handled=False)
 
 

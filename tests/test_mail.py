@@ -263,13 +263,15 @@ NON_ASCII = "pässwörd-パスワード"
 
 
 @pytest.mark.parametrize("mechanism", ["PLAIN", "LOGIN"])
-def test_a_non_ascii_password_logs_in_as_utf8(smtp_server: ServerFactory, sleeps: Sleeps, mechanism: str) -> None:
+@pytest.mark.parametrize(("user", "password"), [(USER, NON_ASCII), ("配信担当", PASSWORD)])
+def test_a_non_ascii_user_or_password_logs_in_as_utf8(smtp_server: ServerFactory, sleeps: Sleeps, mechanism: str,
+                                                      user: str, password: str) -> None:
     server = smtp_server("starttls", auth_exclude=tuple({"PLAIN", "LOGIN"} - {mechanism}))
-    server.handler.password = NON_ASCII
-    with SmtpTransport(server.settings(password=Secret(NON_ASCII)), ssl_context=server.client_context,
+    server.handler.user, server.handler.password = user, password
+    with SmtpTransport(server.settings(user=user, password=Secret(password)), ssl_context=server.client_context,
                        sleep=sleeps) as transport:
         transport.send("alice@example.com", _data())
-    assert server.handler.auth_commands == [mechanism] and server.handler.logins == [USER]
+    assert server.handler.auth_commands == [mechanism] and server.handler.logins == [user]
     assert [r.rcpt_tos for r in server.handler.received] == [["alice@example.com"]]
 
 
