@@ -14,16 +14,17 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
 from briefgen.errors import BriefError
 
 if TYPE_CHECKING:
     import threading
 
-    from briefgen.delivery import Delivery
+    from briefgen.delivery import Delivery, SendOptions
     from briefgen.model import Slot
-    from briefgen.send import SendReport
+    from briefgen.scheduling import Job
+    from briefgen.send import Outcome, SendReport
     from briefgen.settings import SmtpSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,41 +107,67 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
 def _delivery(args: argparse.Namespace) -> "Delivery":
     from briefgen.delivery import Delivery
 
-    return Delivery(readers_path=args.readers, ledger_path=args.state / LEDGER_FILE,
+    return Delivery(readers_path=args.readers, ledger_path=args.ledger or args.state / LEDGER_FILE,
                     data_dir=args.data, reports_dir=args.reports, templates_dir=args.templates)
+
+
+def _send_options(args: argparse.Namespace, **send: Any) -> "SendOptions":
+    """The options ``send`` and ``schedule`` share, plus ``send``'s own."""
+    from briefgen.delivery import SendOptions
+
+    return SendOptions(ledger_is_new=args.i_know_the_ledger_is_new, lease=dt.timedelta(seconds=args.lease), **send)
 
 
 def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
     from briefgen import delivery, settings
+    from briefgen.ledger import utc_now
 
     smtp = settings.load_settings(args.config, os.environ, need_password=not args.dry_run)
-    outbox = args.outbox if args.dry_run else None
-    report = delivery.deliver(args.brief, args.date or dt.date.today(), _delivery(args), smtp,
-                              dry_run_dir=outbox, only=args.to)
+    options = _send_options(args, edition=args.edition or args.date, new_edition=args.new_edition,
+                            dry_run_dir=args.outbox if args.dry_run else None, only=args.to)
+    report = delivery.deliver(args.brief, _delivery(args), smtp, now=utc_now(), options=options)
     out.write(report_summary(report))
-    return 0 if report.ok else EXIT_ERROR
+    return 0 if report.ok or report.written else EXIT_ERROR
+
+
+OUTCOME_WORDS: dict["Outcome", str] = {
+    "sent": "sent", "skipped": "already delivered", "failed": "failed", "waiting": "waiting",
+    "elsewhere": "being sent elsewhere", "untried": "not tried"}
 
 
 def report_summary(report: "SendReport") -> str:
-    """One line per outcome of a send: written, sent, already delivered, failed (with the reply)."""
+    """What a send did: the messages written (dry run), or a count per outcome and a line for each
+    reader not served (with the server's reply)."""
+    head = f"{report.brief_id} {report.edition}: "
     if report.written:
-        lines = [f"{report.brief_id} {report.edition}: {len(report.written)} messages written "
-                 "(dry run, nothing sent)"]
+        lines = [head + f"{len(report.written)} messages written (dry run, nothing sent)"]
         lines += [f"  {_shown(path)}" for path in report.written]
         return "\n".join(lines) + "\n"
-    lines = [f"{report.brief_id} {report.edition}: {len(report.sent)} sent, "
-             f"{len(report.skipped)} already delivered, {len(report.failed)} failed"]
-    lines += [f"  failed {address}: {reason}" for address, reason in report.failed]
+    counts = [f"{len(report.having(outcome))} {word}" for outcome, word in OUTCOME_WORDS.items()
+              if outcome in ("sent", "skipped", "failed") or report.having(outcome)]
+    lines = [head + ", ".join(counts)]
+    lines += [f"  {OUTCOME_WORDS[a.outcome]} {a.email}: {a.detail}"
+              for a in report.having("failed", "waiting", "elsewhere", "untried")]
+    if not report.complete:
+        lines.append("  run send again (or let the scheduler retry) to reach the readers not served")
     return "\n".join(lines) + "\n"
 
 
 def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
-    from briefgen.ledger import Ledger
-    from briefgen.send import status_text
+    import json
 
-    with Ledger(args.state / LEDGER_FILE) as ledger:
-        out.write(status_text(ledger, args.brief) + "\n")
-    return 0
+    from briefgen import readers, send, spec
+    from briefgen.ledger import Ledger
+
+    audience = readers.load_readers(args.readers, spec.find_specs(args.data)) if args.readers.exists() else ()
+    expected = {brief: [r.email for r in audience if r.receives(brief)] for brief in spec.find_specs(args.data)}
+    with Ledger(args.ledger or args.state / LEDGER_FILE) as ledger:
+        statuses = send.latest_status(ledger, expected, args.brief)
+    if args.json:
+        out.write(json.dumps(send.status_json(statuses), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(send.format_status(statuses) + "\n")
+    return 0 if all(status.served for status in statuses) else EXIT_ERROR
 
 
 def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
@@ -153,33 +180,38 @@ def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
     stop = threading.Event()
     jobs = _scheduled_jobs(args, smtp, stop)
     args.state.mkdir(parents=True, exist_ok=True)
-    with scheduling.SingleInstanceLock(args.state / "schedule.lock"):
-        runner = scheduling.WeeklyRunner(jobs, scheduling.StateStore(args.state / "schedule-state.json"),
-                                         clock=utc_now, sleep=stop.wait)
-        if args.once:
-            runner.tick()
-            return 0
-        out.write(f"scheduling {', '.join(sorted(jobs))}; stop with Ctrl-C or SIGTERM\n")
-        out.flush()
-        restore = scheduling.install_signal_handlers(stop)
-        try:
+    restore = scheduling.install_signal_handlers(stop)
+    try:
+        with scheduling.SingleInstanceLock(args.state / "schedule.lock"):
+            runner = scheduling.WeeklyRunner(jobs, scheduling.StateStore(args.state / "schedule-state.json"),
+                                             clock=utc_now, sleep=stop.wait)
+            if args.once:
+                done = runner.run_once(stop)
+                return EXIT_INTERRUPTED if stop.is_set() else (0 if done else EXIT_ERROR)
+            nexts = "; ".join(f"{b} next at {t.isoformat(timespec='minutes')}" for b, t in runner.next_runs().items())
+            out.write(f"scheduling {nexts}; stop with Ctrl-C or SIGTERM\n")
+            out.flush()
             runner.run_forever(stop)
-        finally:
-            restore()
+    finally:
+        restore()
     return 0
 
 
 def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
-                    stop: "threading.Event") -> dict[str, tuple["Slot", Callable[[str], None]]]:
+                    stop: "threading.Event") -> dict[str, tuple["Slot", "Job"]]:
     from briefgen import compose, delivery, readers, spec
     from briefgen.errors import ConfigError, Problem
+    from briefgen.scheduling import Outcome
 
     where = _delivery(args)
+    options = _send_options(args)
     compose.template_env(where.templates_dir)  # a broken template stops the start, not a Monday send
 
-    def job(brief_id: str) -> Callable[[str], None]:
-        def run(edition: str) -> None:
-            delivery.deliver(brief_id, dt.date.fromisoformat(edition), where, smtp, stop=stop.is_set)
+    def job(brief_id: str) -> "Job":
+        def run(now: dt.datetime) -> Outcome:
+            report = delivery.deliver(brief_id, where, smtp, now=now, options=options, stop=stop.is_set)
+            return Outcome(report.edition, complete=report.complete, ok=report.ok,
+                           summary=report_summary(report).strip().replace("\n", "; "))
         return run
 
     specs = {brief_id: spec.load_spec(path) for brief_id, path in spec.find_specs(args.data).items()}
@@ -241,11 +273,22 @@ def parser() -> argparse.ArgumentParser:
                       help="write the exact messages as .eml files to --outbox instead of sending")
     send.add_argument("--outbox", type=Path, default=ROOT / "outbox",
                       help="folder for --dry-run messages (default: outbox/)")
+    send.add_argument("--edition", type=_date, default=None, metavar="YYYY-MM-DD",
+                      help="send that date's edition instead of this week's (the week is keyed by the "
+                           "brief's schedule slot; --date does the same)")
+    send.add_argument("--new-edition", action="store_true",
+                      help="the facts changed after this week's edition went out: send a revision "
+                           "(YYYY-MM-DD-rN) to every reader")
     _delivery_options(send)
     send.set_defaults(func=cmd_send)
 
-    status = sub.add_parser("status", help="who got the latest edition(s), who failed and why")
+    status = sub.add_parser("status", help="who got the latest edition(s): sent, failed (with the server's "
+                                           "reply), waiting, in flight, never tried; exit 1 unless all got it")
     status.add_argument("brief", nargs="?", default=None, help="brief id (default: every brief)")
+    status.add_argument("--json", action="store_true", help="print JSON instead of text")
+    status.add_argument("--readers", type=Path, default=ROOT / "data" / "readers.csv",
+                        help="readers file, to list readers never tried (default: data/readers.csv)")
+    _ledger_option(status)
     status.set_defaults(func=cmd_status)
 
     sched = sub.add_parser("schedule", help="run the weekly delivery loop (one edition per brief "
@@ -267,9 +310,21 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _ledger_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ledger", default=None, metavar="PATH",
+                   help="the delivery ledger (default: ledger.sqlite3 in --state)")
+
+
 def _delivery_options(p: argparse.ArgumentParser) -> None:
+    _ledger_option(p)
     p.add_argument("--readers", type=Path, default=ROOT / "data" / "readers.csv",
                    help="readers file (default: data/readers.csv)")
+    p.add_argument("--lease", type=float, default=1800, metavar="SECONDS",
+                   help="how long a sender's claim on one reader holds before another sender may take "
+                        "it over (default: 1800; longer than the slowest message takes)")
+    p.add_argument("--i-know-the-ledger-is-new", action="store_true",
+                   help="send although editions in --reports went out with a ledger this one does not "
+                        "know (only when the old ledger is truly lost)")
     p.add_argument("--config", type=Path, default=ROOT / "data" / "smtp.toml",
                    help="SMTP settings file (default: data/smtp.toml); the password comes only from "
                         "BRIEFGEN_SMTP_PASSWORD or BRIEFGEN_SMTP_PASSWORD_FILE")

@@ -74,6 +74,10 @@ class DeliveryError(BriefError):
     """Sending failed. Names the recipient and the server's reply, never credentials."""
 
 
+class AuthenticationFailed(DeliveryError):
+    """The mail server refused the login: nothing more can be sent until the credentials are fixed."""
+
+
 class ScheduleError(BriefError):
     """The scheduler cannot run (e.g. another one is already running)."""
 

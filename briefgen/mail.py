@@ -12,18 +12,25 @@ when one URI is https. (The mail server must DKIM-sign both for providers to off
 The Message-ID is derived from (brief, edition, reader), so a message repeated after a crash keeps
 its Message-ID and mail clients that collapse duplicates show it once.
 
-``SmtpTransport`` is the network edge. Every connection has a timeout; ``starttls`` and ``ssl`` use
-the SSL context given (default ``tls_context(settings)``: ``ssl.create_default_context()`` with
-certificate and host-name verification, plus the settings' ``ca_file`` if any). Failures are classified:
+``SmtpTransport`` is the network edge. Connecting and every reply have ``settings.timeout``; the
+final reply to a message (after its DATA) has ``settings.data_timeout`` (10 minutes by default, as
+RFC 5321 suggests). ``starttls`` and ``ssl`` use the SSL context given (default
+``tls_context(settings)``: ``ssl.create_default_context()`` with certificate and host-name
+verification, plus the settings' ``ca_file`` if any). ``send`` delivers one message or raises what
+the caller needs to decide what to do with this reader and with the rest of the list:
 
-* temporary — connection refused, timeout, disconnect, any 4xx: retried up to ``max_attempts`` with
-  exponential backoff (``settings.backoff``). When the retries run out, a 4xx for this recipient
-  raises ``MessageRefused`` (the run goes on with the others); a server-wide one (421, no
-  connection) raises ``DeliveryError`` (the run stops: nobody else would get through either);
-* permanent for this message — 5xx for the recipient or the content, or a message over the size
-  cap or the server's SIZE: ``MessageRefused`` (recorded for that reader, others continue);
-* fatal — authentication failure (535, never retried), TLS/certificate failure, no STARTTLS when it
-  is configured (detected before any credential is sent), sender refused: ``DeliveryError``.
+* ``TemporaryFailure`` — a 4xx for this recipient or message (greylisting, mailbox busy): not retried
+  here, so one reader never holds up the list; the caller parks the reader and tries again later;
+  ``uncertain=True`` when the message was transmitted but no final reply came (it may have been
+  accepted: never retried within a run, and repeated later with the same Message-ID);
+* ``ServerUnavailable`` (a ``TemporaryFailure``) — the server could not be used at all (connection
+  refused or dropped, timeout, 421) after ``max_attempts`` connections with exponential backoff
+  (``settings.backoff``);
+* ``MessageRefused`` — permanent for this message: 5xx for the recipient or the content, or a message
+  over the size cap or the server's SIZE;
+* ``AuthenticationFailed`` — the login was refused (535; never retried);
+* ``DeliveryError`` — nothing can be sent: TLS/certificate failure, no STARTTLS when it is configured
+  (detected before any credential is sent), sender refused.
 
 A user name or password that is not ASCII (which ``smtplib`` cannot send: it encodes AUTH data as
 ASCII) logs in with AUTH PLAIN (RFC 4616: UTF-8) or else AUTH LOGIN, the UTF-8 bytes in base64; a
@@ -49,13 +56,17 @@ from email.message import EmailMessage
 from email.policy import Policy
 from email.utils import format_datetime
 from types import TracebackType
-from typing import Callable, Literal, Mapping, Protocol
+from typing import TYPE_CHECKING, Callable, Literal, Mapping, Protocol
 
 from briefgen import headertext, numfmt
-from briefgen.errors import ConfigError, DeliveryError, Problem
+from briefgen.editions import edition_date
+from briefgen.errors import AuthenticationFailed, ConfigError, DeliveryError, Problem
 from briefgen.model import Edition, Lang, Rendered
 from briefgen.readers import Reader
 from briefgen.settings import PASSWORD_FILE_VAR, PASSWORD_VAR, Sender, SmtpSettings
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 log = logging.getLogger("briefgen")
 
@@ -116,7 +127,7 @@ _MAX_LINE = 998  # RFC 5322: a header line holds at most 998 characters
 def headers(edition: Edition, reader: Reader, sender: Sender) -> Headers:
     """Check what goes into ``reader``'s headers; raise ``DeliveryError`` naming the reader and field."""
     rendered = _rendered_for(edition, reader)
-    date = numfmt.date(dt.date.fromisoformat(edition.edition), reader.lang)
+    date = numfmt.date(edition_date(edition.edition), reader.lang)
     subject = _WORDS[reader.lang].subject.format(title=rendered.brief.title, date=date)
     return Headers(subject=_header(reader, "Subject", subject), sender_name=_header(reader, "From", sender.name),
                    name=_header(reader, "name", reader.name),
@@ -259,7 +270,53 @@ def _html(words: _Words, name: str, title: str, date: str, lines: tuple[str, ...
 
 # --- SMTP -----------------------------------------------------------------------------------------
 
-Kind = Literal["temporary", "temporary-recipient", "refused", "fatal"]
+Kind = Literal["server", "recipient", "refused", "auth", "fatal"]
+
+
+class TemporaryFailure(DeliveryError):
+    """Not delivered this time, for a reason that may pass (4xx, no connection): try this reader later.
+    ``uncertain``: the message went out but no final reply came, so it may have been accepted."""
+
+    def __init__(self, *problems: Problem | str, uncertain: bool = False) -> None:
+        super().__init__(*problems)
+        self.uncertain = uncertain
+
+
+class ServerUnavailable(TemporaryFailure):
+    """The server could not be reached or used at all (refused, dropped, timed out, 421), after retries."""
+
+
+class _NoFinalReply(Exception):
+    """The message was transmitted but the server's final reply did not come (timeout or disconnect)."""
+
+
+class _Client(smtplib.SMTP):
+    """``smtplib.SMTP`` whose wait for the final reply to DATA has its own timeout (``data_timeout``),
+    and which reports a missing final reply as ``_NoFinalReply`` (the message's fate is unknown)."""
+
+    data_timeout: float = 600.0
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        body = msg.encode("ascii") if isinstance(msg, str) else bytes(msg)
+        quoted = smtplib._quote_periods(body)  # type: ignore[attr-defined]  # as SMTP.data does
+        self.send(quoted + (b"" if quoted.endswith(b"\r\n") else b"\r\n") + b".\r\n")
+        assert self.sock is not None
+        self.sock.settimeout(self.data_timeout)
+        try:
+            code, reply = self.getreply()
+        except smtplib.SMTPServerDisconnected as exc:
+            raise _NoFinalReply(str(exc)) from exc
+        if self.sock is not None:
+            self.sock.settimeout(self.timeout)
+        return code, reply  # sendmail turns anything but 250 into SMTPDataError, as before
+
+
+class _ClientSSL(_Client, smtplib.SMTP_SSL):
+    """``_Client`` over implicit TLS."""
 
 
 class SmtpTransport:
@@ -284,7 +341,7 @@ class SmtpTransport:
         self.close()
 
     def send(self, recipient: str, data: bytes) -> None:
-        """Deliver ``data`` to ``recipient``, retrying temporary failures; see the module docstring."""
+        """Deliver ``data`` to ``recipient``; see the module docstring for what it raises."""
         _check_size(recipient, len(data), self.settings.max_message_bytes, "the configured cap",
                     "lower the PDF/image size or raise max_message_bytes in the SMTP settings")
         attempts = self.settings.max_attempts
@@ -292,14 +349,20 @@ class SmtpTransport:
             try:
                 self._send_once(recipient, data)
                 return
+            except _NoFinalReply as exc:
+                self.close()
+                raise TemporaryFailure(Problem(recipient, f"no reply from {self._where} within "
+                                                          f"{self.settings.data_timeout:g} s after the "
+                                                          f"message was sent ({exc}); it may have been "
+                                                          "accepted"), uncertain=True) from exc
             except (smtplib.SMTPException, OSError) as exc:
                 self.close()
                 kind, reason = _classify(exc)
-                if kind in ("refused", "fatal") or attempt == attempts:
+                if kind != "server" or attempt == attempts:
                     raise self._failure(recipient, kind, reason, attempt) from exc
                 delay = self.settings.backoff(attempt)
-                log.warning("%s: temporary failure (%s); try %d of %d failed, retrying in %g s",
-                            recipient, reason, attempt, attempts, delay)
+                log.warning("%s: %s unavailable (%s); try %d of %d failed, retrying in %g s",
+                            recipient, self._where, reason, attempt, attempts, delay)
                 self._sleep(delay)
 
     def close(self) -> None:
@@ -322,8 +385,9 @@ class SmtpTransport:
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings
-        smtp = (smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._context)
-                if s.security == "ssl" else smtplib.SMTP(s.host, s.port, timeout=s.timeout))
+        smtp = (_ClientSSL(s.host, s.port, timeout=s.timeout, context=self._context)
+                if s.security == "ssl" else _Client(s.host, s.port, timeout=s.timeout))
+        smtp.data_timeout = s.data_timeout
         try:
             smtp.ehlo()
             if s.security == "starttls":
@@ -353,9 +417,14 @@ class SmtpTransport:
         _authenticate(smtp, self.settings.user, password.reveal(), self._where)
 
     def _failure(self, recipient: str, kind: Kind, reason: str, attempt: int) -> DeliveryError:
-        tries = f" after {attempt} tries" if kind.startswith("temporary") else ""
+        if kind == "auth":
+            return AuthenticationFailed(Problem(self._where, reason, field="user",
+                                                expected=f"the right user and password ({PASSWORD_VAR})"))
+        tries = f" after {attempt} tries" if kind == "server" else ""
         problem = Problem(recipient, f"not delivered by {self._where}{tries}: {reason}")
-        return (MessageRefused if kind in ("refused", "temporary-recipient") else DeliveryError)(problem)
+        error: type[DeliveryError] = {"server": ServerUnavailable, "recipient": TemporaryFailure,
+                                      "refused": MessageRefused}.get(kind, DeliveryError)
+        return error(problem)
 
     @property
     def _where(self) -> str:
@@ -411,27 +480,28 @@ def _server_size(smtp: smtplib.SMTP) -> int:
 
 
 def _classify(exc: smtplib.SMTPException | OSError) -> tuple[Kind, str]:
-    """A failure → how to treat it and the reason to record (the server's reply when there is one)."""
+    """A failure → whose it is and the reason to record (the server's reply when there is one)."""
     if isinstance(exc, smtplib.SMTPAuthenticationError):
-        return "fatal", f"authentication failed: {_reply(exc.smtp_code, exc.smtp_error)}"
+        return "auth", f"authentication failed: {_reply(exc.smtp_code, exc.smtp_error)}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         code, text = next(iter(exc.recipients.values()))
-        return _by_code(code, "temporary-recipient", "refused"), _reply(code, text)
+        return _by_code(code, "refused"), _reply(code, text)
     if isinstance(exc, smtplib.SMTPDataError):
-        return _by_code(exc.smtp_code, "temporary", "refused"), _reply(exc.smtp_code, exc.smtp_error)
+        return _by_code(exc.smtp_code, "refused"), _reply(exc.smtp_code, exc.smtp_error)
     if isinstance(exc, smtplib.SMTPResponseException):
-        return _by_code(exc.smtp_code, "temporary", "fatal"), _reply(exc.smtp_code, exc.smtp_error)
+        return _by_code(exc.smtp_code, "fatal"), _reply(exc.smtp_code, exc.smtp_error)
     if isinstance(exc, ssl.SSLError):
         return "fatal", f"TLS failed ({exc.reason or exc}); the server's certificate must be valid for the host"
     if isinstance(exc, smtplib.SMTPException) and not isinstance(exc, smtplib.SMTPServerDisconnected):
         return "fatal", f"{type(exc).__name__}: {exc}"
-    return "temporary", f"{type(exc).__name__}: {exc}"
+    return "server", f"{type(exc).__name__}: {exc}"
 
 
-def _by_code(code: int, temporary: Kind, permanent: Kind) -> Kind:
+def _by_code(code: int, permanent: Kind) -> Kind:
+    """421 closes the connection (the server is unavailable); another 4xx concerns this message."""
     if code == 421:
-        return "temporary"
-    return temporary if 400 <= code < 500 else permanent
+        return "server"
+    return "recipient" if 400 <= code < 500 else permanent
 
 
 def _reply(code: int, text: bytes | str) -> str:

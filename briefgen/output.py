@@ -43,11 +43,12 @@ def safe_component(name: str) -> str:
     return f"{stem}_{dot}{rest}" if stem.upper() in _DEVICES else slug
 
 
-def report_path(reports_dir: Path, brief_id: str, lang: str, edition: dt.date) -> Path:
-    """``reports_dir/<brief_id>/<YYYY-MM-DD>.<lang>.pdf`` (the edition archive), proven to stay
-    inside ``reports_dir``."""
+def report_path(reports_dir: Path, brief_id: str, lang: str, edition: str | dt.date) -> Path:
+    """``reports_dir/<brief_id>/<edition>.<lang>.pdf`` (the edition archive; the edition is
+    ``YYYY-MM-DD`` or a revision ``YYYY-MM-DD-rN``), proven to stay inside ``reports_dir``."""
     folder = reports_dir / safe_component(brief_id)
-    path = folder / f"{edition:%Y-%m-%d}.{safe_component(lang)}.pdf"
+    key = edition.isoformat() if isinstance(edition, dt.date) else edition
+    path = folder / f"{safe_component(key)}.{safe_component(lang)}.pdf"
     root = folder.resolve()
     if path.resolve().parent != root or not root.is_relative_to(reports_dir.resolve()):
         raise OutputError(Problem(str(path), f"resolves outside the reports folder {root}",

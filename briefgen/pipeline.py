@@ -88,28 +88,33 @@ def languages(prepared: Prepared, lang: str) -> tuple[Lang, ...]:
 
 
 def render_edition(prepared: Prepared, langs: Sequence[Lang], today: dt.date,
-                   env: jinja2.Environment, out_dir: Path) -> Edition:
-    """Compose and render every language, then write each PDF atomically under ``out_dir``, and
-    last the snapshot of the facts used (the next edition's "what changed" compares against it).
-
-    Nothing is written until every language has rendered, so a template or layout error in one
-    language never leaves the other's new PDF beside the previous edition.
+                   env: jinja2.Environment, out_dir: Path, key: str | None = None) -> Edition:
+    """Compose and render every language in memory; each ``Rendered.path`` is where ``write_edition``
+    puts it. ``key`` names the edition (default: ``today``; a revision is ``YYYY-MM-DD-rN``); the
+    "what changed" section compares against the latest snapshot in ``out_dir`` before it.
     """
-    paths = {lang: output.report_path(out_dir, prepared.spec.id, lang, today) for lang in langs}
+    edition = key or today.isoformat()
     glyphs.warn_unprintable(prepared.facts)
-    previous = snapshot.previous_snapshot(out_dir, prepared.spec.id, today.isoformat())
+    previous = snapshot.previous_snapshot(out_dir, prepared.spec.id, edition)
     changes = None if previous is None else snapshot.diff(previous, prepared.facts)
-    briefs = [compose.compose(prepared.spec, prepared.facts, prepared.comparisons, lang, today, env,
-                              checks=prepared.checks, conflicts=prepared.conflicts, changes=changes)
-              for lang in langs]
-    pdfs = [(brief, render.render_pdf(brief)) for brief in briefs]
     rendered: dict[str, Rendered] = {}
-    for brief, pdf in pdfs:
-        path = output.write_atomic(pdf, paths[brief.lang])
-        rendered[brief.lang] = Rendered(brief=brief, pdf=pdf, path=str(path))
-    snapshot.save_snapshot(prepared.facts, snapshot.snapshot_path(out_dir, prepared.spec.id, today.isoformat()))
-    return Edition(brief_id=prepared.spec.id, edition=today.isoformat(),
-                   title=prepared.spec.title, languages=rendered)
+    for lang in langs:
+        brief = compose.compose(prepared.spec, prepared.facts, prepared.comparisons, lang, today, env,
+                                checks=prepared.checks, conflicts=prepared.conflicts, changes=changes)
+        path = output.report_path(out_dir, prepared.spec.id, lang, edition)
+        rendered[lang] = Rendered(brief=brief, pdf=render.render_pdf(brief), path=str(path))
+    return Edition(brief_id=prepared.spec.id, edition=edition, title=prepared.spec.title, languages=rendered)
+
+
+def write_edition(edition: Edition, fact_set: FactSet, out_dir: Path) -> Edition:
+    """Write each rendered PDF atomically, then the snapshot of the facts used (the next edition's
+    "what changed" compares against it). Called only once every language has rendered, so a
+    template or layout error in one language never leaves the other's new PDF beside the previous
+    edition."""
+    for rendered in edition.languages.values():
+        output.write_atomic(rendered.pdf, Path(rendered.path))
+    snapshot.save_snapshot(fact_set, snapshot.snapshot_path(out_dir, edition.brief_id, edition.edition))
+    return edition
 
 
 def build_edition(brief: str | Path, *, lang: str = "all", today: dt.date | None = None,
@@ -119,7 +124,8 @@ def build_edition(brief: str | Path, *, lang: str = "all", today: dt.date | None
     env = compose.template_env(templates_dir)
     prepared = prepare(resolve_spec(brief, data_dir))
     edition_date = today or dt.date.today()
-    return render_edition(prepared, languages(prepared, lang), edition_date, env, out_dir)
+    edition = render_edition(prepared, languages(prepared, lang), edition_date, env, out_dir)
+    return write_edition(edition, prepared.facts, out_dir)
 
 
 def build_brief(brief: str | Path, *, lang: str = "all", today: dt.date | None = None,

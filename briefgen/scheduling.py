@@ -1,4 +1,4 @@
-"""Brief slots + a clock → one edition per brief per ISO week (catch-up, bounded retries, one instance).
+"""Brief slots + a clock → one edition per brief per ISO week (catch-up, retries with backoff, one instance).
 
 ``schedule`` (1.2) keeps the registry and the loop: each brief is a private ``schedule.Scheduler`` job
 built with ``every().<weekday>.at("HH:MM:SS", tz)``, which also validates the slot, and ``tick()`` is
@@ -10,15 +10,16 @@ built with ``every().<weekday>.at("HH:MM:SS", tz)``, which also validates the sl
 - its ``next_run`` lives in memory only and ``run_pending`` deliberately skips missed runs, while a
   restart after downtime must make exactly one catch-up edition: that needs the persisted state below;
 - a job that raises leaves its ``next_run`` in the past (a run on every tick); our job never raises
-  (failures are logged and recorded) and a failed week is retried no sooner than ``retry_after``.
+  (failures are logged and recorded) and an unfinished week is retried with backoff.
 
-The week a run belongs to is the latest slot at or before now, computed in the slot's zone with
-``zoneinfo`` each week: a slot inside a spring-forward gap runs at the same instant shifted by the gap
-(02:30 → 03:30), a slot in a fall-back repeated hour runs at its first occurrence, and the completed
-edition key in the state file stops any second run in the same week (including after the clock
-jumps back). A brief with no recorded edition makes the current week's edition on first start.
-
-A job that stops early (e.g. it saw the stop event) must raise, so its week is retried on the next start.
+The week a run belongs to is that of the latest slot at or before now (``briefgen.editions``). A week
+is done when its job reports every reader sent or permanently refused; until then it is retried
+after ``retry_after``, doubling up to ``retry_max`` (a greylisted reader is not lost, a dead server is
+not hammered). The ISO week decides, not the slot's date: once a week's edition is done, neither a
+slot moved to a later weekday nor a clock that jumps back makes another that week. A recorded
+edition dated after today (the clock had jumped forward) is logged and ignored. A refused login
+pauses every retry until the scheduler is restarted (the credentials must change first), and says so.
+A brief with no recorded edition makes the current week's edition on first start.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import Callable, Mapping
-from zoneinfo import ZoneInfo
 
 import schedule
 
-from briefgen.errors import Problem, ScheduleError
+from briefgen.editions import edition_date, iso_week, latest_slot_day, slot_instant, week_key
+from briefgen.errors import AuthenticationFailed, Problem, ScheduleError
 from briefgen.model import WEEKDAYS, Slot, known_zone
 from briefgen.output import write_atomic
 from briefgen.tables import read_text
@@ -48,31 +49,21 @@ log = logging.getLogger("briefgen")
 
 UTC = dt.timezone.utc
 
-Job = Callable[[str], None]
 Clock = Callable[[], dt.datetime]
 
 
-# --- the week a run belongs to --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Outcome:
+    """What one run of a brief's job achieved for its week's edition."""
+
+    edition: str
+    complete: bool          # every reader sent or permanently refused: the week is done
+    ok: bool                # every reader sent
+    summary: str = ""
 
 
-def slot_instant(slot: Slot, day: dt.date) -> dt.datetime:
-    """The UTC instant of ``slot`` on local ``day`` (gap times shifted forward, repeated times: the first)."""
-    local = dt.datetime.combine(day, slot.at.replace(tzinfo=None), tzinfo=ZoneInfo(slot.tz))
-    return local.astimezone(UTC)
-
-
-def latest_slot_day(slot: Slot, now_utc: dt.datetime) -> dt.date:
-    """The local date of the latest occurrence of ``slot`` at or before ``now_utc``."""
-    today = now_utc.astimezone(ZoneInfo(slot.tz)).date()
-    day = today - dt.timedelta(days=(today.weekday() - WEEKDAYS.index(slot.weekday)) % 7)
-    if slot_instant(slot, day) > now_utc:
-        day -= dt.timedelta(weeks=1)
-    return day
-
-
-def edition_key(slot: Slot, now_utc: dt.datetime) -> str:
-    """The edition id (``YYYY-MM-DD``, the slot's local date) of the week a run at ``now_utc`` belongs to."""
-    return latest_slot_day(slot, now_utc).isoformat()
+#: A brief's job: given the moment of the run, send that week's edition and say how far it got.
+Job = Callable[[dt.datetime], Outcome]
 
 
 # --- persisted state ------------------------------------------------------------------------------
@@ -86,6 +77,7 @@ class BriefState:
     failed_edition: str | None = None
     failed_at: dt.datetime | None = None
     failure: str = ""
+    failures: int = 0
 
 
 class StateStore:
@@ -101,9 +93,14 @@ class StateStore:
     def record_success(self, brief_id: str, edition: str) -> None:
         self._put(brief_id, replace(self.get(brief_id), last_edition=edition))
 
-    def record_failure(self, brief_id: str, edition: str, at: dt.datetime, message: str) -> None:
-        state = replace(self.get(brief_id), failed_edition=edition, failed_at=at, failure=message)
+    def record_failure(self, brief_id: str, edition: str, at: dt.datetime, message: str) -> BriefState:
+        """Record one more unfinished run of ``edition``'s week (the count restarts each week)."""
+        state = self.get(brief_id)
+        same_week = state.failed_edition is not None and iso_week(state.failed_edition) == iso_week(edition)
+        state = replace(state, failed_edition=edition, failed_at=at, failure=message,
+                        failures=state.failures + 1 if same_week else 1)
         self._put(brief_id, state)
+        return state
 
     def _put(self, brief_id: str, state: BriefState) -> None:
         self._briefs[brief_id] = state
@@ -140,6 +137,7 @@ def _decode_state(data: Mapping[str, object]) -> BriefState:
         failed_edition=_optional_str(data.get("failed_edition")),
         failed_at=dt.datetime.fromisoformat(str(failed_at)) if failed_at else None,
         failure=str(data.get("failure") or ""),
+        failures=int(str(data.get("failures") or 0)),
     )
 
 
@@ -163,7 +161,7 @@ class _SlotJob(schedule.Job):
 
 
 class WeeklyRunner:
-    """Runs each brief's job once per ISO week at its slot; the job gets the edition key.
+    """Runs each brief's job at its slot until that ISO week's edition is done; see the module docstring.
 
     In production pass ``sleep=stop.wait`` so a signal wakes the loop at once.
     """
@@ -175,6 +173,7 @@ class WeeklyRunner:
         clock: Clock,
         sleep: Callable[[float], object],
         retry_after: dt.timedelta = dt.timedelta(minutes=30),
+        retry_max: dt.timedelta = dt.timedelta(hours=4),
         poll: dt.timedelta = dt.timedelta(seconds=30),
     ) -> None:
         self._jobs = dict(jobs)
@@ -182,8 +181,12 @@ class WeeklyRunner:
         self._clock = clock
         self._sleep = sleep
         self._retry_after = retry_after
+        self._retry_max = retry_max
         self._poll = poll
         self._stop = threading.Event()
+        self._paused = ""
+        self._ignored: set[tuple[str, str]] = set()
+        self.outcomes: dict[str, Outcome] = {}
         self._scheduler = schedule.Scheduler()
         for brief_id, (slot, _) in self._jobs.items():
             self._register(brief_id, slot)
@@ -201,6 +204,23 @@ class WeeklyRunner:
                 self._sleep(self._poll.total_seconds())
         log.info("scheduler: stop requested, exiting")
 
+    def run_once(self, stop: threading.Event) -> bool:
+        """One tick (what is due, including one catch-up); True if every brief's week is done and
+        every reader of what ran got it."""
+        self._stop = stop
+        self.tick()
+        return not self.unfinished() and all(outcome.ok for outcome in self.outcomes.values())
+
+    def unfinished(self) -> tuple[str, ...]:
+        """The briefs whose current week's edition is not done yet."""
+        now = self._now()
+        return tuple(b for b, (slot, _) in sorted(self._jobs.items()) if not self._week_done(b, slot, now))
+
+    def next_runs(self) -> dict[str, dt.datetime]:
+        """Each brief's next slot (UTC) after now."""
+        now = self._now()
+        return {brief_id: next_slot(slot, now) for brief_id, (slot, _) in sorted(self._jobs.items())}
+
     def _register(self, brief_id: str, slot: Slot) -> None:
         _check_slot(brief_id, slot)
         job = _SlotJob(self._scheduler, functools.partial(self._due, brief_id))
@@ -215,34 +235,74 @@ class WeeklyRunner:
         return now.astimezone(UTC)
 
     def _due(self, brief_id: str) -> bool:
-        now = self._now()
-        key = edition_key(self._jobs[brief_id][0], now)
-        state = self._state.get(brief_id)
-        if state.last_edition is not None and state.last_edition >= key:
+        if self._paused:
             return False
-        failed_at = state.failed_at if state.failed_edition == key else None
-        return failed_at is None or now >= failed_at + self._retry_after
+        now = self._now()
+        slot = self._jobs[brief_id][0]
+        if self._week_done(brief_id, slot, now):
+            return False
+        state = self._state.get(brief_id)
+        week = week_key(slot, now)
+        if state.failed_edition is None or state.failed_at is None or iso_week(state.failed_edition) != iso_week(week):
+            return True
+        return now >= state.failed_at + self._backoff(state.failures)
+
+    def _week_done(self, brief_id: str, slot: Slot, now: dt.datetime) -> bool:
+        last = self._state.get(brief_id).last_edition
+        if last is None:
+            return False
+        if edition_date(last) > now.date() + dt.timedelta(days=1):
+            self._ignore_future(brief_id, last, now)
+            return False
+        return iso_week(last) >= iso_week(week_key(slot, now))
+
+    def _ignore_future(self, brief_id: str, last: str, now: dt.datetime) -> None:
+        if (brief_id, last) not in self._ignored:
+            self._ignored.add((brief_id, last))
+            log.warning("scheduler: %s: the last recorded edition %s is dated after today (%s): the clock "
+                        "must have been ahead; ignoring it", brief_id, last, now.date().isoformat())
+
+    def _backoff(self, failures: int) -> dt.timedelta:
+        return min(self._retry_after * (1 << max(failures - 1, 0)), self._retry_max)
 
     def _attempt(self, brief_id: str) -> None:
-        if self._stop.is_set():
+        if self._stop.is_set() or self._paused:
             return
         slot, job = self._jobs[brief_id]
-        key = edition_key(slot, self._now())
-        log.info("scheduler: %s edition %s starting", brief_id, key)
-        try:
-            job(key)
-        except Exception as exc:  # noqa: BLE001 - the loop must outlive any job failure
-            self._failed(brief_id, key, exc)
-        else:
-            self._state.record_success(brief_id, key)
-            log.info("scheduler: %s edition %s done", brief_id, key)
-
-    def _failed(self, brief_id: str, key: str, exc: Exception) -> None:
         now = self._now()
-        cause = f"{type(exc).__name__}: {exc}"
-        self._state.record_failure(brief_id, key, now, cause)
-        retry = (now + self._retry_after).isoformat(timespec="minutes")
+        week = week_key(slot, now)
+        log.info("scheduler: %s edition of the week of %s starting", brief_id, week)
+        try:
+            outcome = job(now)
+        except AuthenticationFailed as exc:
+            self._paused = str(exc)
+            self._failed(brief_id, week, f"{exc} — retries paused: fix the credentials, then restart the "
+                                         "scheduler")
+        except Exception as exc:  # noqa: BLE001 - the loop must outlive any job failure
+            self._failed(brief_id, week, f"{type(exc).__name__}: {exc}")
+        else:
+            self.outcomes[brief_id] = outcome
+            if outcome.complete:
+                self._state.record_success(brief_id, outcome.edition)
+                log.info("scheduler: %s edition %s done: %s", brief_id, outcome.edition, outcome.summary)
+            else:
+                self._failed(brief_id, outcome.edition, f"unfinished: {outcome.summary}")
+
+    def _failed(self, brief_id: str, key: str, cause: str) -> None:
+        now = self._now()
+        state = self._state.record_failure(brief_id, key, now, cause)
+        self.outcomes[brief_id] = Outcome(key, complete=False, ok=False, summary=cause)
+        if self._paused:
+            log.error("scheduler: %s edition %s failed: %s", brief_id, key, cause)
+            return
+        retry = (now + self._backoff(state.failures)).isoformat(timespec="minutes")
         log.error("scheduler: %s edition %s failed: %s (next try after %s)", brief_id, key, cause, retry)
+
+
+def next_slot(slot: Slot, now_utc: dt.datetime) -> dt.datetime:
+    """The first occurrence of ``slot`` after ``now_utc`` (UTC)."""
+    day = latest_slot_day(slot, now_utc) + dt.timedelta(weeks=1)
+    return slot_instant(slot, day)
 
 
 def _check_slot(brief_id: str, slot: Slot) -> None:

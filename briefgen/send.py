@@ -1,12 +1,18 @@
-"""An edition + readers → each reader's message delivered once (ledger-checked), or written as .eml files.
+"""An edition + readers → each reader's message delivered once under an atomic claim, or written as .eml files.
 
 Every reader's headers and language are checked before the first message is sent, so a bad reader
-stops the run before anyone gets mail. Messages are then built one at a time, just before they go
-(memory stays flat for any number of readers; each language's PDF part is encoded once). Reader by
-reader: the ledger is asked whether this edition already reached them; the attempt is recorded; the
-transport sends; the ledger marks the row sent at once. A refusal for one reader (``MessageRefused``) is recorded and the
-others continue; any other delivery failure is recorded for the reader in flight and stops the run.
-See ``briefgen.ledger`` for what a crash can repeat (at most the one message in flight).
+stops the run before anyone gets mail. Then, reader by reader (``Sender.send``, also what a Celery
+worker runs for one reader): the ledger ``claim``\\s the reader for this sender — atomically, so
+two senders at once never both send — the message is built, sent, and the row marked at once
+(``sent``; ``waiting`` for a temporary failure; ``failed`` for a refusal). A reader someone else holds
+is left to them.
+
+One reader never blocks the list: a temporary failure parks that reader and the run goes on; the
+parked readers get one more try at the end of the run (except a message whose fate is unknown: it is
+not repeated within a run), and stay due for the next run. When the server itself is unavailable for
+``MAX_OUTAGES`` readers in a row, the run stops trying and leaves the rest for the next run. Only a
+failure that no reader could get past (a refused login, a TLS failure) ends the run with an error.
+See ``briefgen.ledger`` for what a crash can repeat (at most the one message in flight per sender).
 """
 
 from __future__ import annotations
@@ -14,98 +20,141 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 import re
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Literal, Mapping, Sequence
 
 from briefgen.errors import BriefError, DeliveryError, Problem
-from briefgen.ledger import Ledger, LedgerRow, utc_now
-from briefgen.mail import MessageRefused, Messages, Transport, headers
+from briefgen.ledger import DEFAULT_LEASE, Ledger, LedgerRow, new_owner, utc_now
+from briefgen.mail import MessageRefused, Messages, ServerUnavailable, TemporaryFailure, Transport, headers
 from briefgen.model import Edition
 from briefgen.readers import Reader
 
 log = logging.getLogger("briefgen")
 
+#: Readers in a row for whom the server could not be reached before a run stops trying.
+MAX_OUTAGES = 3
 
-class SendStopped(DeliveryError):
-    """``stop`` was requested between two messages: the ones sent are recorded, the rest are still due."""
+Outcome = Literal["sent", "skipped", "failed", "waiting", "elsewhere", "untried"]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What became of one reader: the outcome and its detail (the server's reply, the other sender)."""
+
+    email: str
+    outcome: Outcome
+    detail: str = ""
+    uncertain: bool = False
+    server_down: bool = False
 
 
 @dataclass(frozen=True)
 class SendReport:
-    """What one ``send_edition`` call did: addresses sent, skipped (already delivered), failed, written."""
+    """One send of an edition: each reader's outcome, and the .eml files a dry run wrote."""
 
     brief_id: str
     edition: str
-    sent: tuple[str, ...] = ()
-    skipped: tuple[str, ...] = ()
-    failed: tuple[tuple[str, str], ...] = ()
+    attempts: tuple[Attempt, ...] = ()
     written: tuple[Path, ...] = ()
+
+    def having(self, *outcomes: Outcome) -> tuple[Attempt, ...]:
+        return tuple(a for a in self.attempts if a.outcome in outcomes)
+
+    @property
+    def sent(self) -> tuple[str, ...]:
+        return tuple(a.email for a in self.having("sent"))
+
+    @property
+    def complete(self) -> bool:
+        """Every reader is sent or permanently refused: nothing is left to try for this edition."""
+        return not self.having("waiting", "elsewhere", "untried")
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        """Every reader has the edition."""
+        return self.complete and not self.having("failed")
 
 
-@dataclass(frozen=True)
-class _Outgoing:
-    reader: Reader
-    message_id: str
-    data: bytes
-    pdf_sha256: str
+@dataclass
+class Sender:
+    """Sends one edition to one reader at a time, under the ledger's claim (``owner``, ``lease``)."""
+
+    edition: Edition
+    transport: Transport
+    ledger: Ledger
+    now: dt.datetime
+    owner: str = field(default_factory=new_owner)
+    lease: dt.timedelta = DEFAULT_LEASE
+
+    def __post_init__(self) -> None:
+        self.messages = Messages(self.edition, self.transport.sender, self.now)
+        self._pdf_sha256 = {lang: hashlib.sha256(r.pdf).hexdigest() for lang, r in self.edition.languages.items()}
+
+    def send(self, reader: Reader) -> Attempt:
+        """Claim, send and record ``reader``'s message; a reader held or done elsewhere is left alone.
+        Raises ``DeliveryError`` (after giving the claim back) when no message can be sent at all."""
+        brief, edition, email = self.edition.brief_id, self.edition.edition, reader.email
+        if not self.ledger.claim(brief, edition, email, owner=self.owner, message_id=self.messages.message_id(reader),
+                                 pdf_sha256=self._pdf_sha256[reader.lang], lease=self.lease):
+            return _not_claimed(email, self.ledger.row(brief, edition, email))
+        try:
+            self.transport.send(email, self.messages.encode(reader))
+        except MessageRefused as exc:
+            self.ledger.mark_failed(brief, edition, email, owner=self.owner, error=str(exc))
+            log.warning("%s", exc)
+            return Attempt(email, "failed", str(exc))
+        except TemporaryFailure as exc:
+            self.ledger.park(brief, edition, email, owner=self.owner, error=str(exc))
+            log.warning("%s (parked: tried again later)", exc)
+            return Attempt(email, "waiting", str(exc), uncertain=exc.uncertain,
+                           server_down=isinstance(exc, ServerUnavailable))
+        except BaseException as exc:  # a fatal failure, or the process is being stopped mid-message
+            reason = str(exc) if isinstance(exc, BriefError) else "interrupted while sending; it may have gone out"
+            self.ledger.release(brief, edition, email, owner=self.owner, reason=reason)
+            raise
+        self.ledger.mark_sent(brief, edition, email, owner=self.owner)
+        return Attempt(email, "sent")
 
 
 def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transport, ledger: Ledger, *,
                  dry_run_dir: Path | None = None, only: Sequence[str] = (),
-                 clock: Callable[[], dt.datetime] = utc_now,
+                 clock: Callable[[], dt.datetime] = utc_now, lease: dt.timedelta = DEFAULT_LEASE,
                  stop: Callable[[], bool] = lambda: False) -> SendReport:
     """Send ``edition`` to each reader who receives its brief (only ``only`` if given), once.
 
     With ``dry_run_dir`` the exact messages are written there as ``.eml`` files instead; nothing is
-    sent and the ledger is not written. Raises ``DeliveryError`` when the run cannot go on, and
-    ``SendStopped`` when ``stop()`` turns true (checked before each message, so the message in
-    flight always finishes; e.g. ``stop=stop_event.is_set`` from the scheduler's signal handler).
+    sent and the ledger is not written. ``stop()`` is checked before each message (the message in
+    flight always finishes; e.g. ``stop=stop_event.is_set`` from a signal handler): the readers not
+    reached are reported ``untried`` and stay due. Raises ``DeliveryError`` when no message can be
+    sent at all (login refused, TLS failure).
     """
-    recipients = _recipients(edition, readers, only)
+    recipients = recipients_of(edition, readers, only)
     report = SendReport(edition.brief_id, edition.edition)
     if not recipients:
-        log.warning("%s %s: no readers receive this brief; nothing sent", edition.brief_id,
-                    edition.edition)
+        log.warning("%s %s: no readers receive this brief; nothing sent", edition.brief_id, edition.edition)
         return report
     for reader in recipients:  # every header checked before the first message goes out
         headers(edition, reader, transport.sender)
-    messages = Messages(edition, transport.sender, clock())
-    pdf_sha256 = {lang: hashlib.sha256(rendered.pdf).hexdigest() for lang, rendered in edition.languages.items()}
-
-    def prepare(reader: Reader) -> _Outgoing:
-        return _Outgoing(reader, messages.message_id(reader), messages.encode(reader), pdf_sha256[reader.lang])
-
+    sender = Sender(edition, transport, ledger, clock(), lease=lease)
     if dry_run_dir is not None:
-        return _write_outbox(report, map(prepare, recipients), dry_run_dir)
+        return _write_outbox(report, sender.messages, recipients, dry_run_dir)
+    reaped = ledger.reap(edition.brief_id, edition.edition, owner_alive)
+    if reaped:
+        log.warning("%s %s: %d readers were claimed by a sender that died; due again", edition.brief_id,
+                    edition.edition, len(reaped))
     try:
-        return _deliver(report, recipients, prepare, transport, ledger, stop)
+        attempts = _deliver(recipients, sender, stop)
     finally:
         transport.close()
+    return SendReport(edition.brief_id, edition.edition, tuple(attempts[r.email] for r in recipients))
 
 
-def format_status(rows: Sequence[LedgerRow]) -> str:
-    """Ledger rows → a plain-text report per edition: counts, then one line per reader."""
-    if not rows:
-        return "no deliveries recorded"
-    blocks: dict[tuple[str, str], list[LedgerRow]] = {}
-    for row in rows:
-        blocks.setdefault((row.brief, row.edition), []).append(row)
-    return "\n".join(_status_block(brief, edition, group) for (brief, edition), group in blocks.items())
-
-
-def status_text(ledger: Ledger, brief: str | None = None) -> str:
-    """The status report for the latest edition of ``brief`` (or of every brief in the ledger)."""
-    rows = [row for name, edition in ledger.latest_editions(brief) for row in ledger.rows(name, edition)]
-    return format_status(rows)
-
-
-def _recipients(edition: Edition, readers: Sequence[Reader], only: Sequence[str]) -> list[Reader]:
+def recipients_of(edition: Edition, readers: Sequence[Reader], only: Sequence[str] = ()) -> list[Reader]:
+    """The readers of ``edition``'s brief (only those in ``only``, which must all be readers of it)."""
     receiving = [reader for reader in readers if reader.receives(edition.brief_id)]
     if not only:
         return receiving
@@ -119,69 +168,171 @@ def _recipients(edition: Edition, readers: Sequence[Reader], only: Sequence[str]
     return [reader for reader in receiving if reader.email.lower() in wanted]
 
 
-def _deliver(report: SendReport, recipients: Sequence[Reader], prepare: Callable[[Reader], _Outgoing],
-             transport: Transport, ledger: Ledger, stop: Callable[[], bool]) -> SendReport:
-    """Send one message at a time, built only for a reader the ledger says is still due."""
-    sent: list[str] = []
-    skipped: list[str] = []
-    failed: list[tuple[str, str]] = []
-    brief, edition = report.brief_id, report.edition
-    for done, reader in enumerate(recipients):
-        email = reader.email
-        if stop():
-            raise SendStopped(Problem(f"{brief} {edition}", f"stopped after {done} of {len(recipients)} "
-                                                            "readers; the rest are sent on the next run"))
-        if not ledger.should_send(brief, edition, email):
-            skipped.append(email)
-            continue
-        item = prepare(reader)
-        ledger.record_attempt(brief, edition, email, message_id=item.message_id,
-                              pdf_sha256=item.pdf_sha256)
-        try:
-            transport.send(email, item.data)
-        except MessageRefused as exc:
-            ledger.mark_failed(brief, edition, email, str(exc))
-            log.warning("%s", exc)
-            failed.append((email, str(exc)))
-            continue
-        except BriefError as exc:
-            ledger.mark_failed(brief, edition, email, str(exc))
-            raise
-        ledger.mark_sent(brief, edition, email)
-        sent.append(email)
-    return SendReport(brief, edition, sent=tuple(sent), skipped=tuple(skipped), failed=tuple(failed))
+def owner_alive(owner: str) -> bool:
+    """False only for a sender known dead: a process of this host that no longer exists."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
-def _write_outbox(report: SendReport, outgoing: Iterable[_Outgoing], folder: Path) -> SendReport:
+def _deliver(recipients: Sequence[Reader], sender: Sender, stop: Callable[[], bool]) -> dict[str, Attempt]:
+    """One pass over every reader, then one more over the readers parked by a temporary failure."""
+    attempts: dict[str, Attempt] = {}
+    todo = list(recipients)
+    for _ in range(2):
+        halted = _pass(todo, sender, stop, attempts)
+        todo = [r for r in todo if attempts[r.email].outcome == "waiting" and not attempts[r.email].uncertain]
+        if halted or not todo:
+            break
+        log.info("%s %s: %d readers parked; trying them once more", sender.edition.brief_id,
+                 sender.edition.edition, len(todo))
+    return attempts
+
+
+def _pass(readers: Sequence[Reader], sender: Sender, stop: Callable[[], bool],
+          attempts: dict[str, Attempt]) -> bool:
+    """Try each reader once, recording each outcome in ``attempts``; True if the pass was cut short."""
+    outages = 0
+    for index, reader in enumerate(readers):
+        if stop() or outages >= MAX_OUTAGES:
+            why = ("stopped before this reader" if outages < MAX_OUTAGES
+                   else f"not tried: the server was unavailable for {outages} readers in a row")
+            log.warning("%s %s: %s; %d readers left for the next run", sender.edition.brief_id,
+                        sender.edition.edition, why, len(readers) - index)
+            attempts.update({r.email: _untried(r.email, why, attempts.get(r.email)) for r in readers[index:]})
+            return True
+        attempt = sender.send(reader)
+        attempts[reader.email] = attempt
+        outages = outages + 1 if attempt.server_down else 0
+    return False
+
+
+def _untried(email: str, why: str, earlier: Attempt | None) -> Attempt:
+    return earlier if earlier is not None else Attempt(email, "untried", why)
+
+
+def _not_claimed(email: str, row: LedgerRow | None) -> Attempt:
+    if row is None:  # cannot happen: a claim only fails on an existing row
+        return Attempt(email, "untried", "no ledger row")
+    if row.status == "sent":
+        return Attempt(email, "skipped", f"sent {row.sent_at}")
+    if row.status == "failed":
+        return Attempt(email, "failed", row.last_error)
+    return Attempt(email, "elsewhere", f"being sent by {row.owner} (claimed until {row.lease_until})")
+
+
+def _write_outbox(report: SendReport, messages: Messages, recipients: Iterable[Reader], folder: Path) -> SendReport:
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        paths = [_write_eml(folder, report, item) for item in outgoing]
+        paths = [_write_eml(folder, report, messages, reader) for reader in recipients]
     except OSError as exc:
         raise DeliveryError(Problem(str(folder), f"cannot write the outbox ({exc.strerror or exc})",
                                     expected="a writable folder")) from exc
     return SendReport(report.brief_id, report.edition, written=tuple(paths))
 
 
-def _write_eml(folder: Path, report: SendReport, item: _Outgoing) -> Path:
-    name = re.sub(r"[^A-Za-z0-9@._+-]", "_", item.reader.email.lower())
+def _write_eml(folder: Path, report: SendReport, messages: Messages, reader: Reader) -> Path:
+    name = re.sub(r"[^A-Za-z0-9@._+-]", "_", reader.email.lower())
     path = folder / f"{report.brief_id}-{report.edition}-{name}.eml"
-    path.write_bytes(item.data)
-    log.info("%s: written for %s (dry run)", path, item.reader.email)
+    path.write_bytes(messages.encode(reader))
+    log.info("%s: written for %s (dry run)", path, reader.email)
     return path
 
 
-def _status_block(brief: str, edition: str, rows: Sequence[LedgerRow]) -> str:
-    counts = {status: sum(row.status == status for row in rows) for status in ("sent", "failed", "pending")}
-    head = f"{brief} {edition}: " + ", ".join(f"{n} {status}" for status, n in counts.items())
-    width = max(len(row.reader_email) for row in rows)
-    return "\n".join([head, *(f"  {row.status:<8} {row.reader_email:<{width}}  {_detail(row)}"
-                              for row in rows)])
+# --- status ---------------------------------------------------------------------------------------
+
+State = Literal["sent", "failed", "waiting", "in flight", "never tried"]
+STATES: tuple[State, ...] = ("sent", "failed", "waiting", "in flight", "never tried")
 
 
-def _detail(row: LedgerRow) -> str:
-    tries = f"{row.attempts} attempt{'s' if row.attempts != 1 else ''}"
+@dataclass(frozen=True)
+class ReaderStatus:
+    """One reader's state for one edition, as the ledger (and the readers file) tell it."""
+
+    email: str
+    state: State
+    attempts: int = 0
+    detail: str = ""
+    at: str = ""
+
+
+@dataclass(frozen=True)
+class EditionStatus:
+    """Every reader's state for one edition of one brief."""
+
+    brief: str
+    edition: str
+    readers: tuple[ReaderStatus, ...]
+
+    def count(self, state: State) -> int:
+        return sum(r.state == state for r in self.readers)
+
+    @property
+    def served(self) -> bool:
+        return all(r.state == "sent" for r in self.readers)
+
+
+def edition_status(ledger: Ledger, brief: str, edition: str, expected: Iterable[str] = ()) -> EditionStatus:
+    """The ledger's rows for one edition, plus ``expected`` readers it has no row for (never tried)."""
+    rows = {row.reader_email: _reader_status(row) for row in ledger.rows(brief, edition)}
+    missing = {e.strip().lower() for e in expected} - set(rows)
+    rows.update({email: ReaderStatus(email, "never tried") for email in missing})
+    return EditionStatus(brief, edition, tuple(rows[email] for email in sorted(rows)))
+
+
+def latest_status(ledger: Ledger, expected: Mapping[str, Sequence[str]],
+                  brief: str | None = None) -> tuple[EditionStatus, ...]:
+    """The status of the latest edition of ``brief`` (or of every brief in the ledger);
+    ``expected`` maps a brief to its readers' addresses."""
+    return tuple(edition_status(ledger, name, edition, expected.get(name, ()))
+                 for name, edition in ledger.latest_editions(brief))
+
+
+def format_status(editions: Sequence[EditionStatus]) -> str:
+    """Edition statuses → plain text: counts per state, then one line per reader."""
+    if not editions:
+        return "no deliveries recorded"
+    return "\n".join(_status_block(status) for status in editions)
+
+
+def status_json(editions: Sequence[EditionStatus]) -> list[dict[str, object]]:
+    """Edition statuses → JSON-ready data (``status --json``)."""
+    return [{"brief": s.brief, "edition": s.edition, "served": s.served,
+             "counts": {state: s.count(state) for state in STATES},
+             "readers": [{"email": r.email, "state": r.state, "attempts": r.attempts, "detail": r.detail,
+                          "at": r.at} for r in s.readers]} for s in editions]
+
+
+def _reader_status(row: LedgerRow) -> ReaderStatus:
     if row.status == "sent":
-        return f"sent {row.sent_at} ({tries})"
-    if row.status == "failed":
-        return f"{tries}; {row.last_error}"
-    return f"{tries}; interrupted in flight (the next run sends it again)"
+        return ReaderStatus(row.reader_email, "sent", row.attempts, "", row.sent_at or "")
+    if row.status == "claimed":
+        return ReaderStatus(row.reader_email, "in flight", row.attempts,
+                            f"being sent by {row.owner} (claimed until {row.lease_until})")
+    state: State = "failed" if row.status == "failed" else "waiting"
+    return ReaderStatus(row.reader_email, state, row.attempts, row.last_error)
+
+
+def _status_block(status: EditionStatus) -> str:
+    head = f"{status.brief} {status.edition}: " + ", ".join(f"{status.count(s)} {s}" for s in STATES)
+    width = max((len(r.email) for r in status.readers), default=0)
+    return "\n".join([head, *(f"  {r.state:<11} {r.email:<{width}}  {_detail(r)}" for r in status.readers)])
+
+
+def _detail(status: ReaderStatus) -> str:
+    tries = f"{status.attempts} attempt{'s' if status.attempts != 1 else ''}"
+    if status.state == "sent":
+        return f"sent {status.at} ({tries})"
+    if status.state == "never tried":
+        return "no attempt yet (the next run sends it)"
+    if status.state == "waiting":
+        return f"{tries}; {status.detail} (the next run tries again)"
+    return f"{tries}; {status.detail}"

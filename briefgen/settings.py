@@ -110,6 +110,9 @@ class Sender:
 class SmtpSettings:
     """How to reach the mail server. Invalid combinations (e.g. a login over plain text) cannot be built.
 
+    ``timeout`` bounds connecting and every reply but one: the server's final reply to a message
+    (after its DATA) may take ``data_timeout``, 10 minutes by default as RFC 5321 suggests, since giving
+    up sooner on a slow server makes a message whose fate is unknown.
     ``max_attempts`` bounds the tries per message on temporary failures; the waits between tries
     are ``backoff_seconds`` doubled each time, capped at ``backoff_max_seconds``. ``ca_file`` adds a
     PEM file of CA certificates to trust (a private CA) on top of the system's; verification stays on.
@@ -125,6 +128,7 @@ class SmtpSettings:
     user: str = ""
     password: Secret | None = field(default=None, compare=False)
     timeout: float = 30.0
+    data_timeout: float = 600.0
     max_message_bytes: int = 10_000_000
     max_attempts: int = 4
     backoff_seconds: float = 2.0
@@ -163,6 +167,8 @@ def _problems(s: SmtpSettings) -> list[Problem]:
         (bool(headertext.refusal(s.sender_name)), "sender_name",
          f"{headertext.refusal(s.sender_name)} in the display name", headertext.EXPECTED),
         (s.timeout <= 0, "timeout", "timeout must be positive", "seconds, e.g. 30"),
+        (s.data_timeout < s.timeout, "data_timeout", "the wait for the reply to a message must not be "
+         "shorter than timeout", "seconds, e.g. 600 (RFC 5321 suggests 10 minutes)"),
         (s.max_message_bytes <= 0, "max_message_bytes", "cap must be positive", "bytes, e.g. 10000000"),
         (s.max_attempts < 1, "max_attempts", "at least one attempt is needed", "an integer ≥ 1"),
         (s.backoff_seconds < 0 or s.backoff_max_seconds < s.backoff_seconds, "backoff_seconds",
@@ -238,11 +244,11 @@ def load_settings(config: Path | None, environ: Mapping[str, str], *,
 
 
 _REQUIRED = ("host", "sender")
-_FLOAT_KEYS = ("timeout", "backoff_seconds", "backoff_max_seconds")
+_FLOAT_KEYS = ("timeout", "data_timeout", "backoff_seconds", "backoff_max_seconds")
 _FIELD_TYPES: Mapping[str, tuple[type, ...]] = {
     "host": (str,), "sender": (str,), "sender_name": (str,), "list_unsubscribe": (str, list),
     "security": (str,), "port": (int,), "user": (str,),
-    "timeout": (int, float), "max_message_bytes": (int,), "max_attempts": (int,),
+    "timeout": (int, float), "data_timeout": (int, float), "max_message_bytes": (int,), "max_attempts": (int,),
     "backoff_seconds": (int, float), "backoff_max_seconds": (int, float), "ca_file": (str,),
 }
 

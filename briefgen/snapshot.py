@@ -27,7 +27,7 @@ Snapshot = Mapping[str, Record]
 
 FIELDS = ("entity", "metric", "low", "high", "unit", "event", "as_of", "quote", "label_ja", "label_en")
 SUFFIX = ".facts.json"
-_EDITION = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EDITION = re.compile(r"\d{4}-\d{2}-\d{2}(-r\d+)?")
 
 ChangeKind = Literal["new", "changed", "removed"]
 

@@ -7,6 +7,7 @@ available to every test module; import the helpers (``make_edition``, ``reader``
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import socket
 import ssl
@@ -58,7 +59,8 @@ class Received:
 
 @dataclass
 class Recorder:
-    """The aiosmtpd handler: records messages and AUTH commands; can refuse chosen recipients.
+    """The aiosmtpd handler: records messages and AUTH commands; can refuse chosen recipients (each
+    ``rcpt_reply_times[address]`` times, or always) and answer DATA only after ``data_delay`` seconds.
 
     It accepts ``user`` with ``password`` (UTF-8 on the wire, as AUTH PLAIN and LOGIN carry them)."""
 
@@ -68,6 +70,8 @@ class Recorder:
     auth_commands: list[str] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
     rcpt_replies: dict[str, str] = field(default_factory=dict)
+    rcpt_reply_times: dict[str, int] = field(default_factory=dict)
+    data_delay: float = 0.0
 
     async def handle_AUTH(self, server: Any, session: Any, envelope: Any, args: list[str]) -> Any:
         self.auth_commands.append(args[0])
@@ -76,12 +80,16 @@ class Recorder:
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           options: list[str]) -> str:
         reply = self.rcpt_replies.get(address.lower())
-        if reply:
+        if reply and self.rcpt_reply_times.get(address.lower(), 1) > 0:
+            if address.lower() in self.rcpt_reply_times:
+                self.rcpt_reply_times[address.lower()] -= 1
             return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.data_delay:
+            await asyncio.sleep(self.data_delay)  # a slow server, not a test waiting
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       envelope.original_content or envelope.content))
         return "250 Message accepted for delivery"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import signal
 import subprocess
 import sys
@@ -17,12 +18,12 @@ from typing import Iterator
 
 import pytest
 import trustme
-from hardening import BRIEF, Result, Workspace, assert_refused, run
+from hardening import BRIEF, EDITION, Result, Workspace, assert_refused, run
 from smtpserver import PASSWORD, USER, Server, ServerFactory
 
 from briefgen import delivery
 from briefgen.model import Slot
-from briefgen.scheduling import StateStore, WeeklyRunner
+from briefgen.scheduling import Outcome, StateStore, WeeklyRunner
 
 ADDRESSES = ["hanako.yamada@example.jp", "ken.sato@example.jp", "alice@example.com", "bob.chen@example.com"]
 
@@ -37,10 +38,19 @@ def delivered(server: Server) -> list[str]:
     return sorted(address for r in server.handler.received for address in r.rcpt_tos)
 
 
-def status(ws: Workspace) -> str:
-    result = run(*ws.options(), "status", BRIEF)
-    assert result.code == 0
+def status(ws: Workspace, served: bool = True) -> str:
+    """``run.py status``: exit 0 only when every reader has the edition."""
+    result = run(*ws.options(), "status", BRIEF, "--readers", str(ws.data / "readers.csv"))
+    assert result.code == (0 if served else 1), result
     return result.out
+
+
+def assert_unserved(result: Result, *lines: str) -> None:
+    """Exit 1, no traceback, and the send summary on stdout holding each of ``lines``."""
+    assert result.code == 1, (result.code, result.out, result.err)
+    assert "Traceback" not in result.err + result.out
+    for line in lines:
+        assert line in result.out.splitlines(), (line, result.out)
 
 
 def schedule_once(ws: Workspace, server: Server) -> Result:
@@ -100,11 +110,17 @@ class Clock:
 
 
 def runner(ws: Workspace, server: Server, slot: Slot, clock: Clock) -> WeeklyRunner:
+    """The weekly runner driving real deliveries, with ``slot`` written into the brief's spec too."""
+    spec = ws.brief_dir / "brief.yaml"
+    text = re.sub(r"(?m)^schedule: .*$", f'schedule: {{weekday: {slot.weekday}, at: "{slot.at:%H:%M}", '
+                                          f"tz: {slot.tz}}}", spec.read_text(encoding="utf-8"))
+    spec.write_text(text, encoding="utf-8")
     where = delivery.Delivery(readers_path=ws.data / "readers.csv", ledger_path=ws.state / "ledger.sqlite3",
                               data_dir=ws.data, reports_dir=ws.reports)
 
-    def job(edition: str) -> None:
-        delivery.deliver(BRIEF, dt.date.fromisoformat(edition), where, server.settings())
+    def job(now: dt.datetime) -> Outcome:
+        report = delivery.deliver(BRIEF, where, server.settings(), now=now)
+        return Outcome(report.edition, complete=report.complete, ok=report.ok)
 
     return WeeklyRunner({BRIEF: (slot, job)}, StateStore(ws.state / "schedule.json"), clock=clock,
                         sleep=lambda seconds: None)
@@ -123,7 +139,7 @@ def test_19_the_clock_jumping_back_after_a_send_does_not_resend(ws: Workspace, s
         clock.now = now  # an hour back; then 01:31 EST, the repeated hour; then later that day
         weekly.tick()
     assert delivered(server) == sorted(ADDRESSES)
-    assert "2024-11-03: 4 sent, 0 failed, 0 pending" in status(ws)
+    assert "2024-11-03: 4 sent, 0 failed, 0 waiting, 0 in flight, 0 never tried" in status(ws)
 
 
 def test_19_spring_forward_over_the_slot_still_makes_the_weeks_one_edition(ws: Workspace,
@@ -138,7 +154,7 @@ def test_19_spring_forward_over_the_slot_still_makes_the_weeks_one_edition(ws: W
         clock.now = now  # 03:31 EDT (the slot, shifted by the gap), then later that week
         weekly.tick()
     assert delivered(server) == sorted(ADDRESSES * 2)
-    assert "2024-03-10: 4 sent, 0 failed, 0 pending" in status(ws)
+    assert "2024-03-10: 4 sent, 0 failed, 0 waiting, 0 in flight, 0 never tried" in status(ws)
     assert (ws.reports / BRIEF / "2024-03-10.en.pdf").is_file()
 
 
@@ -149,33 +165,43 @@ def test_20_connection_refused_is_retried_a_bounded_number_of_times_then_recorde
         ws: Workspace, smtp_server: ServerFactory, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.WARNING, logger="briefgen")
     down = smtp_server("none", start=False)
-    first = ADDRESSES[0]
-    reason = f"{first}: not delivered by 127.0.0.1:{down.port} after 3 tries: ConnectionRefusedError"
-    assert_refused(ws.send(down), f"error: {reason}")
-    tries = [r.getMessage() for r in caplog.records if "temporary failure" in r.getMessage()]
-    assert [t.split("; ")[1] for t in tries] == ["try 1 of 3 failed, retrying in 0 s",
-                                                 "try 2 of 3 failed, retrying in 0 s"]
-    assert f"failed   {first}" in status(ws) and "after 3 tries: ConnectionRefusedError" in status(ws)
-
+    reason = f"not delivered by 127.0.0.1:{down.port} after 3 tries: ConnectionRefusedError"
+    result = ws.send(down)
+    assert_unserved(result, f"{BRIEF} {EDITION}: 0 sent, 0 already delivered, 0 failed, 3 waiting, 1 not tried")
+    tries = [r.getMessage() for r in caplog.records if "unavailable (" in r.getMessage()]
+    assert [t.split("; ")[1] for t in tries[:2]] == ["try 1 of 3 failed, retrying in 0 s",
+                                                     "try 2 of 3 failed, retrying in 0 s"]
+    assert len(tries) == 6  # 3 readers × 2 waits, then the run stops trying: the server is down
+    report = status(ws, served=False)
+    assert f"waiting     {ADDRESSES[0]}" in report and reason in report
+    assert "0 sent, 0 failed, 3 waiting, 0 in flight, 1 never tried" in report
+    server = smtp_server("none")  # the server is back: the next run reaches everyone, once
+    rerun = run(*ws.options(), "send", BRIEF, "--readers", str(ws.data / "readers.csv"),
+                "--config", str(ws.smtp_config(server)))
+    assert rerun.code == 0 and delivered(server) == sorted(ADDRESSES)
 
 
 def test_20_a_silent_server_times_out_and_is_recorded(ws: Workspace, server: Server, silent_port: int) -> None:
     result = ws.send(server, port=silent_port, timeout=0.2, max_attempts=2)
-    error = assert_refused(result, f"error: {ADDRESSES[0]}: not delivered by 127.0.0.1:{silent_port} "
-                                   "after 2 tries: ")
-    assert "TimeoutError" in error or "SMTPServerDisconnected" in error
-    assert "after 2 tries" in status(ws)
+    assert result.code == 1
+    line = next(text for text in result.out.splitlines() if text.startswith(f"  waiting {ADDRESSES[0]}: "))
+    assert f"not delivered by 127.0.0.1:{silent_port} after 2 tries: " in line
+    assert "TimeoutError" in line or "SMTPServerDisconnected" in line
+    assert "after 2 tries" in status(ws, served=False)
 
 
-def test_20_a_421_is_retried_then_recorded_quoting_the_server_and_the_run_stops(
+def test_20_a_421_for_one_reader_parks_them_and_the_rest_of_the_list_still_gets_it(
         ws: Workspace, server: Server) -> None:
     server.handler.rcpt_replies[ADDRESSES[0]] = "421 4.3.2 Service shutting down"
     reply = "after 3 tries: 421 4.3.2 Service shutting down"
-    assert_refused(ws.send(server), f"error: {ADDRESSES[0]}: not delivered by 127.0.0.1:{server.port} {reply}")
-    assert server.handler.received == []
-    report = status(ws)
-    assert f"failed   {ADDRESSES[0]}" in report and reply in report
-    assert sum(address in report for address in ADDRESSES) == 1  # the others are still due
+    result = ws.send(server)
+    assert_unserved(result, f"{BRIEF} {EDITION}: 3 sent, 0 already delivered, 0 failed, 1 waiting")
+    assert delivered(server) == sorted(ADDRESSES[1:])
+    report = status(ws, served=False)
+    assert f"waiting     {ADDRESSES[0]}  2 attempts; " in report and reply in report  # retried at the end
+    del server.handler.rcpt_replies[ADDRESSES[0]]
+    assert ws.send(server).code == 0
+    assert delivered(server) == sorted(ADDRESSES)
 
 
 @pytest.fixture
@@ -198,7 +224,7 @@ def test_20_an_authentication_failure_is_not_retried_and_the_password_never_show
     # one login() call (smtplib tries each mechanism the server offers once), no retry, no mail
     assert len(server.handler.auth_commands) == len(set(server.handler.auth_commands)) >= 1
     assert "retrying" not in caplog.text and server.handler.received == []
-    for shown in (result.out, result.err, caplog.text, status(ws)):
+    for shown in (result.out, result.err, caplog.text, status(ws, served=False)):
         assert wrong not in shown and PASSWORD not in shown
 
 
@@ -227,12 +253,12 @@ def test_22_an_oversize_message_is_not_sent_and_is_recorded(ws: Workspace, smtp_
     result = ws.send(server, **settings)
     assert result.code == 1 and "Traceback" not in result.err
     assert server.handler.received == []
-    report = status(ws)
-    assert "0 sent, 4 failed, 0 pending" in report
+    report = status(ws, served=False)
+    assert "0 sent, 4 failed, 0 waiting, 0 in flight, 0 never tried" in report
     for address in ADDRESSES:
         line = next(text for text in result.out.splitlines() if text.startswith(f"  failed {address}: "))
         assert f"bytes, {whose}: lower the PDF/image size" in line and line.endswith("(not sent)")
-        assert f"failed   {address}" in report
+        assert f"failed      {address}" in report
 
 
 # --- 23. bad readers, no readers --------------------------------------------------------------------

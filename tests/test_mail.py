@@ -17,7 +17,7 @@ from conftest import pdf_text
 from smtpserver import PASSWORD, USER, ServerFactory, make_edition, reader
 
 from briefgen.errors import ConfigError, DeliveryError
-from briefgen.mail import MessageRefused, Messages, SmtpTransport
+from briefgen.mail import MessageRefused, Messages, SmtpTransport, TemporaryFailure
 from briefgen.model import Edition
 from briefgen.readers import Reader
 from briefgen.settings import Secret, Sender, unsubscribe_token
@@ -347,14 +347,15 @@ def test_421_is_retried_with_backoff_then_fails_quoting_the_server(smtp_server: 
     assert sleeps == [1.0, 2.0]
 
 
-def test_recipient_4xx_exhausted_refuses_only_that_message(smtp_server: ServerFactory,
-                                                           sleeps: Sleeps) -> None:
+def test_a_recipient_4xx_is_a_temporary_failure_at_once_not_a_wait(smtp_server: ServerFactory,
+                                                                    sleeps: Sleeps) -> None:
     server = smtp_server("starttls")
     server.handler.rcpt_replies["alice@example.com"] = "450 4.2.1 Mailbox busy"
     with SmtpTransport(server.settings(), ssl_context=server.client_context, sleep=sleeps) as transport:
-        with pytest.raises(MessageRefused, match="after 3 tries: 450 4.2.1 Mailbox busy"):
+        with pytest.raises(TemporaryFailure, match="alice@example.com: .*: 450 4.2.1 Mailbox busy") as caught:
             transport.send("alice@example.com", _data())
-    assert sleeps == [1.0, 2.0]
+        transport.send("bob@example.com", _data("bob@example.com"))  # the next reader goes through
+    assert sleeps == [] and not caught.value.uncertain  # the caller parks alice and moves on
 
 
 def test_recipient_refused_with_5xx_is_permanent(smtp_server: ServerFactory, sleeps: Sleeps) -> None:

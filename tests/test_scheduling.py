@@ -16,13 +16,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from briefgen.errors import ScheduleError
+from briefgen.editions import week_key as edition_key
+from briefgen.errors import AuthenticationFailed, ScheduleError
 from briefgen.model import Slot
 from briefgen.scheduling import (
+    Job,
+    Outcome,
     SingleInstanceLock,
     StateStore,
     WeeklyRunner,
-    edition_key,
     install_signal_handlers,
 )
 
@@ -50,18 +52,26 @@ class Clock:
 
 
 class Recorder:
-    """A job that records (edition, clock time) and raises while ``failures`` is positive."""
+    """A job that records (edition, clock time) and raises while ``failures`` is positive; after that
+    it reports its week unfinished while ``unfinished`` is positive."""
 
-    def __init__(self, clock: Clock, failures: int = 0) -> None:
+    def __init__(self, clock: Clock, failures: int = 0, unfinished: int = 0, slot: Slot = TOKYO_MONDAY) -> None:
         self.clock = clock
         self.failures = failures
+        self.unfinished = unfinished
+        self.slot = slot
         self.calls: list[tuple[str, dt.datetime]] = []
 
-    def __call__(self, edition: str) -> None:
+    def __call__(self, now: dt.datetime) -> Outcome:
+        edition = edition_key(self.slot, now)
         self.calls.append((edition, self.clock()))
         if self.failures:
             self.failures -= 1
             raise RuntimeError("SMTP down: connection refused")
+        if self.unfinished:
+            self.unfinished -= 1
+            return Outcome(edition, complete=False, ok=False, summary="1 waiting: 451 greylisted")
+        return Outcome(edition, complete=True, ok=True, summary="2 sent")
 
     @property
     def editions(self) -> list[str]:
@@ -69,7 +79,7 @@ class Recorder:
 
 
 def runner_for(
-    tmp_path: Path, slot: Slot, clock: Clock, job: Callable[[str], None], done: str | None = None
+    tmp_path: Path, slot: Slot, clock: Clock, job: Job, done: str | None = None
 ) -> WeeklyRunner:
     """A runner for one brief "b" whose state says edition ``done`` was already made."""
     store = StateStore(tmp_path / "state.json")
@@ -129,17 +139,19 @@ def test_downtime_over_three_slots_gives_one_catch_up(tmp_path: Path) -> None:
     assert job.editions == ["2025-03-24"]
 
 
-def test_a_raising_job_is_retried_at_a_bounded_pace_and_logged(
+def test_a_raising_job_is_retried_with_backoff_and_logged(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR, logger="briefgen")
     clock = Clock(utc(2025, 3, 2, 23, 0))
     job = Recorder(clock, failures=1000)
     runner = runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2025-02-24")
-    tick_every(runner, clock, 100, minutes=1)  # never raises out of tick()
-    assert [t.strftime("%H:%M") for _, t in job.calls] == ["23:00", "23:30", "00:00", "00:30"]
+    tick_every(runner, clock, 16 * 60, minutes=1)  # never raises out of tick()
+    # 30 min, then doubling, capped at 4 hours
+    assert [t.strftime("%H:%M") for _, t in job.calls] == ["23:00", "23:30", "00:30", "02:30", "06:30",
+                                                            "10:30", "14:30"]
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 4
+    assert len(errors) == 7
     assert "b edition 2025-03-03 failed: RuntimeError: SMTP down: connection refused" in errors[0].getMessage()
     assert all(r.exc_info is None for r in errors)
     state = json.loads((tmp_path / "state.json").read_text())["briefs"]["b"]
@@ -187,7 +199,7 @@ def test_clock_jumping_back_after_a_send_does_not_resend(tmp_path: Path) -> None
 
 def test_spring_forward_over_the_slot_still_makes_the_weeks_edition(tmp_path: Path) -> None:
     clock = Clock(utc(2025, 3, 9, 5, 0))  # 00:00 EST; 02:30 does not exist that day
-    job = Recorder(clock)
+    job = Recorder(clock, slot=NY_SPRING)
     runner = runner_for(tmp_path, NY_SPRING, clock, job, done="2025-03-02")
     tick_every(runner, clock, 8 * 60, minutes=1)
     assert job.calls == [("2025-03-09", utc(2025, 3, 9, 7, 30))]  # 03:30 EDT: shifted by the gap
@@ -195,7 +207,7 @@ def test_spring_forward_over_the_slot_still_makes_the_weeks_edition(tmp_path: Pa
 
 def test_fall_back_repeated_hour_fires_once(tmp_path: Path) -> None:
     clock = Clock(utc(2025, 11, 2, 4, 0))  # 00:00 EDT; 01:30 happens at 05:30 and 06:30 UTC
-    job = Recorder(clock)
+    job = Recorder(clock, slot=NY_FALL)
     runner = runner_for(tmp_path, NY_FALL, clock, job, done="2025-10-26")
     tick_every(runner, clock, 8 * 60, minutes=1)
     assert job.calls == [("2025-11-02", utc(2025, 11, 2, 5, 30))]  # the first 01:30 (EDT)
@@ -212,12 +224,74 @@ def test_one_run_per_week_across_a_dst_change(
     tmp_path: Path, slot: Slot, start: dt.datetime, sundays: list[str]
 ) -> None:
     clock = Clock(start)
-    job = Recorder(clock)
+    job = Recorder(clock, slot=slot)
     runner = runner_for(tmp_path, slot, clock, job, done=edition_key(slot, start))
     tick_every(runner, clock, 4 * 7 * 24 * 4, minutes=15)
     assert job.editions == sundays
     local_times = {t.astimezone(ZoneInfo(slot.tz)).time() for _, t in job.calls}
     assert local_times <= {slot.at, dt.time(3, 30)}
+
+
+def test_an_unfinished_week_is_retried_until_every_reader_is_served(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 2, 23, 0))
+    job = Recorder(clock, unfinished=2)  # a greylisted reader: twice still waiting, then served
+    runner = runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2025-02-24")
+    tick_every(runner, clock, 6 * 60, minutes=1)
+    assert [t.strftime("%H:%M") for _, t in job.calls] == ["23:00", "23:30", "00:30"]
+    state = StateStore(tmp_path / "state.json").get("b")
+    assert state.last_edition == "2025-03-03" and state.failures == 2
+    assert "unfinished: 1 waiting: 451 greylisted" in state.failure
+
+
+def test_run_once_says_whether_the_week_is_done(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 2, 23, 0))
+    runner = runner_for(tmp_path, TOKYO_MONDAY, clock, Recorder(clock, unfinished=1), done="2025-02-24")
+    assert runner.run_once(threading.Event()) is False
+    assert runner.unfinished() == ("b",)
+    clock.advance(minutes=31)
+    assert runner.run_once(threading.Event()) is True and runner.unfinished() == ()
+
+
+def test_a_refused_login_pauses_every_retry_and_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock(utc(2025, 3, 2, 23, 0))
+    calls: list[dt.datetime] = []
+
+    def refused(now: dt.datetime) -> Outcome:
+        calls.append(now)
+        raise AuthenticationFailed("127.0.0.1:25: user: authentication failed: 535 5.7.8 bad credentials")
+
+    store = StateStore(tmp_path / "state.json")
+    store.record_success("a", "2025-02-24")
+    store.record_success("b", "2025-02-24")
+    runner = WeeklyRunner({"a": (TOKYO_MONDAY, refused), "b": (TOKYO_MONDAY, Recorder(clock))}, store, clock,
+                          no_sleep)
+    tick_every(runner, clock, 24 * 60, minutes=1)
+    assert len(calls) == 1  # not every 30 minutes
+    assert store.get("b").last_edition == "2025-02-24"  # the same server would refuse b's login too
+    assert "retries paused: fix the credentials, then restart the scheduler" in caplog.text
+    assert "retries paused" in store.get("a").failure
+
+
+def test_a_future_dated_last_edition_is_logged_and_ignored(tmp_path: Path,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    clock = Clock(utc(2025, 3, 5, 12, 0))  # the clock had jumped to 2027, then was corrected
+    job = Recorder(clock)
+    runner = runner_for(tmp_path, TOKYO_MONDAY, clock, job, done="2027-03-01")
+    tick_every(runner, clock, 30, minutes=1)
+    assert job.editions == ["2025-03-03"]
+    assert "the last recorded edition 2027-03-01 is dated after today (2025-03-05)" in caplog.text
+
+
+def test_a_slot_moved_to_a_later_weekday_makes_no_second_edition_that_week(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 5, 12, 0))  # Wednesday; Monday's edition of this week is done
+    friday = Slot("friday", dt.time(8, 0), "Asia/Tokyo")
+    job = Recorder(clock, slot=friday)
+    runner = runner_for(tmp_path, friday, clock, job, done="2025-03-03")
+    tick_every(runner, clock, 5 * 24 * 4, minutes=15)  # through Friday and the next Monday
+    assert job.editions == []
+    clock.now = utc(2025, 3, 14, 0, 0)  # the next week's Friday slot
+    runner.tick()
+    assert job.editions == ["2025-03-14"]
 
 
 def test_unknown_time_zone_is_refused_with_the_field(tmp_path: Path) -> None:
@@ -248,7 +322,7 @@ def test_run_forever_ticks_and_sleeps_until_stopped_despite_a_failing_brief(tmp_
     store = StateStore(tmp_path / "state.json")
     for brief in ("good", "bad"):
         store.record_success(brief, "2025-02-24")
-    jobs: dict[str, tuple[Slot, Callable[[str], None]]] = {"bad": (TOKYO_MONDAY, bad), "good": (TOKYO_MONDAY, good)}
+    jobs: dict[str, tuple[Slot, Job]] = {"bad": (TOKYO_MONDAY, bad), "good": (TOKYO_MONDAY, good)}
     WeeklyRunner(jobs, store, clock, sleep).run_forever(stop)
     assert sleeps == [30.0] * 10
     assert good.editions == ["2025-03-03"]
@@ -272,13 +346,15 @@ def test_sigterm_finishes_the_job_in_flight_then_exits(
     events: list[str] = []
     sleeps: list[float] = []
 
-    def first(edition: str) -> None:
+    def first(now: dt.datetime) -> Outcome:
+        edition = edition_key(TOKYO_MONDAY, now)
         events.append(f"a {edition} started")
         os.kill(os.getpid(), signal.SIGTERM)
         events.append(f"a {edition} finished, stop={stop.is_set()}")
+        return Outcome(edition, complete=True, ok=True)
 
     store = StateStore(tmp_path / "state.json")
-    jobs: dict[str, tuple[Slot, Callable[[str], None]]] = {
+    jobs: dict[str, tuple[Slot, Job]] = {
         "a": (TOKYO_MONDAY, first),
         "b": (TOKYO_MONDAY, Recorder(clock)),
     }

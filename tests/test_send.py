@@ -13,14 +13,22 @@ from typing import Iterator
 
 import pytest
 from conftest import pdf_text
-from smtpserver import PASSWORD, Server, ServerFactory, make_edition, reader
+from smtpserver import PASSWORD, Server, ServerFactory, free_port, make_edition, reader
 
 from briefgen.errors import DeliveryError
 from briefgen.ledger import Ledger
 from briefgen.mail import SmtpTransport
 from briefgen.model import Edition
 from briefgen.readers import Reader
-from briefgen.send import SendStopped, format_status, send_edition, status_text
+from briefgen.send import SendReport, format_status, latest_status, send_edition
+
+
+def emails(report: SendReport, outcome: str) -> tuple[str, ...]:
+    return tuple(a.email for a in report.attempts if a.outcome == outcome)
+
+
+def status_text(ledger: Ledger, brief: str | None = None) -> str:
+    return format_status(latest_status(ledger, {}, brief))
 from briefgen.settings import Secret
 
 EDITION = "2024-05-27"
@@ -72,7 +80,7 @@ def test_each_reader_gets_one_message_in_their_language_once(
     assert rows["hanako@example.jp"].pdf_sha256 == hashlib.sha256(edition.languages["ja"].pdf).hexdigest()
 
     again = send_edition(edition, READERS, _transport(server), ledger, clock=clock)
-    assert again.sent == () and again.skipped == ("hanako@example.jp", "alice@example.com")
+    assert again.sent == () and emails(again, "skipped") == ("hanako@example.jp", "alice@example.com")
     assert len(server.handler.received) == 2
 
 
@@ -82,7 +90,7 @@ def test_one_recipient_refused_the_others_still_delivered(smtp_server: ServerFac
     server.handler.rcpt_replies["hanako@example.jp"] = "550 5.1.1 <hanako@example.jp>: no such user"
     report = send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock)
     assert report.sent == ("alice@example.com",)
-    assert [email for email, _ in report.failed] == ["hanako@example.jp"]
+    assert emails(report, "failed") == ("hanako@example.jp",) and not report.ok and report.complete
     assert [r.rcpt_tos for r in server.handler.received] == [["alice@example.com"]]
     failed = {row.reader_email: row for row in ledger.rows("xai-colossus", EDITION)}["hanako@example.jp"]
     assert failed.status == "failed" and failed.attempts == 1
@@ -119,7 +127,7 @@ def test_killed_after_3_of_10_a_rerun_sends_only_the_other_7(smtp_server: Server
         send_edition(make_edition(), TEN, KilledAfter(_transport(server), 4), ledger, clock=clock)
     assert len(server.handler.received) == 3
     rerun = send_edition(make_edition(), TEN, _transport(server), ledger, clock=clock)
-    assert len(rerun.sent) == 7 and len(rerun.skipped) == 3
+    assert len(rerun.sent) == 7 and len(emails(rerun, "skipped")) == 3
     delivered = [r.rcpt_tos[0] for r in server.handler.received]
     assert sorted(delivered) == sorted(r.email for r in TEN)  # everyone exactly once
     assert {row.status for row in ledger.rows("xai-colossus", EDITION)} == {"sent"}
@@ -131,8 +139,9 @@ def test_a_crash_between_accept_and_ledger_repeats_only_that_one_message(
     with pytest.raises(KeyboardInterrupt):
         send_edition(make_edition(), TEN, KilledAfter(_transport(server), 4, after_accept=True), ledger,
                      clock=clock)
-    pending = [row.reader_email for row in ledger.rows("xai-colossus", EDITION) if row.status == "pending"]
-    assert pending == ["reader3@example.com"]
+    waiting = [row for row in ledger.rows("xai-colossus", EDITION) if row.status == "waiting"]
+    assert [row.reader_email for row in waiting] == ["reader3@example.com"]
+    assert waiting[0].last_error == "interrupted while sending; it may have gone out"
     send_edition(make_edition(), TEN, _transport(server), ledger, clock=clock)
     delivered = [r.rcpt_tos[0] for r in server.handler.received]
     assert len(delivered) == 11 and delivered.count("reader3@example.com") == 2
@@ -154,20 +163,42 @@ def test_oversize_messages_are_not_sent_and_are_recorded(smtp_server: ServerFact
     server = smtp_server("starttls")
     report = send_edition(make_edition(), READERS, _transport(server, max_message_bytes=2000), ledger,
                           clock=clock)
-    assert report.sent == () and len(report.failed) == 2 and server.handler.received == []
+    assert report.sent == () and len(emails(report, "failed")) == 2 and server.handler.received == []
     for row in ledger.rows("xai-colossus", EDITION):
         assert row.status == "failed" and "bytes, the configured cap accepts 2000" in row.last_error
 
 
-def test_421_stops_the_run_and_records_the_reply(smtp_server: ServerFactory, ledger: Ledger) -> None:
+def test_a_421_for_one_reader_parks_them_and_the_others_still_get_theirs(smtp_server: ServerFactory,
+                                                                        ledger: Ledger) -> None:
     server = smtp_server("starttls")
     server.handler.rcpt_replies["hanako@example.jp"] = "421 4.7.0 Try again later"
-    with pytest.raises(DeliveryError, match="after 3 tries: 421 4.7.0 Try again later"):
-        send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock)
-    (row,) = ledger.rows("xai-colossus", EDITION)  # alice was never attempted: she stays due
-    assert (row.reader_email, row.status) == ("hanako@example.jp", "failed")
-    assert row.last_error.endswith("421 4.7.0 Try again later")
-    assert server.handler.received == []
+    report = send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock)
+    assert report.sent == ("alice@example.com",) and emails(report, "waiting") == ("hanako@example.jp",)
+    assert not report.complete  # hanako is still due
+    rows = {row.reader_email: row for row in ledger.rows("xai-colossus", EDITION)}
+    assert rows["hanako@example.jp"].status == "waiting" and rows["hanako@example.jp"].attempts == 2  # end of run
+    assert rows["hanako@example.jp"].last_error.endswith("421 4.7.0 Try again later")
+    del server.handler.rcpt_replies["hanako@example.jp"]
+    rerun = send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock)
+    assert rerun.sent == ("hanako@example.jp",) and rerun.ok
+    assert sorted(r.rcpt_tos[0] for r in server.handler.received) == ["alice@example.com", "hanako@example.jp"]
+
+
+def test_a_greylisted_reader_is_retried_at_the_end_of_the_run(smtp_server: ServerFactory, ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    server.handler.rcpt_replies["hanako@example.jp"] = "451 4.7.1 Greylisted, try again"
+    server.handler.rcpt_reply_times["hanako@example.jp"] = 1  # accepted on the second try
+    report = send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock)
+    assert report.ok and report.sent == ("hanako@example.jp", "alice@example.com")
+    assert [r.rcpt_tos[0] for r in server.handler.received] == ["alice@example.com", "hanako@example.jp"]
+
+
+def test_an_unavailable_server_ends_the_run_after_three_readers(smtp_server: ServerFactory,
+                                                                ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    report = send_edition(make_edition(), TEN, _transport(server, port=free_port()), ledger, clock=clock)
+    assert len(emails(report, "waiting")) == 3 and len(emails(report, "untried")) == 7
+    assert "the server was unavailable for 3 readers in a row" in report.attempts[-1].detail
 
 
 def test_auth_failure_stops_the_run_without_showing_the_password(
@@ -179,7 +210,7 @@ def test_auth_failure_stops_the_run_without_showing_the_password(
         send_edition(make_edition(), READERS, _transport(server, password=Secret(wrong)), ledger,
                      clock=clock)
     (row,) = ledger.rows("xai-colossus", EDITION)
-    assert row.attempts == 1 and "authentication failed: 535" in row.last_error
+    assert row.status == "waiting" and row.attempts == 1 and "authentication failed: 535" in row.last_error
     for shown in (str(caught.value), caplog.text, row.last_error, status_text(ledger)):
         assert wrong not in shown
 
@@ -215,7 +246,7 @@ def test_no_readers_means_nothing_sent_and_a_warning(smtp_server: ServerFactory,
     server = smtp_server("starttls")
     with caplog.at_level(logging.WARNING, logger="briefgen"):
         report = send_edition(make_edition(), (), _transport(server), ledger)
-    assert report.sent == report.failed == () and server.handler.received == []
+    assert report.attempts == () and server.handler.received == []
     assert caplog.messages == ["xai-colossus 2024-05-27: no readers receive this brief; nothing sent"]
 
 
@@ -225,9 +256,9 @@ def test_status_report_lists_who_got_it_and_who_failed(smtp_server: ServerFactor
     send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock)
     text = status_text(ledger, "xai-colossus")
     lines = text.splitlines()
-    assert lines[0] == "xai-colossus 2024-05-27: 1 sent, 1 failed, 0 pending"
-    assert lines[1] == "  sent     alice@example.com  sent 2024-05-27T08:00:00+00:00 (1 attempt)"
-    assert lines[2].startswith("  failed   hanako@example.jp  1 attempt; hanako@example.jp: not delivered")
+    assert lines[0] == "xai-colossus 2024-05-27: 1 sent, 1 failed, 0 waiting, 0 in flight, 0 never tried"
+    assert lines[1] == "  sent        alice@example.com  sent 2024-05-27T08:00:00+00:00 (1 attempt)"
+    assert lines[2].startswith("  failed      hanako@example.jp  1 attempt; hanako@example.jp: not delivered")
     assert lines[2].endswith("550 5.1.1 no such user")
     assert format_status(()) == "no deliveries recorded"
 
@@ -249,8 +280,32 @@ def test_a_stop_request_finishes_the_message_in_flight_then_stops(smtp_server: S
     def stop() -> bool:  # the stop signal arrives while the 3rd message is being sent
         return len(server.handler.received) >= 3
 
-    with pytest.raises(SendStopped, match="xai-colossus 2024-05-27: stopped after 3 of 10 readers"):
-        send_edition(make_edition(), TEN, _transport(server), ledger, clock=clock, stop=stop)
+    stopped = send_edition(make_edition(), TEN, _transport(server), ledger, clock=clock, stop=stop)
+    assert len(stopped.sent) == 3 and len(emails(stopped, "untried")) == 7 and not stopped.complete
     assert [row.status for row in ledger.rows("xai-colossus", EDITION)] == ["sent"] * 3
     rerun = send_edition(make_edition(), TEN, _transport(server), ledger, clock=clock)
     assert len(rerun.sent) == 7 and len(server.handler.received) == 10
+
+
+def test_a_slow_final_reply_within_data_timeout_is_one_delivery(smtp_server: ServerFactory, ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    server.handler.data_delay = 1.0
+    report = send_edition(make_edition(), READERS[1:2], _transport(server, timeout=0.3, data_timeout=5.0), ledger,
+                          clock=clock)
+    assert report.ok and len(server.handler.received) == 1
+
+
+def test_no_final_reply_is_not_repeated_within_the_run(smtp_server: ServerFactory, ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    server.handler.data_delay = 1.0
+    report = send_edition(make_edition(), READERS[:2], _transport(server, timeout=0.3, data_timeout=0.3), ledger,
+                          clock=clock)
+    (hanako, alice) = report.attempts
+    assert hanako.outcome == alice.outcome == "waiting" and hanako.uncertain
+    assert "it may have been accepted" in hanako.detail
+    assert [row.attempts for row in ledger.rows("xai-colossus", EDITION)] == [1, 1]  # not repeated in the run
+    server.handler.data_delay = 0
+    rerun = send_edition(make_edition(), READERS[:2], _transport(server), ledger, clock=clock)
+    assert rerun.ok  # the next run sends it again, under the Message-ID of the first try
+    ids = {row.reader_email: row.message_id for row in ledger.rows("xai-colossus", EDITION)}
+    assert {got.rcpt_tos[0]: got.message["Message-ID"] for got in server.handler.received} == ids
