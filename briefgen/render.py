@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache, partial
+from html import escape
 from io import BytesIO
 from typing import Any, Callable, Sequence
-from xml.sax.saxutils import escape
 
 from reportlab import rl_config  # type: ignore[import-untyped]
 from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]
@@ -106,7 +106,7 @@ def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
 
 def _plain(text: str) -> Markup:
     """Plain text → paragraph markup (the one escape for table cells, titles and notes)."""
-    return Markup(escape(text))
+    return Markup(escape(text, quote=False))
 
 
 def _para(markup: Markup, style: ParagraphStyle, where: str, bullet: str | None = None) -> Paragraph:
