@@ -104,6 +104,13 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
+    from briefgen import caches
+
+    _print_paths(caches.build(args.templates, args.dir), out)
+    return 0
+
+
 def _delivery(args: argparse.Namespace) -> "Delivery":
     from briefgen.delivery import Delivery
 
@@ -307,6 +314,13 @@ def parser() -> argparse.ArgumentParser:
     ext.add_argument("--against", metavar="BRIEF", default=None,
                      help="list numbers no fact of BRIEF covers and facts whose quote is gone")
     ext.set_defaults(func=cmd_extract)
+
+    cache = sub.add_parser("cache", help="make the start-up caches in var/cache/ (compiled templates, the "
+                                         "parsed Japanese font, pint's unit definitions); scripts/setup.sh "
+                                         "runs it")
+    cache.add_argument("--dir", type=Path, default=None,
+                       help="make them in this folder instead (default: var/cache/, the one a build reads)")
+    cache.set_defaults(func=cmd_cache)
     return p
 
 

@@ -24,14 +24,15 @@ import difflib
 import logging
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import Callable, Iterable, Mapping, Sequence
-
-import pint
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from briefgen import units
 from briefgen.errors import ComparisonError, Problem
 from briefgen.facts import parse_amount
 from briefgen.model import Comparison, ComparisonSpec, Fact, FactSet, Precision, Quantity
+
+if TYPE_CHECKING:
+    import pint
 
 #: The decimal arithmetic of comparisons and claim checks: 28 digits while computing, errors trapped.
 DECIMALS = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow])

@@ -27,7 +27,7 @@ import jinja2
 import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefgen import figures, markdown, numfmt
+from briefgen import caches, figures, markdown, numfmt
 from briefgen.directives import DIRECTIVES, source_note
 from briefgen.errors import ComposeError, Problem
 from briefgen.figures import CITE, Ctx, Escaped, Item, escape
@@ -63,25 +63,44 @@ def template_env(templates_dir: Path) -> jinja2.Environment:
     if not templates_dir.is_dir():
         raise ComposeError(Problem(str(templates_dir), "templates folder not found",
                                    expected="a folder holding <template>/<lang>.md files"))
+    _COMPILED.read_from(caches.folder(JINJA_CACHE))
     return environment(jinja2.FileSystemLoader(str(templates_dir)), bytecode_cache=_COMPILED)
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates kept for the life of the process, keyed by name and source checksum (Jinja
-    recompiles an edited template), so each scheduled run or warm build skips recompiling."""
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates, keyed by name and source checksum (Jinja recompiles an edited template):
+    read from the set-up cache (``run.py cache``) on first use, then kept for the life of the
+    process, so a cold start, each scheduled run and each warm build skip compiling. Nothing is
+    written to disk here."""
 
     def __init__(self) -> None:
         self._code: dict[str, bytes] = {}
+        self._disk: jinja2.BytecodeCache | None = None
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         if bucket.key in self._code:
             bucket.bytecode_from_string(self._code[bucket.key])
+        elif self._disk is not None:
+            self._disk.load_bytecode(bucket)
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
 
+    def read_from(self, folder: Path | None) -> None:
+        """Also look in ``folder`` (a ``jinja2.FileSystemBytecodeCache`` folder) for what is not in memory."""
+        self._disk = None if folder is None else jinja2.FileSystemBytecodeCache(str(folder))
 
-_COMPILED = _MemoryBytecodeCache()
+
+_COMPILED = _CompiledTemplates()
+JINJA_CACHE = f"jinja-{jinja2.__version__}"  # the folder of compiled templates under var/cache/
+
+
+def write_cache(templates_dir: Path, root: Path) -> Path:
+    """Compile every template of ``templates_dir`` into ``root`` (set-up time; see ``briefgen.caches``)."""
+    folder = root / JINJA_CACHE
+    folder.mkdir(parents=True, exist_ok=True)
+    environment(jinja2.FileSystemLoader(str(templates_dir)), jinja2.FileSystemBytecodeCache(str(folder)))
+    return folder
 
 
 def environment(loader: jinja2.BaseLoader,

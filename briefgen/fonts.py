@@ -14,15 +14,20 @@ from __future__ import annotations
 import copy
 import html
 import logging
+import pickle
 import re
+import sys
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
+from weakref import WeakKeyDictionary
 
+import reportlab  # type: ignore[import-untyped]
 from reportlab.lib.fonts import addMapping  # type: ignore[import-untyped]
 from reportlab.pdfbase import pdfmetrics, ttfonts  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
 
+from briefgen import caches
 from briefgen.errors import Problem, RenderError
 
 log = logging.getLogger("briefgen")
@@ -105,20 +110,78 @@ def primary() -> str:
     Also installs the ToUnicode fix above (ReportLab looks the function up when it writes a font).
     """
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
+    path = _primary_file()
+    font = _thawed(caches.read(FONT_CACHE, _cache_key(path)))
+    if font is None:
+        font = _parsed(path)
+    pdfmetrics.registerFont(font)
+    pdfmetrics.registerFont(_alias(font, PRIMARY_BOLD))
+    _register_family(PRIMARY, PRIMARY_BOLD)
+    return PRIMARY
+
+
+def _primary_file() -> Path:
     path = find_font_file(_PRIMARY_FILE, _PRIMARY_PATHS)
     if path is None:
         raise RenderError(Problem(
             _PRIMARY_FILE, "the IPAex Gothic font is not installed",
             expected="run scripts/setup.sh (Debian package fonts-ipaexfont-gothic)"))
+    return path
+
+
+def _parsed(path: Path) -> TTFont:
     try:
-        font = TTFont(PRIMARY, str(path))
+        return TTFont(PRIMARY, str(path))
     except TTFError as exc:
         raise RenderError(Problem(str(path), f"unusable font file: {exc}",
                                   expected="IPAex Gothic TrueType (ipaexg.ttf)")) from exc
-    pdfmetrics.registerFont(font)
-    pdfmetrics.registerFont(_alias(font, PRIMARY_BOLD))
-    _register_family(PRIMARY, PRIMARY_BOLD)
-    return PRIMARY
+
+
+# --- the parsed primary font, cached at set-up time (see briefgen.caches) -------------------------
+
+FONT_CACHE = "fonts"  # the folder of parsed fonts under var/cache/
+
+
+def _cache_key(path: Path) -> str:
+    """What a parsed font depends on: the file (path, size, time), ReportLab's and Python's versions."""
+    stat = path.stat()
+    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}|reportlab {reportlab.Version}|python {sys.version_info[:2]}"
+
+
+def _frozen(font: TTFont) -> bytes:
+    """A freshly parsed ``TTFont`` as bytes: its tables, without the two members pickle cannot take
+    (the per-document state, empty until a document uses the font, and the em-scaling lambda; the
+    face is pickled on its own)."""
+    return pickle.dumps(({**vars(font), "face": None, "state": None}, {**vars(font.face), "_pdfScale": None}),
+                        protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _thawed(data: bytes | None) -> TTFont | None:
+    """The ``TTFont`` that ``_frozen`` saved, as ReportLab's constructor would have left it; None
+    when there is none or it cannot be read (the caller parses the file)."""
+    if data is None:
+        return None
+    try:
+        font_state, face_state = pickle.loads(data)
+        face = ttfonts.TTFontFace.__new__(ttfonts.TTFontFace)
+        face.__dict__.update(face_state, _pdfScale=_em_scale(face_state["unitsPerEm"]))
+    except Exception:  # a damaged entry: unpickling raises many types; parsing the file is the answer
+        return None
+    font = TTFont.__new__(TTFont)
+    font.__dict__.update(font_state, face=face, state=WeakKeyDictionary())
+    return font
+
+
+def _em_scale(units_per_em: int) -> Callable[[float], float]:
+    """ReportLab's font-unit → 1/1000 em scaling (``TTFontFile.extractInfo``)."""
+    factor = 1000 / units_per_em
+    return (lambda x: x) if units_per_em == 1000 else (lambda x: x * factor)
+
+
+def write_cache(root: Path) -> Path:
+    """Save IPAex parsed under ``root`` (set-up time; see ``briefgen.caches``)."""
+    path = _primary_file()
+    return caches.write(FONT_CACHE, _cache_key(path), _frozen(_parsed(path)), root).parent
 
 
 def _alias(font: TTFont, name: str) -> TTFont:

@@ -22,3 +22,9 @@ python=${PYTHON:-python3}
 req=requirements.txt
 [ "${1:-}" = "dev" ] && req=requirements-dev.txt
 .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+
+# What a cold start would otherwise redo on every run (or on the first one): the package's bytecode,
+# and briefgen's start-up caches in var/cache/ — compiled templates, the parsed Japanese font, pint's
+# unit definitions (see briefgen/caches.py).
+.venv/bin/python -m compileall -q briefgen >/dev/null
+.venv/bin/python run.py cache >/dev/null

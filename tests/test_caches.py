@@ -1,0 +1,108 @@
+"""Set-up caches: ``run.py cache`` makes them; a build reads them, writes nothing, and gets the same result."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import jinja2
+import pytest
+from conftest import DATA, TEMPLATES
+from hardening import run
+
+from briefgen import caches, compose, fonts, units
+
+SAMPLE = "xAI は 10万台の H100 GPU を 4倍に — 60億ドル, 1.3 million gallons/day"
+
+
+def _listing(folder: Path) -> dict[str, int]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in sorted(folder.rglob("*"))}
+
+
+def test_the_cache_command_makes_every_cache_and_a_build_only_reads_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = run("--templates", str(TEMPLATES), "cache", "--dir", str(tmp_path / "cache"))
+    assert made.code == 0, made.err
+    folders = {Path(line).name for line in made.out.splitlines()}
+    assert folders == {"fonts", units.PINT_CACHE, compose.JINJA_CACHE}
+    assert all(any((tmp_path / "cache" / name).iterdir()) for name in folders)
+
+    monkeypatch.setattr(caches, "CACHE_DIR", tmp_path / "cache")
+    before = _listing(tmp_path / "cache")
+    built = run("--data", str(DATA), "--templates", str(TEMPLATES), "--reports", str(tmp_path / "reports"),
+                "--date", "2024-07-29", "build", "xai-colossus")
+    assert built.code == 0, built.err
+    assert _listing(tmp_path / "cache") == before
+
+
+def _counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    compiled: list[str] = []
+    real = jinja2.sandbox.SandboxedEnvironment.compile
+
+    def compile_(self: jinja2.Environment, source: str, name: str | None = None, *args: object,
+                 **kwargs: object) -> object:
+        compiled.append(str(name))
+        return real(self, source, name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(jinja2.sandbox.SandboxedEnvironment, "compile", compile_)
+    return compiled
+
+
+def _env_reading(folder: Path | None, templates: Path) -> jinja2.Environment:
+    cache = compose._CompiledTemplates()
+    cache.read_from(folder)
+    return compose.environment(jinja2.FileSystemLoader(str(templates)), cache)
+
+
+def test_templates_come_compiled_from_the_cache_and_an_edited_one_is_recompiled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, templates)
+    folder = compose.write_cache(templates, tmp_path / "cache")
+    compiled = _counting_compiles(monkeypatch)
+
+    _env_reading(folder, templates)
+    assert compiled == []
+
+    edited = templates / "xai-colossus" / "en.md"
+    edited.write_text(edited.read_text(encoding="utf-8") + "\nEdited after set-up.\n", encoding="utf-8")
+    env = _env_reading(folder, templates)
+    assert compiled == ["xai-colossus/en.md"]
+    assert env.get_template("xai-colossus/en.md") is not None
+
+    _env_reading(None, templates)  # no cache: everything compiles, as before set-up
+    assert len(compiled) == 1 + len(list(templates.rglob("*.md")))
+
+
+def test_the_cached_font_is_the_parsed_font(tmp_path: Path) -> None:
+    path = fonts._primary_file()
+    fonts.write_cache(tmp_path)
+    cached = fonts._thawed(caches.read(fonts.FONT_CACHE, fonts._cache_key(path), tmp_path))
+    parsed = fonts._parsed(path)
+    assert cached is not None
+    assert {k: v for k, v in vars(cached.face).items() if k != "_pdfScale"} == \
+        {k: v for k, v in vars(parsed.face).items() if k != "_pdfScale"}
+    assert cached.face._pdfScale(1234) == parsed.face._pdfScale(1234)
+    assert cached.stringWidth(SAMPLE, 10) == parsed.stringWidth(SAMPLE, 10)
+    glyphs = sorted({ord(c) for c in SAMPLE})
+    assert cached.face.makeSubset(glyphs) == parsed.face.makeSubset(glyphs)
+
+
+def test_a_damaged_or_stale_font_cache_is_not_used(tmp_path: Path) -> None:
+    font = tmp_path / "ipaexg.ttf"
+    shutil.copyfile(fonts._primary_file(), font)
+    key = fonts._cache_key(font)
+    caches.write(fonts.FONT_CACHE, key, b"not a pickle", tmp_path)
+    assert fonts._thawed(caches.read(fonts.FONT_CACHE, key, tmp_path)) is None
+    os.utime(font, ns=(1_000_000_000, 1_000_000_000))
+    assert fonts._cache_key(font) != key
+    assert caches.read(fonts.FONT_CACHE, fonts._cache_key(font), tmp_path) is None
+
+
+def test_pint_reads_its_definitions_from_the_cache(tmp_path: Path) -> None:
+    folder = units.write_cache(tmp_path)
+    assert sorted(p.suffix for p in folder.iterdir()) != []
+    ureg = units.new_registry(folder)
+    water = ureg.Quantity(1, ureg.parse_units("gallon/day")).to(ureg.parse_units("m**3/day")).magnitude
+    assert f"{water:.15g}" == "0.003785411784"

@@ -1,0 +1,48 @@
+"""Import structure: a command loads only what it uses (checked in fresh interpreters; nothing timed here)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import DATA, ROOT, TEMPLATES
+
+#: Never needed to build a brief from CSV/YAML data: spreadsheets, NumPy, mail and the scheduler,
+#: article extraction, the benchmark's HTML route.
+NOT_FOR_BUILD = ("pandas", "numpy", "openpyxl", "weasyprint", "smtplib", "sqlite3", "schedule", "briefgen.extract",
+                 "briefgen.numbergrammar", "briefgen.delivery", "briefgen.mail", "briefgen.send", "briefgen.ledger",
+                 "briefgen.scheduling", "briefgen.readers", "briefgen.settings")
+
+
+def _loaded_after(code: str, names: tuple[str, ...]) -> list[str]:
+    """Run ``code`` in a fresh interpreter; which of ``names`` it left in ``sys.modules``."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps([m for m in {list(names)!r} if m in sys.modules]))"
+    proc = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    return list(json.loads(proc.stdout.splitlines()[-1]))
+
+
+def test_the_build_path_imports_neither_pint_nor_anything_build_does_not_use() -> None:
+    code = ("from briefgen import cli\n"
+            "args = cli.parser().parse_args(['build', 'xai-colossus'])\n"
+            "import briefgen.pipeline, briefgen.render")
+    assert _loaded_after(code, ("pint", *NOT_FOR_BUILD)) == []
+
+
+def test_a_build_loads_pint_for_its_units_but_nothing_build_does_not_use(tmp_path: Path) -> None:
+    code = ("from briefgen.cli import main\n"
+            f"assert main(['--data', {str(DATA)!r}, '--templates', {str(TEMPLATES)!r}, '--reports', "
+            f"{str(tmp_path)!r}, '--date', '2024-07-29', 'build', 'xai-colossus']) == 0")
+    assert _loaded_after(code, ("pint", *NOT_FOR_BUILD)) == ["pint"]
+    assert sorted(p.name for p in (tmp_path / "xai-colossus").glob("*.pdf")) == ["2024-07-29.en.pdf",
+                                                                                "2024-07-29.ja.pdf"]
+
+
+def test_numpy_and_pandas_still_work_after_pint_loaded_without_numpy() -> None:
+    code = ("from briefgen import compare, units\n"
+            "assert str(compare.conversion_factor(units.parse('gallon/day'), 'm**3/day')) == '0.003785411784'\n"
+            "import numpy, pandas\n"
+            "assert int(numpy.arange(4).sum()) == 6 and len(pandas.DataFrame({'a': [1, 2]})) == 2\n"
+            "assert str(compare.conversion_factor(units.parse('MW*year'), 'TWh')) == '0.008766'")
+    assert _loaded_after(code, ("pint", "numpy", "pandas")) == ["pint", "numpy", "pandas"]
