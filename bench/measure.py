@@ -71,23 +71,16 @@ def run_child(argv: Sequence[str], cwd: Path = ROOT) -> tuple[float, int]:
     return elapsed, int(usage.ru_maxrss)
 
 
-def interleave_children(commands: Mapping[str, Sequence[str]], rounds: int, warmup: int = 1) -> Samples:
-    """Cold runs: each command as a fresh process per round, round-robin; wall time and peak RSS."""
+def interleave_children(commands: Mapping[str, Sequence[str]], rounds: int, warmup: int = 1,
+                        cwd: Path = ROOT) -> Samples:
+    """Cold runs: each command as a fresh process per round in ``cwd``, round-robin; wall time and peak RSS."""
     samples = Samples()
     for number in range(warmup + rounds):
         for name, argv in commands.items():
-            seconds, rss = run_child(argv)
+            seconds, rss = run_child(argv, cwd)
             if number >= warmup:
                 samples.add(name, seconds, rss)
     return samples
-
-
-def import_time(module: str) -> float:
-    """Seconds to import ``module`` (cumulative, with its dependencies) in a fresh interpreter."""
-    proc = subprocess.run([PYTHON, "-X", "importtime", "-c", f"import {module}"], cwd=ROOT,
-                          capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    last = [line for line in proc.stderr.splitlines() if line.startswith("import time:")][-1]
-    return int(last.split("|")[1]) / 1e6
 
 
 def median_time(run: Callable[[], object], repeat: int) -> float:

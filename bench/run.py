@@ -1,6 +1,7 @@
 """Benchmark settings → a results table (metric | median | target | ✓/✗) on stdout and in bench/RESULTS.md.
 
-``python bench/run.py [--smoke] [--repeat N] [--results PATH]``. Sections: cold build (subprocesses),
+``python bench/run.py [--smoke] [--repeat N] [--results PATH]``. Sections: cold build (fresh processes in
+a fresh clone of the current commit set up by ``scripts/setup.sh``, against bare platypus),
 warm build against the bare ReportLab render and the HTML route (interleaved in one process), growth
 (fact tables, brief length) and delivery (aiosmtpd sink + SQLite ledger). ``--smoke`` uses tiny sizes
 and writes no results file unless ``--results`` is given; it exists so the test suite can run it.
@@ -27,6 +28,7 @@ for folder in (ROOT, BENCH):
     if str(folder) not in sys.path:
         sys.path.insert(0, str(folder))
 
+import cold  # noqa: E402
 import sections  # noqa: E402
 from sections import Row  # noqa: E402
 
@@ -48,15 +50,13 @@ class Config:
     page_rounds: int
     readers: int
     real_pdf_readers: int
-    imports: tuple[str, ...]
 
 
 def config(smoke: bool, repeat: int | None) -> Config:
     if smoke:
-        return Config(True, 0, repeat or 1, repeat or 1, (10, 100), repeat or 1, (1, 2), repeat or 1, 20, 4,
-                      sections.HEAVY_IMPORTS[:1])
+        return Config(True, 0, repeat or 1, repeat or 1, (10, 100), repeat or 1, (1, 2), repeat or 1, 20, 4)
     return Config(False, 1, repeat or 7, repeat or 15, (10, 1_000, 100_000), repeat or 5, (1, 10, 50),
-                  repeat or 3, 10_000, 1_000, sections.HEAVY_IMPORTS)
+                  repeat or 3, 10_000, 1_000)
 
 
 def machine() -> str:
@@ -87,7 +87,7 @@ def write_results(path: Path, text: str) -> None:
 def run(cfg: Config, work: Path) -> list[Row]:
     rows: list[Row] = []
     steps = (
-        ("cold build", lambda: sections.cold(work / "cold", cfg.cold_rounds, cfg.warmup, cfg.imports)),
+        ("cold build", lambda: cold.cold(work / "cold", cfg.cold_rounds, cfg.warmup)),
         ("warm build", lambda: sections.warm(work / "warm", cfg.warm_rounds, cfg.warmup)),
         ("fact tables", lambda: sections.fact_growth(work / "facts", cfg.fact_sizes, cfg.fact_rounds)),
         ("brief length", lambda: sections.page_growth(cfg.page_targets, cfg.page_rounds)),

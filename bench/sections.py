@@ -31,8 +31,6 @@ from briefgen.settings import SmtpSettings
 
 SPEC = ROOT / "data" / "xai-colossus" / "brief.yaml"
 DAY = workloads.BRIEF_DATE
-HEAVY_IMPORTS = ("pandas", "pint", "reportlab.platypus", "jinja2", "babel.dates", "yaml", "briefgen.pipeline",
-                 "weasyprint")
 
 
 @dataclass(frozen=True)
@@ -48,32 +46,6 @@ class Row:
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms"
-
-
-# --- 1. cold build -----------------------------------------------------------------------------------
-
-
-def cold(work: Path, rounds: int, warmup: int, imports: Sequence[str]) -> list[Row]:
-    commands = {
-        "briefgen": [PYTHON, "run.py", "--reports", str(work / "briefgen"), "--date", DAY.isoformat(), "build",
-                     "xai-colossus", "--lang", "all"],
-        "html": [PYTHON, "bench/html_route.py", "--out", str(work / "html"), "--lang", "all"],
-        "imports": [PYTHON, "-c", "import briefgen.pipeline"],
-        "python": [PYTHON, "-c", "pass"],
-    }
-    s = measure.interleave_children(commands, rounds, warmup)
-    build, rss, ratio = s.median("briefgen"), s.peak_mb("briefgen"), s.ratio("html", "briefgen")
-    rows = [
-        Row(f"cold build, both editions (`run.py build --lang all`, {rounds} runs)", f"{build:.3f} s", "≤ 1.0 s",
-            build <= 1.0),
-        Row("cold build peak RSS", f"{rss:.0f} MB", "≤ 150 MB", rss <= 150),
-        Row("… of which interpreter start (`python -c pass`)", f"{s.median('python'):.3f} s"),
-        Row("… of which `import briefgen.pipeline` (incl. interpreter)", f"{s.median('imports'):.3f} s"),
-        Row("cold HTML route (Jinja2 + WeasyPrint), both editions", f"{s.median('html'):.3f} s"),
-        Row("cold: HTML route time ÷ briefgen time (same rounds)", f"{ratio:.2f}×", "(reported)", None),
-    ]
-    return rows + [Row(f"import time of `{m}` (fresh interpreter, `-X importtime`)",
-                       f"{measure.import_time(m):.3f} s") for m in imports]
 
 
 # --- 2-4. warm build, floors, HTML route ------------------------------------------------------------
