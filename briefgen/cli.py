@@ -93,8 +93,8 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
     cands = extract.extract(text, None if args.lang == "auto" else args.lang)
     if args.against:
         prepared = pipeline.prepare(pipeline.resolve_spec(args.against, args.data))
-        quotes = [claim.quote for claim in prepared.spec.claims]
-        out.write(report.coverage_text(extract.uncovered(cands, prepared.facts, quotes=quotes),
+        claims = [(claim.quote, claim.asserted) for claim in prepared.spec.claims]
+        out.write(report.coverage_text(extract.uncovered(cands, prepared.facts, claims=claims),
                                        extract.stale_quotes(text, prepared.facts)))
         return 0
     if args.out:

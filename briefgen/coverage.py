@@ -1,4 +1,5 @@
-"""Candidates + a brief's facts → the numbers no fact covers, and the fact quotes the article no longer has."""
+"""Candidates + a brief's facts → the numbers no fact covers (by value and unit), and the fact quotes
+the article no longer has."""
 
 from __future__ import annotations
 
@@ -12,22 +13,24 @@ from briefgen.model import Fact, FactSet, PartialDate, Quantity
 
 
 def uncovered(cands: Iterable[Candidate], facts: FactSet, tolerance: Decimal = Decimal("0.01"),
-              quotes: Iterable[str] = ()) -> tuple[Candidate, ...]:
-    """Candidates no fact accounts for: not in any fact's quote and no fact with that value + unit.
+              claims: Iterable[tuple[str, Quantity]] = ()) -> tuple[Candidate, ...]:
+    """Candidates no fact accounts for: no fact has that value in that unit (or that date).
 
-    Values match within the relative ``tolerance`` after unit conversion; dates match a fact's
-    event or as_of date (a date written without its year matches any year). ``quotes`` are more
-    quoted passages that count as covered (a brief's claim quotes).
+    Values match within the relative ``tolerance`` after unit conversion (a new "12拠点" is not
+    covered by a "12GW" fact, whatever the quotes say); dates match a fact's event or as_of date
+    (a date written without its year matches any year). ``claims`` are a brief's claims as
+    (quote, asserted amount): a candidate inside a claim's quote with the asserted amount is
+    covered by it (the article's "4倍" checked by a claim).
     """
     pool = list(facts.facts.values())
-    quotes = [squash(q) for q in (*(f.quote for f in pool), *quotes)]
+    stated = [(squash(quote), amount) for quote, amount in claims]
 
     def covered(c: Candidate) -> bool:
-        if any(squash(c.expression) in q for q in quotes):
-            return True
         if c.kind == "date":
             return _date_covered(c, pool)
-        return any(_amount_covers(f, c, tolerance) for f in pool)
+        return (any(_amount_covers(f.quantity, c, tolerance) for f in pool)
+                or any(squash(c.expression) in quote and _amount_covers(amount, c, tolerance)
+                       for quote, amount in stated))
 
     return tuple(c for c in cands if not covered(c))
 
@@ -53,9 +56,8 @@ def _in_unit(number: Decimal, unit: str, target: str) -> Decimal | None:
         return None
 
 
-def _amount_covers(fact: Fact, c: Candidate, tolerance: Decimal) -> bool:
-    """The candidate's value (or both ends of its range) match the fact's, within ``tolerance``."""
-    q = fact.quantity
+def _amount_covers(q: Quantity | None, c: Candidate, tolerance: Decimal) -> bool:
+    """The candidate's value (or both ends of its range) match ``q``'s, within ``tolerance``."""
     low, high = (c.value, c.value) if c.value is not None else (c.low, c.high)
     if q is None or low is None or high is None:
         return False

@@ -76,7 +76,7 @@ def _qualify(norm: str, hit: Hit, g: Grammar) -> tuple[int, int, Qualifier]:
     if hit.kind == "date":
         return hit.start, hit.end, ""
     start, end = hit.start, hit.end
-    qualifier: Qualifier = ""
+    qualifier: Qualifier = hit.qualifier
     after = g.after.match(norm, end)
     if after:
         end, qualifier = after.end(), g.qualifiers[after.group(1)]
@@ -94,7 +94,7 @@ def _per_unit(norm: str, hit: Hit, start: int, end: int, g: Grammar) -> str:
     m = g.per.search(norm[max(0, start - 20):start]) if g.lang == "ja" else g.per.match(norm, end)
     if not m:
         return hit.unit
-    word = m.group(1) or m.group(2)
+    word = next(w for w in m.groups() if w)
     per = g.per_units.get(word, word)
     if word in ("台", "枚"):
         per = resolve_unit(word, g, norm, (start - 20, end)).unit  # "1台あたり" next to "H100"

@@ -14,20 +14,25 @@ from typing import Callable
 
 from briefgen.model import Lang
 from briefgen.numberwords import (
+    DAYS_AFTER,
     DEVICE,
     DEVICE_WORDS,
     EN_CUR,
     EN_CURRENCIES,
     EN_MONTH,
+    EN_MONTH_ALONE,
     EN_NOT_GLUED,
     EN_NUM,
     EN_SCALE,
+    EN_SIGN,
     EN_UNIT,
     EN_UNITS,
     JA_KANJI,
+    JA_NOT_KANJI_COUNTER,
     JA_NOT_GLUED,
     JA_NUM,
     JA_SEP,
+    JA_SIGN,
     JA_UNIT,
     JA_UNIT_UNNAMED,
     JA_UNITS,
@@ -37,8 +42,11 @@ from briefgen.numberwords import (
     Qualifier,
     UnitWord,
     en_number,
+    fraction,
     ja_number,
     month_number,
+    multiple,
+    quarter_number,
     unit_of,
 )
 
@@ -56,7 +64,8 @@ class Hit:
     kind: Kind = "quantity"
     date: str = ""
     vague: bool = False
-    emit: bool = True  # False for a denominator marker (1台あたり): it only blocks other matches
+    emit: bool = True  # False for a marker (1台あたり, 12:00, (3778), 第3): it only blocks other matches
+    qualifier: Qualifier = ""  # what the number itself says (120+ is at least 120)
 
 
 Builder = Callable[[re.Match[str], str, "Grammar"], "Hit | None"]
@@ -90,7 +99,7 @@ def _window(text: str, start: int, end: int, reach: int = 15) -> str:
 
 def resolve_unit(word: str, grammar: Grammar, text: str, span: tuple[int, int]) -> UnitWord:
     """The unit ``word`` names; 台/枚 count GPUs or servers when the words near ``span`` say so."""
-    unit = unit_of(word, grammar.units)
+    unit = unit_of(word, grammar.units, text[span[1]:span[1] + 4])
     if unit.unit != DEVICE:
         return unit
     window = _window(text, *span)
@@ -104,16 +113,34 @@ def _amount(m: re.Match[str], text: str, g: Grammar) -> Hit | None:
     if not parts.get("cur") and _glued_scale(parts):
         return None  # "10m" is ten metres as often as ten million: only "$10m" is money
     ends = _range(parts, g)
-    if ends is None:
+    if ends is None or _change(m, text, g):
         return None
-    low, high = ends
+    low, high = _signed(ends, parts)
     word = parts.get("u") or ""
     unit = _amount_unit(parts, word, text, m.span(), g)
-    if unit is None or (unit.unit == "year" and word.strip() == "年" and low >= 1000):
-        return None  # a year (2024年) is a date, not 2024 years
+    if unit is None or _a_year(parts, unit, word, g):
+        return None
     counter = word.strip(" -").removeprefix("の") if unit.pattern else ""
     return Hit(m.start(), m.end(), low * unit.factor, high * unit.factor, unit.unit, counter,
-               unit.kind)
+               unit.kind, qualifier="at_least" if parts.get("plus") else "")
+
+
+def _a_year(parts: dict[str, str | None], unit: UnitWord, word: str, g: Grammar) -> bool:
+    """2024年 is a date, not 2024 years; so is "2024" before a count ("in 2024 new homes")."""
+    if unit.unit == "year" and word.strip() == "年":
+        return Decimal(g.number(parts["lo"] or "", None)[0]) >= 1000
+    return (g.lang == "en" and unit.unit in ("1", "person", "household") and not parts.get("cur")
+            and re.fullmatch(YEAR, parts["lo"] or "") is not None)
+
+
+def _change(m: re.Match[str], text: str, g: Grammar) -> bool:
+    """``1700人から2000人に増える`` is a change between two amounts, not a range."""
+    return g.lang == "ja" and "から" in m.group(0) and text.startswith(("に", "へ"), m.end())
+
+
+def _signed(ends: tuple[Decimal, Decimal], parts: dict[str, str | None]) -> tuple[Decimal, Decimal]:
+    """A point made negative by its sign: ``-3.7``, ``−3.7``, ``minus 2``, ``▲9.2``, ``△0.4``."""
+    return (-ends[0], -ends[1]) if parts.get("sign") else ends
 
 
 def _scales(parts: dict[str, str | None]) -> list[str]:
@@ -145,14 +172,15 @@ def _amount_unit(parts: dict[str, str | None], word: str, text: str, span: tuple
         return UnitWord("", EN_CURRENCIES[currency])
     if word:
         return resolve_unit(word, g, text, span)
-    return UnitWord("", "1") if any(_scales(parts)) else None
+    unitless_range = g.lang == "ja" and parts.get("hi") and "から" not in text[span[0]:span[1]]
+    return UnitWord("", "1") if any(_scales(parts)) or parts.get("plus") or unitless_range else None
 
 
 def _bare(m: re.Match[str], text: str, g: Grammar) -> Hit | None:
     """A number with nothing after it: a plain count, or money named before it (人民元換算で290億)."""
     if re.search(r"[A-Z][\w-]*\s$", text[max(0, m.start() - 30):m.start()]):
         return None
-    value, _ = g.number(m.group("lo"), None)
+    value, _ = _signed(g.number(m.group("lo"), None), m.groupdict())
     currency = re.search(r"(人民元|米ドル|ドル|元|円|ユーロ)(?:換算|建て)で?\s*$", text[:m.start()])
     unit = unit_of(currency.group(1), g.units).unit if currency else "1"
     return Hit(m.start(), m.end(), value, value, unit)
@@ -179,9 +207,80 @@ def _half(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
     return Hit(m.start(), m.end(), Decimal("0.5"), Decimal("0.5"), "1", m.group(0))
 
 
-def _per_marker(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
-    """1台あたり: never a candidate itself (``extract`` reads it as a denominator)."""
+def _marker(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
+    """Digits that are not an amount: a denominator (1台あたり, which ``extract`` reads next to an
+    amount), a time (12:00, 午前10時), a day of the month alone (12日), a stock code ((3778)), an
+    ordinal in a name (第3ゾーン). It only keeps other rules off these characters."""
     return Hit(m.start(), m.end(), emit=False)
+
+
+def _fraction(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
+    """3分の1, a third, two-thirds, three-quarters of: the ratio to four decimals."""
+    value = fraction(m.group("n"), m.group("d"))
+    return Hit(m.start(), m.end(), value, value, "1", m.group(0), "fraction")
+
+
+def _multiple(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
+    """倍増, doubled, twice, tripled (a multiple); 半減, halved (the ratio 0.5)."""
+    value = multiple(m.group(0))
+    return Hit(m.start(), m.end(), value, value, "1", m.group(0), "times" if value > 1 else "quantity")
+
+
+def _rank(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
+    """No. 2: a place in a ranking."""
+    value = Decimal(m.group("lo"))
+    return Hit(m.start(), m.end(), value, value, "1", "No.", "rank")
+
+
+def _month(year: int | None, month: int) -> str:
+    """A partial ISO month; ``--07`` when the year was not written."""
+    return f"{year or '-'}-{month:02d}"
+
+
+def _period(m: re.Match[str], first: tuple[int | None, int], last: tuple[int | None, int]) -> Hit:
+    return Hit(m.start(), m.end(), unit="date", kind="date", date=f"{_month(*first)}/{_month(*last)}")
+
+
+def _year(m: re.Match[str]) -> int | None:
+    return int(m.group("y")) if m.group("y") else None
+
+
+def _months(m: re.Match[str], _text: str, _g: Grammar) -> Hit | None:
+    """7〜12月, 2025年4〜9月期, 8–10月: a span of months (the end in the next year when it wraps)."""
+    year, first, last = _year(m), month_number(m.group("m")), month_number(m.group("m2"))
+    if first == last:
+        return None
+    return _period(m, (year, first), (year + 1 if year and last < first else year, last))
+
+
+def _quarter(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
+    """第2四半期, 2Q, Q4 2024, fourth-quarter; a fiscal year's quarter (2024年度第1四半期) from April."""
+    year, q = _year(m), quarter_number(m.group("q"))
+    start = 3 * q - 2 + (3 if m.groupdict().get("fy") else 0)
+    if start > 12:
+        start, year = start - 12, year + 1 if year else None
+    return _period(m, (year, start), (year, start + 2))
+
+
+def _half_year(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
+    """2023年下半期, second half of 2023, H1 2024: January–June or July–December."""
+    first = m.group("h").lower() in ("上半期", "上期", "first", "1")
+    return _period(m, (_year(m), 1 if first else 7), (_year(m), 6 if first else 12))
+
+
+def _fiscal_year(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
+    """2024年度 (April 2024 – March 2025), and its halves 上期 / 下期."""
+    year, half = int(m.group("y")), m.group("h") or ""
+    start = (year, 10) if "下" in half else (year, 4)
+    end = (year, 9) if "上" in half else (year + 1, 3)
+    return _period(m, start, end)
+
+
+def _fiscal_end(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
+    """2026年3月期: the twelve months ending March 2026 (April 2025 – March 2026)."""
+    year, month = int(m.group("y")), int(m.group("m"))
+    start = (year, 1) if month == 12 else (year - 1, month + 1)
+    return _period(m, start, (year, month))
 
 
 def _date(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
@@ -197,20 +296,41 @@ def _date(m: re.Match[str], _text: str, _g: Grammar) -> Hit:
     return Hit(m.start(), m.end(), unit="date", kind="date", date=iso)
 
 
+#: Rules both languages share: ISO and slashed dates, times and stock codes that are not amounts.
+_COMMON: list[tuple[str, Builder]] = [
+    (rf"(?P<y>{YEAR})(?P<s>[/-])(?P<m>1[0-2]|0?[1-9])(?P=s)(?P<d>3[01]|[12]\d|0?[1-9])(?!\d)", _date),
+    (r"\d{1,2}:\d{2}(?:\s?[ap]\.m\.)?", _marker),
+    (r"(?<=[(（])\d{4}(?=[)）])", _marker),
+]
+
+
 def _ja_rules() -> tuple[tuple[re.Pattern[str], Builder], ...]:
     date = (rf"(?:今年|昨年|去年|来年|本年)?(?:(?P<y>{YEAR})年)?(?P<m>1[0-2]|0?[1-9])月"
             r"(?:(?P<d>3[01]|[12]\d|0?[1-9])日)?")
+    month = r"1[0-2]|0?[1-9]"
     rules: list[tuple[str, Builder]] = [
+        *_COMMON,
         (rf"(?P<a>{YEAR})年?{JA_SEP}(?P<b>{YEAR})年(?!間|分|代|度)", _date),
+        (rf"(?:(?P<y>{YEAR})年)?(?P<m>{month})月?{JA_SEP}(?P<m2>{month})月期?", _months),
+        (rf"(?P<y>{YEAR})年(?P<m>{month})月期", _fiscal_end),
+        (rf"(?P<y>{YEAR})年度(?P<h>上半期|下半期|上期|下期)?", _fiscal_year),
+        (rf"(?P<y>{YEAR})年(?P<h>上半期|下半期|上期|下期)", _half_year),
+        (rf"(?:(?P<y>{YEAR})年(?P<fy>度)?)?第(?P<q>[1-4一二三四])四半期", _quarter),
+        (rf"(?:(?P<y>{YEAR})年)?(?P<q>[1-4])Q(?![A-Za-z0-9])", _quarter),
+        (r"(?:午前|午後)?\d{1,2}時(?:\d{1,2}分|半)?(?!間)", _marker),
+        (rf"(?:3[01]|[12]\d|0?[1-9])日(?![間本]|{DAYS_AFTER})", _marker),
+        (r"第\d+", _marker),
         (date, _date),
         (rf"(?P<y>{YEAR})年(?!間|分|代|度|\d)", _date),
-        (r"(?:1|一)(?:台|枚|日|時間|人|名|世帯|[ヶかカ]月|年)(?:あたり|当たり|につき)", _per_marker),
+        (rf"(?:1|一)(?:{JA_PER})(?:あたり|当たり|につき|=)", _marker),
         (rf"(?P<lo>{JA_NUM}){JA_UNIT_UNNAMED}?{JA_SEP}(?P<hi>{JA_NUM}){JA_UNIT}?",
          _amount),
         (rf"(?P<lo>\d{{1,2}})、(?P<hi>\d{{1,2}}){JA_UNIT}", _amount),
-        (rf"(?P<lo>{JA_NUM}){JA_UNIT}", _amount),
-        (rf"(?P<lo>{JA_NUM})(?![A-Za-z0-9.,])", _bare),
-        (rf"(?<![{JA_KANJI}数])(?P<lo>[{JA_KANJI}]+){JA_UNIT}", _kanji),
+        (rf"{JA_SIGN}?(?P<lo>{JA_NUM}|\d+・\d+){JA_UNIT}", _amount),
+        (rf"{JA_SIGN}?(?P<lo>{JA_NUM})(?![A-Za-z0-9.,])", _bare),
+        (r"(?P<d>\d+|[二三四五六七八九十])分の(?P<n>\d+|[一二三四五六七八九])", _fraction),
+        (r"倍増|半減", _multiple),
+        (rf"(?<![{JA_KANJI}数])(?P<lo>[{JA_KANJI}]+){JA_NOT_KANJI_COUNTER}{JA_UNIT}", _kanji),
         (rf"数(?:[十百千]?[万億兆]?){JA_UNIT}", _vague),
         (r"(?<![大前後上下])半分", _half),
     ]
@@ -221,15 +341,30 @@ def _en_rules() -> tuple[tuple[re.Pattern[str], Builder], ...]:
     day = r"(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
     amount = (rf"{EN_CUR}?(?P<lo>{EN_NUM})(?P<ls>{EN_SCALE})?(?:\s?(?:-|–|—)\s?|\s(?:to|or)\s)"
               rf"(?:US\$|\$|€|¥)?(?P<hi>{EN_NUM})(?P<hs>{EN_SCALE})?{EN_UNIT}?")
+    ordinal = r"(?:straight|consecutive|successive|time|round|term|year|quarter|month|week|day)\b"
     rules: list[tuple[str, Builder]] = [
+        *_COMMON,
         (rf"(?P<a>{YEAR})\s?(?:-|–|—|\sto\s|\sthrough\s)\s?(?P<b>{YEAR})(?!\d)", _date),
+        (rf"(?i:(?P<q>first|second|third|fourth))[\s-]quarter(?:\s(?:of\s)?(?P<y>{YEAR})(?!\d))?",
+         _quarter),
+        (rf"Q(?P<q>[1-4])\b(?:\s(?P<y>{YEAR})\b)?", _quarter),
+        (rf"(?P<q>[1-4])Q\b(?:\s?(?P<y>{YEAR})\b)?", _quarter),
+        (rf"(?P<h>first|second)\shalf\sof\s(?P<y>{YEAR})\b", _half_year),
+        (rf"H(?P<h>[12])\s?(?P<y>{YEAR})\b", _half_year),
+        (rf"(?i:(?P<n>a|one|two)[\s-](?P<d>thirds?))\b(?!\s{ordinal})", _fraction),
+        (r"(?i:(?P<n>a|one|three)[\s-](?P<d>quarters?))(?=\sof\b)", _fraction),
+        (r"(?<=\bby\s)(?P<n>a)\s(?P<d>quarter)\b(?!\sof\s\d)", _fraction),
+        (r"\b(?i:doubled|tripled|quadrupled|halved|twice)\b", _multiple),
+        (rf"(?P<m>{EN_MONTH_ALONE})\b(?!\s\d)", _date),
+        (rf"(?P<m>{EN_MONTH})\s?[-–]\s?(?P<m2>{EN_MONTH})\b(?:\s(?P<y>{YEAR})\b)?", _months),
+        (r"No\.\s?(?P<lo>\d{1,3})\b", _rank),
         (rf"(?P<m>{EN_MONTH})\.?\s{day}(?:,?\s(?P<y>{YEAR})(?!\d))?", _date),
         (rf"{day}\s(?P<m>{EN_MONTH})(?:\s(?P<y>{YEAR})(?!\d))?\b", _date),
         (rf"(?P<m>{EN_MONTH})\s(?:of\s)?(?P<y>{YEAR})(?!\d)", _date),
         (amount, _amount),
-        (rf"{EN_CUR}?(?P<lo>{EN_NUM})(?P<ls>{EN_SCALE})?{EN_UNIT}?", _amount),
+        (rf"{EN_SIGN}?{EN_CUR}?(?P<lo>{EN_NUM})(?P<plus>\+)?(?P<ls>{EN_SCALE})?{EN_UNIT}?", _amount),
         (rf"(?P<y>{YEAR})(?![\d%]|[.,]\d)", _date),
-        (r"(?P<lo>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w%]|[.,]\d)", _bare),
+        (rf"{EN_SIGN}?(?P<lo>\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\w%]|[.,]\d)", _bare),
         (rf"(?:(?:tens|hundreds)\sof\s(?:thousands|millions|billions)|(?:several|a\sfew)\s"
          rf"(?:hundred|thousand|million|billion))(?:\sof)?{EN_UNIT}?", _vague),
         (r"(?<!first\s)(?<!second\s)\b[Hh]alf(?=\sof\b|\sthe\b)", _half),
@@ -237,19 +372,21 @@ def _en_rules() -> tuple[tuple[re.Pattern[str], Builder], ...]:
     return tuple((re.compile(EN_NOT_GLUED + p), b) for p, b in rules)
 
 
+JA_PER = r"台|枚|日|時間|人|名|世帯|[ヶかカ]月|年|バレル|トン|ドル"  # 1台あたり, 1バレル=72.5ドル
 _JA = Grammar(
     lang="ja", rules=_ja_rules(), units=JA_UNITS, number=ja_number,
     qualifiers={"約": "about", "およそ": "about", "ほぼ": "about", "前後": "about", "程度": "about",
                 "ほど": "about", "近く": "about", "最大": "at_most", "最高": "at_most",
                 "以下": "at_most", "未満": "at_most", "最低": "at_least", "少なくとも": "at_least",
-                "以上": "at_least", "超": "at_least", "余り": "at_least", "わずか": "only",
+                "以上": "at_least", "超": "at_least", "余り": "at_least", "強": "at_least",
+                "弱": "at_most", "わずか": "only",
                 "僅か": "only", "たった": "only"},
     before=re.compile(r"((?<![契予節要制集])約|およそ|ほぼ|最大|最高|最低|少なくとも|わずか|僅か|たった)\s*$"),
-    after=re.compile(r"(以上|以下|未満|超|余り|前後|程度|ほど|近く)"),
-    per=re.compile(r"(?:(?:1|一)(台|枚|日|時間|人|名|世帯|[ヶかカ]月|年)(?:あたり|当たり|につき)"
-                   r"|毎(日|月|年))\s*$"),
+    after=re.compile(r"(以上|以下|未満|超|余り|前後|程度|ほど|近く|強|弱)"),
+    per=re.compile(rf"(?:(?:1|一)({JA_PER})(?:あたり|当たり|につき|=)|毎(日|月|年)|([月年日])額)\s*$"),
     per_units={"日": "day", "時間": "hour", "人": "person", "名": "person", "世帯": "household",
-               "ヶ月": "month", "か月": "month", "カ月": "month", "月": "month", "年": "year"},
+               "ヶ月": "month", "か月": "month", "カ月": "month", "月": "month", "年": "year",
+               "バレル": "barrel", "トン": "tonne", "ドル": "USD"},
     sentence_end=re.compile(r"[。！？!?][」』）)】]*|\n"),
     clause_end=re.compile(r"[、，,;；:：]"),
     context=(8, 30),
@@ -260,17 +397,22 @@ _EN = Grammar(
                 "nearly": "about", "almost": "about", "some": "about", "an estimated": "about",
                 "or so": "about", "up to": "at_most", "as many as": "at_most",
                 "as much as": "at_most", "at most": "at_most", "no more than": "at_most",
+                "fewer than": "at_most", "less than": "at_most", "below": "at_most", "under": "at_most",
                 "or less": "at_most", "at least": "at_least", "more than": "at_least",
                 "over": "at_least", "upwards of": "at_least", "or more": "at_least",
-                "plus": "at_least", "only": "only", "just": "only", "a mere": "only"},
+                "plus": "at_least", "just over": "at_least", "just under": "at_most", "only": "only",
+                "just": "only", "a mere": "only"},
     before=re.compile(r"(?i:\b(about|around|approximately|roughly|nearly|almost|some|an estimated|"
-                      r"up to|as many as|as much as|at most|no more than|at least|more than|over|"
-                      r"upwards of|only|just|a mere))\s+$"),
+                      r"up to|as many as|as much as|at most|no more than|fewer than|less than|below|under|"
+                      r"at least|more than|over|"
+                      r"upwards of|only|just over|just under|just|a mere))\s+$"),
     after=re.compile(r"\s(or more|or so|or less|plus)\b"),
     per=re.compile(r"(?:\sof\s\w+)?\s(?:a|an|per|each)\s(day|month|year|hour|week|GPU|chip|person|"
-                   r"household)\b|\s(daily|monthly|annually)\b"),
-    per_units={"daily": "day", "monthly": "month", "annually": "year", "chip": "GPU"},
+                   r"household|barrel|tonne|ton)\b|\s(daily|monthly|annually)\b"),
+    per_units={"daily": "day", "monthly": "month", "annually": "year", "chip": "GPU", "ton": "tonne"},
     sentence_end=re.compile(r"(?<!\b[A-Z])(?<!\bMr)(?<!\bMs)(?<!\bDr)(?<!\bvs)(?<!\bInc)(?<!\bCo)"
+                            r"(?<!\bNo)(?<!\ba\.m)(?<!\bp\.m)(?<!\bJan)(?<!\bFeb)(?<!\bMar)(?<!\bApr)"
+                            r"(?<!\bJun)(?<!\bJul)(?<!\bAug)(?<!\bSep)(?<!\bSept)(?<!\bOct)(?<!\bNov)(?<!\bDec)"
                             r"[.!?][\"'”’)\]]*(?=\s|$)|\n\s*\n"),
     clause_end=re.compile(r"[;:]|,(?!\d{3})|\s[—–]\s"),
     context=(20, 80),
