@@ -47,6 +47,14 @@ def _lang(text: str) -> str:
     return text
 
 
+def _source_id(text: str) -> str:
+    from briefgen.facts import ID, ID_FORM
+
+    if not ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"invalid source id {text!r} (expected {ID_FORM})")
+    return text
+
+
 def cmd_default(args: argparse.Namespace, out: TextIO) -> int:
     """No command: build every brief found in the data folder, every language. A brief that fails
     does not stop the others; its error is raised (with the others') once they are built."""
@@ -90,7 +98,8 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
     from briefgen import extract, pipeline, report, tables
 
     text = tables.read_text(args.article)
-    cands = extract.extract(text, None if args.lang == "auto" else args.lang)
+    lang = extract.detect_lang(text) if args.lang == "auto" else args.lang
+    cands = extract.extract(text, lang)
     if args.against:
         prepared = pipeline.prepare(pipeline.resolve_spec(args.against, args.data))
         claims = [(claim.quote, claim.asserted) for claim in prepared.spec.claims]
@@ -98,7 +107,8 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
                                        extract.stale_quotes(text, prepared.facts)))
         return 0
     if args.out:
-        out.write(f"{_shown(extract.write_candidates_csv(cands, args.out))}: {len(cands)} candidates\n")
+        path = extract.write_candidates_csv(cands, args.out, lang, args.source, args.date)
+        out.write(f"{_shown(path)}: facts proposed from {len(cands)} candidates (source {args.source!r})\n")
     else:
         out.write(report.candidates_text(cands))
     return 0
@@ -310,7 +320,10 @@ def parser() -> argparse.ArgumentParser:
     ext.add_argument("article", type=Path, help="UTF-8 text file of the article")
     ext.add_argument("--lang", choices=("ja", "en", "auto"), default="auto",
                      help="language of the article (default: auto)")
-    ext.add_argument("--out", type=Path, default=None, help="write candidates as a facts CSV here")
+    ext.add_argument("--out", type=Path, default=None,
+                     help="write the proposed facts here (a facts.csv that loads as is)")
+    ext.add_argument("--source", default="article", type=_source_id,
+                     help="source id the --out rows cite (default: article)")
     ext.add_argument("--against", metavar="BRIEF", default=None,
                      help="list numbers no fact of BRIEF covers and facts whose quote is gone")
     ext.set_defaults(func=cmd_extract)

@@ -6,8 +6,8 @@ from functools import partial
 from typing import Callable, Sequence
 
 from briefgen import compare, numfmt
+from briefgen.candidates import Candidate, plain
 from briefgen.directives import WORDS, measure, order_text
-from briefgen.extract import Candidate, candidates_rows
 from briefgen.figures import Item, computed
 from briefgen.model import ClaimCheck, Comparison, Conflict, Fact, FactSet, Lang
 
@@ -70,9 +70,9 @@ def _value(fact: Fact, lang: Lang) -> str:
 def candidates_text(cands: Sequence[Candidate]) -> str:
     """One line per candidate: line number, expression, value (or range or date) and unit."""
     lines = []
-    for cand, row in zip(cands, candidates_rows(cands)):
-        value = row["value"] or (f"{row['low']}–{row['high']}" if row["low"] else "(vague)")
-        lines.append(f"{cand.line:>4}  {cand.expression}\t{value} {cand.unit}".rstrip())
+    for c in cands:
+        value = c.date or plain(c.value) or (f"{plain(c.low)}–{plain(c.high)}" if c.low is not None else "(vague)")
+        lines.append(f"{c.line:>4}  {c.expression}\t{value} {c.unit}".rstrip())
     return "\n".join(lines) + ("\n" if lines else "")
 
 

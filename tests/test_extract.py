@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,7 +10,11 @@ from conftest import SEED_ARTICLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import datetime as dt
+
 from briefgen import units
+from briefgen.candidates import PLACEHOLDER, plain, propose, squash
+from briefgen.facts import load_facts
 from briefgen.errors import OutputError
 from briefgen.extract import (
     CSV_COLUMNS,
@@ -250,30 +253,65 @@ def test_any_text_gives_consistent_candidates(text: str) -> None:
 
 def test_candidates_rows_use_the_facts_layout() -> None:
     cands = extract("毎日130万ガロン。2023年7月、3-4万ドルを払った。")
-    rows = candidates_rows(cands, source="src1")
-    assert [list(r) for r in rows] == [list(CSV_COLUMNS)] * 3
-    assert [(r["id"], r["value"], r["low"], r["high"], r["unit"]) for r in rows] == [
-        ("n001", "1300000", "", "", "gallon/day"),
-        ("n002", "2023-07", "", "", "date"),
-        ("n003", "", "30000", "40000", "USD"),
+    rows = candidates_rows(cands, "ja", source="src1")
+    assert [list(r) for r in rows] == [list(CSV_COLUMNS)] * 2
+    assert [(r["value"], r["low"], r["high"], r["unit"], r["as_of"]) for r in rows] == [
+        ("1300000", "", "", "gallon/day", ""),
+        ("", "30000", "40000", "USD", "2023-07"),
     ]
-    assert all(r["source"] == "src1" and r["entity"] == r["metric"] == "" for r in rows)
-    assert rows[0]["quote"] == "毎日130万ガロン"
+    assert all(r["source"] == "src1" for r in rows)
+    assert rows[0]["quote"] == "毎日130万ガロン。"
 
 
-def test_write_candidates_csv_round_trips(tmp_path: Path) -> None:
-    cands = extract(ARTICLE_JA.read_text(encoding="utf-8"))
-    out = write_candidates_csv(cands, tmp_path / "candidates.csv")
-    with out.open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    assert rows == candidates_rows(cands)
-    assert len(rows) == len(cands) and rows[-1]["id"] == f"n{len(cands):03d}"
+def test_proposals_merge_name_date_and_keep_the_qualifier() -> None:
+    text = ("北辰電機は2025年5月12日、売上高が約2兆3000億円になると発表した。同社の売上高は約2兆3000億円で、"
+            "純利益は1,240億円。\n数千万ドルの寄付もあった。\n8月26日、同社は新工場を稼働した。")
+    found = propose(extract(text), "ja", today=dt.date(2025, 9, 1))
+    assert [(p.id, p.entity, p.metric, plain(p.mention.value) or p.event, p.as_of) for p in found.facts] == [
+        ("revenue", "北辰電機", "売上高", "2300000000000", "2025-05-12"),
+        ("net_profit", "北辰電機", "純利益", "124000000000", ""),
+        ("start", "北辰電機", "開始", "2025-08-26", ""),
+    ]
+    assert found.facts[0].labels == ("売上高（約）", "revenue (about)")
+    assert len(found.facts[0].merged) == 1
+    assert any("merged with line 1" in r for r in found.review)
+    assert any("数千万ドル" in r and "no exact amount" in r for r in found.review)
+
+
+def test_english_proposals_carry_the_entity_and_leave_placeholders_when_unsure() -> None:
+    text = "Northfield Motors said revenue rose 8% in 2024. Its net profit hit $2 billion. The index gained 3 points."
+    found = propose(extract(text), "en")
+    assert [(p.id, p.entity, p.metric, p.as_of) for p in found.facts] == [
+        ("northfield_motors_revenue", "Northfield Motors", "revenue", "2024"),
+        ("northfield_motors_net_profit", "Northfield Motors", "net profit", ""),
+        ("count", PLACEHOLDER, PLACEHOLDER, ""),
+    ]
+    assert any(r.startswith("count (line 1): entity unclear") for r in found.review)
+
+
+def test_a_date_without_its_year_takes_the_sentence_year_then_the_article_year() -> None:
+    text = "2023年9月12日に40億ドル、10月28日に20億ドルを調達。\n5月26日に60億ドル。"
+    found = propose(extract(text), "ja", today=dt.date(2024, 7, 29))
+    assert [p.as_of for p in found.facts] == ["2023-09-12", "2023-10-28", "2024-05-26"]
+    assert [p.as_of for p in propose(extract("5月26日に60億ドル。"), "ja").facts] == [""]
+
+
+@pytest.mark.parametrize("article", [ARTICLE_JA, PARA_EN, *CORPUS], ids=lambda p: p.name)
+def test_the_written_table_loads_as_facts(article: Path, tmp_path: Path) -> None:
+    text = article.read_text(encoding="utf-8")
+    cands = extract(text)
+    out = write_candidates_csv(cands, tmp_path / "facts.csv", detect_lang(text), source="art")
+    (tmp_path / "sources.csv").write_text("id,publisher,title,date,url,lang\nart,P,T,2024-07-29,,\n",
+                                          encoding="utf-8")
+    facts = load_facts(out, tmp_path / "sources.csv")
+    assert len(facts.facts) >= 0.5 * len([c for c in cands if not c.vague])
+    assert all(f.quote in squash(text) for f in facts.facts.values())
 
 
 def test_write_candidates_csv_names_the_path_it_cannot_write(tmp_path: Path) -> None:
     target = tmp_path / "missing" / "candidates.csv"
     with pytest.raises(OutputError) as err:
-        write_candidates_csv((), target)
+        write_candidates_csv((), target, "ja")
     assert str(target) in str(err.value) and "expected" in str(err.value)
 
 
@@ -339,3 +377,22 @@ def test_stale_quotes_compare_whitespace_normalised() -> None:
     spaced = _fact("h100", "10万台のNVIDIA  H100は1台あたり3-4万ドル")
     stale = _fact("edited", "数量は5倍に増加")
     assert stale_quotes(text, _factset(kept, spaced, stale)) == (stale,)
+
+
+def test_cli_writes_a_table_that_loads_with_the_named_source(tmp_path: Path) -> None:
+    import io
+
+    from briefgen.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    target = tmp_path / "facts.csv"
+    code = main(["--date", "2024-07-29", "extract", str(ARTICLE_JA), "--out", str(target), "--source", "kr36"],
+                stdout=out, stderr=err)
+    assert (code, err.getvalue()) == (0, "") and "source 'kr36'" in out.getvalue()
+    (tmp_path / "sources.csv").write_text("id,publisher,title,date,url,lang\nkr36,36Kr,T,2024-07-29,,ja\n",
+                                          encoding="utf-8")
+    facts = load_facts(target, tmp_path / "sources.csv")
+    assert facts.facts["xai_funding"].as_of == PartialDate(2024, 5, 26)
+    with pytest.raises(SystemExit) as usage:
+        main(["extract", str(ARTICLE_JA), "--out", str(target), "--source", "Bad Id"], stdout=out, stderr=err)
+    assert usage.value.code == 2
