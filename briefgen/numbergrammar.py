@@ -28,8 +28,8 @@ from briefgen.numberwords import (
     EN_UNIT,
     EN_UNITS,
     JA_KANJI,
-    JA_NOT_KANJI_COUNTER,
     JA_NOT_GLUED,
+    JA_NOT_KANJI_COUNTER,
     JA_NUM,
     JA_SEP,
     JA_SIGN,
@@ -115,7 +115,7 @@ def _amount(m: re.Match[str], text: str, g: Grammar) -> Hit | None:
     ends = _range(parts, g)
     if ends is None or _change(m, text, g):
         return None
-    low, high = _signed(ends, parts)
+    low, high = (end * _sign(parts) for end in ends)
     word = parts.get("u") or ""
     unit = _amount_unit(parts, word, text, m.span(), g)
     if unit is None or _a_year(parts, unit, word, g):
@@ -138,9 +138,9 @@ def _change(m: re.Match[str], text: str, g: Grammar) -> bool:
     return g.lang == "ja" and "から" in m.group(0) and text.startswith(("に", "へ"), m.end())
 
 
-def _signed(ends: tuple[Decimal, Decimal], parts: dict[str, str | None]) -> tuple[Decimal, Decimal]:
-    """A point made negative by its sign: ``-3.7``, ``−3.7``, ``minus 2``, ``▲9.2``, ``△0.4``."""
-    return (-ends[0], -ends[1]) if parts.get("sign") else ends
+def _sign(parts: dict[str, str | None]) -> int:
+    """-1 for a negative point: ``-3.7``, ``−3.7``, ``minus 2``, ``▲9.2``, ``△0.4``; else 1."""
+    return -1 if parts.get("sign") else 1
 
 
 def _scales(parts: dict[str, str | None]) -> list[str]:
@@ -180,7 +180,7 @@ def _bare(m: re.Match[str], text: str, g: Grammar) -> Hit | None:
     """A number with nothing after it: a plain count, or money named before it (人民元換算で290億)."""
     if re.search(r"[A-Z][\w-]*\s$", text[max(0, m.start() - 30):m.start()]):
         return None
-    value, _ = _signed(g.number(m.group("lo"), None), m.groupdict())
+    value = g.number(m.group("lo"), None)[0] * _sign(m.groupdict())
     currency = re.search(r"(人民元|米ドル|ドル|元|円|ユーロ)(?:換算|建て)で?\s*$", text[:m.start()])
     unit = unit_of(currency.group(1), g.units).unit if currency else "1"
     return Hit(m.start(), m.end(), value, value, unit)

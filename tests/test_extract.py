@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,15 +11,11 @@ from conftest import SEED_ARTICLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import datetime as dt
-
 from briefgen import units
 from briefgen.candidates import PLACEHOLDER, plain, propose, squash
-from briefgen.facts import load_facts
 from briefgen.errors import OutputError
 from briefgen.extract import (
     CSV_COLUMNS,
-    Candidate,
     candidates_rows,
     detect_lang,
     extract,
@@ -26,6 +23,7 @@ from briefgen.extract import (
     uncovered,
     write_candidates_csv,
 )
+from briefgen.facts import load_facts
 from briefgen.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extract"
