@@ -102,7 +102,7 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
     cands = extract.extract(text, lang)
     if args.against:
         prepared = pipeline.prepare(pipeline.resolve_spec(args.against, args.data))
-        claims = [(claim.quote, claim.asserted) for claim in prepared.spec.claims]
+        claims = [(claim.quote, claim.asserted) for claim in prepared.spec.claims if claim.asserted]
         out.write(report.coverage_text(extract.uncovered(cands, prepared.facts, claims=claims),
                                        extract.stale_quotes(text, prepared.facts)))
         return 0
