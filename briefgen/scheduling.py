@@ -285,6 +285,8 @@ class WeeklyRunner:
             if outcome.complete:
                 self._state.record_success(brief_id, outcome.edition)
                 log.info("scheduler: %s edition %s done: %s", brief_id, outcome.edition, outcome.summary)
+            elif self._stop.is_set():  # interrupted, not failed: the next start goes on at once
+                log.info("scheduler: %s edition %s stopped: %s", brief_id, outcome.edition, outcome.summary)
             else:
                 self._failed(brief_id, outcome.edition, f"unfinished: {outcome.summary}")
 

@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import socket
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Literal, Mapping, Sequence
@@ -120,16 +121,26 @@ class Sender:
         return Attempt(email, "sent")
 
 
+@dataclass(frozen=True)
+class Patience:
+    """How long a send waits, polling every ``poll``, for readers another sender is sending right now."""
+
+    wait: dt.timedelta = dt.timedelta(minutes=10)
+    poll: dt.timedelta = dt.timedelta(seconds=1)
+    sleep: Callable[[float], object] = time.sleep
+
+
 def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transport, ledger: Ledger, *,
                  dry_run_dir: Path | None = None, only: Sequence[str] = (),
                  clock: Callable[[], dt.datetime] = utc_now, lease: dt.timedelta = DEFAULT_LEASE,
-                 stop: Callable[[], bool] = lambda: False) -> SendReport:
+                 stop: Callable[[], bool] = lambda: False, patience: Patience = Patience()) -> SendReport:
     """Send ``edition`` to each reader who receives its brief (only ``only`` if given), once.
 
     With ``dry_run_dir`` the exact messages are written there as ``.eml`` files instead; nothing is
     sent and the ledger is not written. ``stop()`` is checked before each message (the message in
     flight always finishes; e.g. ``stop=stop_event.is_set`` from a signal handler): the readers not
-    reached are reported ``untried`` and stay due. Raises ``DeliveryError`` when no message can be
+    reached are reported ``untried`` and stay due. Readers another sender holds are waited for (up
+    to ``patience.wait``): their sender finishes them, or dies and they are taken over. Raises ``DeliveryError`` when no message can be
     sent at all (login refused, TLS failure).
     """
     recipients = recipients_of(edition, readers, only)
@@ -148,6 +159,7 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
                     edition.edition, len(reaped))
     try:
         attempts = _deliver(recipients, sender, stop)
+        _await_others(recipients, sender, stop, attempts, patience, clock)
     finally:
         transport.close()
     return SendReport(edition.brief_id, edition.edition, tuple(attempts[r.email] for r in recipients))
@@ -195,6 +207,21 @@ def _deliver(recipients: Sequence[Reader], sender: Sender, stop: Callable[[], bo
         log.info("%s %s: %d readers parked; trying them once more", sender.edition.brief_id,
                  sender.edition.edition, len(todo))
     return attempts
+
+
+def _await_others(recipients: Sequence[Reader], sender: Sender, stop: Callable[[], bool],
+                  attempts: dict[str, Attempt], patience: Patience, clock: Callable[[], dt.datetime]) -> None:
+    """Poll the readers another sender holds until it settles them (or dies: then they are ours)."""
+    held = [r for r in recipients if attempts[r.email].outcome == "elsewhere"]
+    deadline = clock() + patience.wait
+    if held:
+        log.info("%s %s: %d readers are being sent by another sender; waiting for it", sender.edition.brief_id,
+                 sender.edition.edition, len(held))
+    while held and not stop() and clock() < deadline:
+        patience.sleep(patience.poll.total_seconds())
+        sender.ledger.reap(sender.edition.brief_id, sender.edition.edition, owner_alive)
+        attempts.update({r.email: sender.send(r) for r in held})
+        held = [r for r in held if attempts[r.email].outcome == "elsewhere"]
 
 
 def _pass(readers: Sequence[Reader], sender: Sender, stop: Callable[[], bool],

@@ -410,3 +410,20 @@ def test_a_state_path_that_cannot_be_read_is_a_located_error(tmp_path: Path) -> 
     folder.mkdir()  # a folder where the state file should be
     with pytest.raises(ScheduleError, match=r"state.json: cannot read the file"):
         StateStore(folder).get("b")
+
+
+def test_a_run_stopped_midway_is_not_a_failure_the_next_start_goes_on_at_once(tmp_path: Path) -> None:
+    clock = Clock(utc(2025, 3, 2, 23, 0))
+    stop = threading.Event()
+
+    def stopped(now: dt.datetime) -> Outcome:
+        stop.set()  # SIGTERM arrived while this edition was going out
+        return Outcome("2025-03-03", complete=False, ok=False, summary="3 sent, 37 not tried")
+
+    store = StateStore(tmp_path / "state.json")
+    store.record_success("b", "2025-02-24")
+    assert WeeklyRunner({"b": (TOKYO_MONDAY, stopped)}, store, clock, no_sleep).run_once(stop) is False
+    assert store.get("b").failed_at is None  # no backoff: a restart resumes the week straight away
+    job = Recorder(clock)
+    assert runner_for(tmp_path, TOKYO_MONDAY, clock, job).run_once(threading.Event()) is True
+    assert job.editions == ["2025-03-03"]

@@ -20,7 +20,7 @@ from briefgen.ledger import Ledger
 from briefgen.mail import SmtpTransport
 from briefgen.model import Edition
 from briefgen.readers import Reader
-from briefgen.send import SendReport, format_status, latest_status, send_edition
+from briefgen.send import Patience, SendReport, format_status, latest_status, send_edition
 
 
 def emails(report: SendReport, outcome: str) -> tuple[str, ...]:
@@ -309,3 +309,43 @@ def test_no_final_reply_is_not_repeated_within_the_run(smtp_server: ServerFactor
     assert rerun.ok  # the next run sends it again, under the Message-ID of the first try
     ids = {row.reader_email: row.message_id for row in ledger.rows("xai-colossus", EDITION)}
     assert {got.rcpt_tos[0]: got.message["Message-ID"] for got in server.handler.received} == ids
+
+
+def test_a_reader_another_sender_holds_is_waited_for_not_reported_unserved(smtp_server: ServerFactory,
+                                                                           ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    ledger.claim("xai-colossus", EDITION, "alice@example.com", owner="elsewhere:1:x", message_id="<m>",
+                 pdf_sha256="", lease=dt.timedelta(minutes=30))
+    polls: list[float] = []
+
+    def other_sender_finishes(seconds: float) -> None:
+        polls.append(seconds)
+        ledger.mark_sent("xai-colossus", EDITION, "alice@example.com", owner="elsewhere:1:x")
+
+    report = send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock,
+                          patience=Patience(sleep=other_sender_finishes))
+    assert report.ok and report.sent == ("hanako@example.jp",) and emails(report, "skipped") == ("alice@example.com",)
+    assert polls == [1.0] and [r.rcpt_tos[0] for r in server.handler.received] == ["hanako@example.jp"]
+
+
+def test_a_reader_whose_other_sender_died_is_taken_over_when_its_lease_runs_out(smtp_server: ServerFactory,
+                                                                                tmp_path: Path) -> None:
+    server = smtp_server("starttls")
+    moments = iter(dt.datetime(2024, 5, 27, 8, minute, tzinfo=dt.timezone.utc) for minute in range(60))
+    with Ledger(tmp_path / "l.db", clock=lambda: next(moments)) as ledger:
+        ledger.claim("xai-colossus", EDITION, "alice@example.com", owner="other-host:1:x", message_id="<m>",
+                     pdf_sha256="", lease=dt.timedelta(minutes=5))
+        report = send_edition(make_edition(), READERS, _transport(server), ledger, clock=clock,
+                              patience=Patience(sleep=lambda seconds: None))
+    assert report.ok and sorted(report.sent) == ["alice@example.com", "hanako@example.jp"]
+
+
+def test_patience_runs_out(smtp_server: ServerFactory, ledger: Ledger) -> None:
+    server = smtp_server("starttls")
+    ledger.claim("xai-colossus", EDITION, "alice@example.com", owner="elsewhere:1:x", message_id="<m>",
+                 pdf_sha256="", lease=dt.timedelta(minutes=30))
+    ticks = iter(NOW + dt.timedelta(seconds=s) for s in range(0, 100, 20))
+    report = send_edition(make_edition(), READERS, _transport(server), ledger, clock=lambda: next(ticks),
+                          patience=Patience(wait=dt.timedelta(minutes=1), sleep=lambda seconds: None))
+    assert emails(report, "elsewhere") == ("alice@example.com",) and not report.complete
+    assert "being sent by elsewhere:1:x" in report.attempts[1].detail
