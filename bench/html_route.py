@@ -146,7 +146,7 @@ def html_pdf(brief: Brief) -> bytes:
 def prepare(spec_path: Path) -> tuple[Any, ...]:
     """load → compare → check, with briefgen's own modules (no ReportLab import)."""
     brief_spec = spec.load_spec(spec_path)
-    fact_set = facts.load_facts(Path(brief_spec.facts_path), Path(brief_spec.sources_path))
+    fact_set = facts.load_facts(Path(brief_spec.facts_path), Path(brief_spec.sources_path), brief_spec.units)
     comparisons = compare.compute(brief_spec.comparisons, fact_set)
     return (brief_spec, fact_set, comparisons, checks.check_claims(brief_spec.claims, fact_set, comparisons),
             checks.find_conflicts(fact_set))

@@ -28,8 +28,8 @@ SOURCES = (("seed_article", "Example Wire", "マスクがxAIに賭ける", "2024
            ("forbes", "Forbes", "Memphis report", "", "", "en"))
 #: Row shapes cycled through: a point, a range, an event, a point in a compound unit.
 _SHAPES = (
-    ("{n}", "", "", "GPU", "2024-07"),
-    ("", "{n}", "{m}", "USD/GPU", "2024-07"),
+    ("{n}", "", "", "kW", "2024-07"),
+    ("", "{n}", "{m}", "USD/MWh", "2024-07"),
     ("2024-04-13", "", "", "date", ""),
     ("1,{k:03d}.5", "", "", "gallon/day", ""),
 )

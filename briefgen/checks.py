@@ -60,16 +60,16 @@ def check_claims(claims: Sequence[ClaimSpec], facts: FactSet,
                  comparisons: Sequence[Comparison]) -> tuple[ClaimCheck, ...]:
     """Judge each claim against the fact or comparison it targets."""
     by_id = {c.id: c for c in comparisons}
-    with localcontext(compare.DECIMALS):
+    with localcontext(compare.DECIMALS), units.using(facts.units):
         return tuple(_check(claim, facts, by_id) for claim in claims)
 
 
 def find_conflicts(facts: FactSet) -> tuple[Conflict, ...]:
     """Comparable facts about the same entity, metric and date that disagree (first one is used)."""
     groups: dict[tuple[str, str, PartialDate | None, str], list[Fact]] = {}
-    for fact in facts.facts.values():
-        groups.setdefault((fact.entity, fact.metric, fact.as_of, _kind(fact)), []).append(fact)
-    with localcontext(compare.DECIMALS):
+    with localcontext(compare.DECIMALS), units.using(facts.units):
+        for fact in facts.facts.values():
+            groups.setdefault((fact.entity, fact.metric, fact.as_of, _kind(fact)), []).append(fact)
         found = [_conflict(group) for group in groups.values()]
     return tuple(c for c in found if c is not None)
 

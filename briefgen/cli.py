@@ -86,16 +86,17 @@ def cmd_build(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from briefgen import pipeline, report
+    from briefgen import pipeline, report, units
 
     prepared = pipeline.prepare(pipeline.resolve_spec(args.brief, args.data))
-    out.write(report.checks_text(prepared.checks, prepared.conflicts, prepared.comparisons,
-                                   prepared.facts, args.lang))
+    with units.using(prepared.spec.units):
+        out.write(report.checks_text(prepared.checks, prepared.conflicts, prepared.comparisons,
+                                     prepared.facts, args.lang))
     return EXIT_BLOCKED if prepared.contradicted else 0
 
 
 def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
-    from briefgen import extract, pipeline, report, tables
+    from briefgen import extract, pipeline, report, tables, units
 
     text = tables.read_text(args.article)
     lang = extract.detect_lang(text) if args.lang == "auto" else args.lang
@@ -103,8 +104,9 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
     if args.against:
         prepared = pipeline.prepare(pipeline.resolve_spec(args.against, args.data))
         claims = [(claim.quote, claim.asserted) for claim in prepared.spec.claims if claim.asserted]
-        out.write(report.coverage_text(extract.uncovered(cands, prepared.facts, claims=claims),
-                                       extract.stale_quotes(text, prepared.facts)))
+        with units.using(prepared.spec.units):
+            out.write(report.coverage_text(extract.uncovered(cands, prepared.facts, claims=claims),
+                                           extract.stale_quotes(text, prepared.facts)))
         return 0
     if args.out:
         path = extract.write_candidates_csv(cands, args.out, lang, args.source, args.date)

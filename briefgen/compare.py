@@ -78,7 +78,7 @@ def compute(specs: Sequence[ComparisonSpec], facts: FactSet) -> tuple[Comparison
     failed: set[str] = set()
     scope = _Scope(facts, done, failed)
     problems: list[Problem | str] = []
-    with localcontext(DECIMALS):
+    with localcontext(DECIMALS), units.using(facts.units):
         for spec in specs:
             try:
                 done[spec.id] = _compute_one(spec, scope)
@@ -350,8 +350,8 @@ def _factor(spec: ComparisonSpec, name: str, source: pint.Unit, target: str, wha
 
 
 def _unit_text(unit: pint.Unit) -> str:
-    """A unit as text: the spelling ``units.WORDS`` uses when it has one, else pint's long form."""
-    for expr in units.WORDS:
+    """A unit as text: the spelling the unit table uses when it has one, else pint's long form."""
+    for expr, _ in units.current().words:
         if units.parse(expr) == unit:
             return expr
     return f"{unit:C}"

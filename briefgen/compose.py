@@ -27,7 +27,7 @@ import jinja2
 import markupsafe
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefgen import caches, figures, markdown, numfmt
+from briefgen import caches, figures, markdown, numfmt, units
 from briefgen.directives import DIRECTIVES, source_note
 from briefgen.errors import ComposeError, Problem
 from briefgen.figures import CITE, Ctx, Escaped, Item, escape
@@ -231,28 +231,29 @@ def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], 
     ``changes`` are the differences from the previous edition (``snapshot.diff``); ``None`` means
     there is no previous edition (a first edition), ``()`` that nothing changed.
     """
-    ctx = Ctx(spec, facts, {c.id: c for c in comparisons}, lang, checks, conflicts, changes)
-    title = spec.title.get(lang, spec.id)
-    name = f"{spec.template}/{lang}.md"
-    text, origin = _render(env, name, {
-        "f": {i: View(f, ctx) for i, f in facts.facts.items()},
-        "c": {i: View(c, ctx) for i, c in ctx.comparisons.items()},
-        "brief": BriefView(title, today), "lang": lang,
-    })
-    parsed = markdown.parse(text, origin)
-    blocks = tuple(b for p in parsed for b in (
-        DIRECTIVES[p.name](p, ctx, origin) if isinstance(p, markdown.Directive) else (p,)))
-    numbers = _Numbers()
-    blocks = tuple(_map_text(b, numbers.replace) for b in blocks)
-    if numbers.order and not any(isinstance(p, markdown.Directive) and p.name == "sources"
-                                 for p in parsed):
-        raise ComposeError(Problem(origin, "the brief cites sources but has no ```sources block",
-                                   expected="a ```sources block where the source notes go"))
-    sources = list(facts.sources.values())
-    notes = tuple(SourceNote(n, source_note(sources[i], lang)) for i, n in numbers.order.items())
-    return Brief(brief_id=spec.id, title=title, lang=lang, date=today, blocks=blocks, notes=notes,
-                 subject=_subject(title, today, lang), author=spec.author,
-                 summary=tuple(_summary_line(ctx.item(i, spec.origin), ctx) for i in spec.key_numbers))
+    with units.using(facts.units):
+        ctx = Ctx(spec, facts, {c.id: c for c in comparisons}, lang, checks, conflicts, changes)
+        title = spec.title.get(lang, spec.id)
+        name = f"{spec.template}/{lang}.md"
+        text, origin = _render(env, name, {
+            "f": {i: View(f, ctx) for i, f in facts.facts.items()},
+            "c": {i: View(c, ctx) for i, c in ctx.comparisons.items()},
+            "brief": BriefView(title, today), "lang": lang,
+        })
+        parsed = markdown.parse(text, origin)
+        blocks = tuple(b for p in parsed for b in (
+            DIRECTIVES[p.name](p, ctx, origin) if isinstance(p, markdown.Directive) else (p,)))
+        numbers = _Numbers()
+        blocks = tuple(_map_text(b, numbers.replace) for b in blocks)
+        if numbers.order and not any(isinstance(p, markdown.Directive) and p.name == "sources"
+                                     for p in parsed):
+            raise ComposeError(Problem(origin, "the brief cites sources but has no ```sources block",
+                                       expected="a ```sources block where the source notes go"))
+        sources = list(facts.sources.values())
+        notes = tuple(SourceNote(n, source_note(sources[i], lang)) for i, n in numbers.order.items())
+        return Brief(brief_id=spec.id, title=title, lang=lang, date=today, blocks=blocks, notes=notes,
+                     subject=_subject(title, today, lang), author=spec.author,
+                     summary=tuple(_summary_line(ctx.item(i, spec.origin), ctx) for i in spec.key_numbers))
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping[str, object]) -> tuple[str, str]:

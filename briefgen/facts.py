@@ -23,6 +23,7 @@ import datetime as dt
 import gc
 import re
 from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -94,10 +95,11 @@ def parse_partial_date(text: str) -> PartialDate:
     return PartialDate(year or 0, month, day)
 
 
-def load_facts(facts_path: Path, sources_path: Path) -> FactSet:
-    """Read and validate both tables; raise one ``FactsError`` listing every problem in either."""
-    with _cyclic_gc_paused():
-        return _load(facts_path, sources_path)
+def load_facts(facts_path: Path, sources_path: Path, unit_table: units.UnitTable | None = None) -> FactSet:
+    """Read and validate both tables with ``unit_table`` (default: the one in force); raise one
+    ``FactsError`` listing every problem in either."""
+    with _cyclic_gc_paused(), units.using(unit_table) as table:
+        return replace(_load(facts_path, sources_path), units=table)
 
 
 @contextmanager
@@ -246,9 +248,10 @@ def _event(check: _RowCheck) -> PartialDate | None:
 
 
 def _quantity(check: _RowCheck, unit: str) -> Quantity | None:
-    if not units.is_known(unit):
-        check.fail("unit", f"unknown unit {unit!r}",
-                   f"{EVENT_UNIT}, or one of {', '.join(sorted(units.WORDS))} or a pint expression")
+    try:
+        units.parse(unit)
+    except ValueError as exc:
+        check.fail("unit", str(exc), f"{EVENT_UNIT}, or {units.FORM}")
     value, low, high = check.number("value"), check.number("low"), check.number("high")
     given = [bool(check.row.values[f]) for f in ("value", "low", "high")]
     if given == [False, False, False]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, Mapping, NewType, Union, get_args
 
+from briefgen.units import UnitTable
+
 Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
 
@@ -128,6 +130,9 @@ class FactSet:
     facts: Mapping[str, Fact]
     sources: Mapping[str, Source]
     origin: str = ""
+    #: The units the facts were read with; every later stage reads them with the same (``None``:
+    #: whatever table is in force, e.g. in tests that build facts by hand).
+    units: UnitTable | None = None
 
     def __getitem__(self, fact_id: str) -> Fact:
         return self.facts[fact_id]
@@ -269,6 +274,8 @@ class BriefSpec:
     origin: str = ""
     #: An edition this many days after the newest fact's as_of is warned about as stale.
     stale_after_days: int = 90
+    #: The built-in units extended by the data folder's units.yaml and the spec's ``units:``.
+    units: UnitTable | None = None
 
 
 # --- claim checks ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import Sequence
 
 import jinja2
 
-from briefgen import checks, compare, compose, facts, glyphs, output, render, snapshot, spec
+from briefgen import checks, compare, compose, facts, glyphs, output, render, snapshot, spec, units
 from briefgen.errors import Problem, SpecError
 from briefgen.model import (
     BriefSpec,
@@ -64,15 +64,16 @@ def resolve_spec(brief: str | Path, data_dir: Path = DATA_DIR) -> Path:
 def prepare(spec_path: Path) -> Prepared:
     """Load and validate a brief's inputs, compute its comparisons, check its claims."""
     brief_spec = spec.load_spec(spec_path)
-    fact_set = facts.load_facts(Path(brief_spec.facts_path), Path(brief_spec.sources_path))
-    comparisons = compare.compute(brief_spec.comparisons, fact_set)
-    return Prepared(
-        spec=brief_spec,
-        facts=fact_set,
-        comparisons=comparisons,
-        checks=checks.check_claims(brief_spec.claims, fact_set, comparisons),
-        conflicts=checks.find_conflicts(fact_set),
-    )
+    with units.using(brief_spec.units):
+        fact_set = facts.load_facts(Path(brief_spec.facts_path), Path(brief_spec.sources_path))
+        comparisons = compare.compute(brief_spec.comparisons, fact_set)
+        return Prepared(
+            spec=brief_spec,
+            facts=fact_set,
+            comparisons=comparisons,
+            checks=checks.check_claims(brief_spec.claims, fact_set, comparisons),
+            conflicts=checks.find_conflicts(fact_set),
+        )
 
 
 def languages(prepared: Prepared, lang: str) -> tuple[Lang, ...]:

@@ -41,6 +41,8 @@ from briefgen.model import (
 from briefgen.tables import load_yaml, read_text
 
 SPEC_NAME = "brief.yaml"
+#: Units every brief of a data folder may use, in the data folder itself (next to the brief folders).
+UNITS_NAME = "units.yaml"
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
 HH_MM = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
@@ -73,7 +75,7 @@ IF_UNAVAILABLE: tuple[IfUnavailable, ...] = get_args(IfUnavailable)
 _Entry = TypeVar("_Entry")
 
 TOP_REQUIRED = ("id", "title", "languages", "template", "facts", "sources")
-TOP_OPTIONAL = ("author", "key_numbers", "comparisons", "charts", "claims", "schedule",
+TOP_OPTIONAL = ("author", "units", "key_numbers", "comparisons", "charts", "claims", "schedule",
                 "block_on_contradicted", "precision", "stale_after_days")
 CLAIM_KINDS: tuple[ClaimKind, ...] = get_args(ClaimKind)
 #: For each claim kind: (required keys, optional keys), besides id, quote, kind and acknowledged.
@@ -84,10 +86,13 @@ CLAIM_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 #: An edition this many days after the newest fact's as_of gets a staleness warning (``lint``).
 STALE_AFTER_DAYS = 90
+UNIT_KEYS = ("define", "ja", "en")
 
 ID_FORM = "an id of lower-case letters, digits and _ (e.g. gpu_ratio)"
 SLUG_FORM = "lower-case letters, digits and - (e.g. xai-colossus)"
-UNIT_FORM = f"a unit: one of {', '.join(sorted(units.WORDS))}, or a pint expression over them"
+UNIT_FORM = units.FORM
+UNIT_ENTRY_FORM = ("define: count (a counted thing) or an amount such as \"1e6 FLOP\" (or nothing, for a "
+                   f"unit that exists); ja and en: {units.WORDS_FORM}")
 
 
 def find_specs(data_dir: Path) -> dict[str, Path]:
@@ -104,10 +109,27 @@ def load_spec(path: Path) -> BriefSpec:
     doc = load_yaml(read_text(path, SpecError), origin, SpecError)
     reader = _Reader(origin, doc.node, path.parent)
     reader.problems += doc.problems
-    spec = reader.brief(doc.data)
+    project = load_units(path.parent.parent / UNITS_NAME)
+    spec = reader.brief(doc.data, project)
     if reader.problems or spec is None:
         raise SpecError(*(reader.problems or [Problem(origin, "empty spec", expected="a YAML mapping")]))
     return spec
+
+
+def load_units(path: Path) -> units.UnitTable:
+    """A data folder's ``units.yaml`` (``units:`` mapping unit → {define, ja, en}) over the built-ins;
+    the built-ins alone when there is no such file. Raises one ``SpecError`` listing every problem."""
+    if not path.is_file():
+        return units.BUILTIN
+    origin = str(path)
+    doc = load_yaml(read_text(path, SpecError), origin, SpecError)
+    reader = _Reader(origin, doc.node, path.parent)
+    reader.problems += doc.problems
+    top = reader.mapping({} if doc.data is None else doc.data, (), ("units",))
+    table = reader.unit_table(top.get("units", {}) if top else {}, ("units",), units.BUILTIN)
+    if reader.problems:
+        raise SpecError(*reader.problems)
+    return table
 
 
 def key_path(path: KeyPath) -> str:
@@ -188,8 +210,14 @@ class _Reader:
     def unit(self, value: object, path: KeyPath, time: bool = False) -> str:
         expected = "a time unit such as day, month or year" if time else UNIT_FORM
         text = self.text(value, path, expected=expected)
-        if text and not (units.is_known(text) and (not time or units.same_dimension(text, "day"))):
-            self.fail(path, f"unknown unit {text!r}", expected)
+        if not text:
+            return text
+        try:
+            if time and not units.same_dimension(text, "day"):
+                self.fail(path, f"{text!r} is not a time unit", expected)
+            units.parse(text)
+        except ValueError as exc:
+            self.fail(path, str(exc), expected)
         return text
 
     def amount(self, value: object, path: KeyPath) -> str:
@@ -237,10 +265,32 @@ class _Reader:
 
     # --- sections ---------------------------------------------------------------------------------
 
-    def brief(self, data: object) -> BriefSpec | None:
+    def unit_table(self, value: object, path: KeyPath, base: units.UnitTable) -> units.UnitTable:
+        """``units:`` — unit expression → {define?, ja?, en?}, each entry added to ``base`` in order."""
+        if not isinstance(value, dict):
+            self.fail(path, _got(value), f"a mapping of unit → {{{', '.join(UNIT_KEYS)}}}")
+            return base
+        table = base
+        for expr, raw in value.items():
+            entry = self.mapping(raw if raw is not None else {}, (*path, str(expr)), UNIT_KEYS)
+            if entry is None:
+                continue
+            texts = {key: self.text(entry[key], (*path, str(expr), key)) for key in UNIT_KEYS if key in entry}
+            try:
+                table = table.extended(str(expr), texts.get("define"), texts.get("ja"), texts.get("en"))
+            except ValueError as exc:
+                self.fail((*path, str(expr)), str(exc), UNIT_ENTRY_FORM)
+        return table
+
+    def brief(self, data: object, project_units: units.UnitTable) -> BriefSpec | None:
         top = self.mapping(data, (), (*TOP_REQUIRED, *TOP_OPTIONAL))
         if top is None:
             return None
+        table = self.unit_table(top.get("units", {}), ("units",), project_units)
+        with units.using(table):
+            return self.sections(top, table)
+
+    def sections(self, top: Mapping[str, object], table: units.UnitTable) -> BriefSpec:
         languages = self.languages(top.get("languages"))
         block = top.get("block_on_contradicted", True)
         if not isinstance(block, bool):
@@ -262,6 +312,7 @@ class _Reader:
             author=self.text(top.get("author", "briefgen"), ("author",)),
             origin=self.origin,
             stale_after_days=self.count(top.get("stale_after_days", STALE_AFTER_DAYS), ("stale_after_days",)),
+            units=table,
         )
 
     def languages(self, value: object) -> tuple[Lang, ...]:

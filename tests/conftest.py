@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from contextlib import ExitStack
 from io import BytesIO
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 from pypdf import PdfReader
+
+from briefgen import spec, units
 
 #: Shared fixtures for every test module: the SMTP server (aiosmtpd on 127.0.0.1, trustme TLS) and the
 #: hardening workspace (a private data/, templates/, reports/ and state folder).
@@ -23,6 +26,11 @@ TEMPLATES = FIXTURES / "reference" / "templates"
 REFERENCE_SPEC = DATA / "xai-colossus" / "brief.yaml"
 SEED_ARTICLE = DATA / "xai-colossus" / "article-ja.txt"
 
+#: Facts and quantities built by hand in tests (and at collection time) use the reference units
+#: (GPU, household, …) for the whole session; a brief loaded from files brings its own table.
+_SESSION_UNITS = ExitStack()
+_SESSION_UNITS.enter_context(units.using(spec.load_units(DATA / spec.UNITS_NAME)))
+
 
 def pdf_text(data: bytes) -> str:
     """All text of a PDF, pages joined by newlines (pypdf extraction)."""
@@ -36,3 +44,4 @@ def no_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     yield
     bad = [r for r in caplog.records if r.name.startswith("briefgen") and r.levelno >= logging.WARNING]
     assert not bad, [r.getMessage() for r in bad]
+

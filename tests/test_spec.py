@@ -13,7 +13,7 @@ from briefgen.compare import compute
 from briefgen.errors import SpecError
 from briefgen.facts import load_facts
 from briefgen.model import Quantity, Slot
-from briefgen.spec import find_specs, key_path, load_spec
+from briefgen.spec import UNIT_FORM, find_specs, key_path, load_spec
 
 FX = FIXTURES / "facts"
 
@@ -81,7 +81,7 @@ def test_reference_spec_arguments_and_claims_are_typed() -> None:
 def test_every_spec_problem_is_reported_with_line_and_key_path() -> None:
     path = FX / "spec_bad.yaml"
     assert problems(path) == [
-        f"{path}:7: comparsions: unknown key 'comparsions' (expected only id, title, languages, template, facts, sources, author, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days)",
+        f"{path}:7: comparsions: unknown key 'comparsions' (expected only id, title, languages, template, facts, sources, author, units, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days)",
         f"{path}:3: languages[2]: unknown value 'fr' (expected one of ja, en)",
         f"{path}:22: block_on_contradicted: got str 'yes' (expected true or false)",
         f"{path}:1: id: bad value 'Bad_Id' (expected lower-case letters, digits and - (e.g. xai-colossus))",
@@ -92,7 +92,7 @@ def test_every_spec_problem_is_reported_with_line_and_key_path() -> None:
         f"{path}:11: comparisons[1].kind: unknown value 'ratoi' (expected one of ratio, share, difference, rank, product, sum, convert, currency, pace)",
         f'{path}:12: comparisons[2].of: only 1 item (expected a list of at least 2 items)',
         f'{path}:13: comparisons[3].over: per and over together (expected either per or over)',
-        f"{path}:13: comparisons[3].to: unknown unit 'widgets' (expected a unit: one of 1, CNY, CNY/USD, EUR, GPU, JPY, MW, TWh, TWh/year, USD, USD/GPU, USD/month, day, gallon/day, household, kW, kW/household, m**3/day, month, percent, person, position, server, year, or a pint expression over them)",
+        f"{path}:13: comparisons[3].to: unknown unit 'widgets' (expected {UNIT_FORM})",
         f"{path}:14: comparisons[4].extra: unknown key 'extra' (expected only id, kind, of, span, per, if_unavailable, precision)",
         f"{path}:14: comparisons[4].per: unknown unit 'GPU' (expected a time unit such as day, month or year)",
         f'{path}:15: comparisons[5].over: neither an id nor an amount: \'one year\' (expected an id of lower-case letters, digits and _ (e.g. gpu_ratio), or an amount such as "1 year")',
@@ -117,7 +117,8 @@ def test_minimal_spec_gets_defaults(tmp_path: Path, no_warnings: None) -> None:
 
 
 def test_a_literal_amount_reads_as_compare_reads_it(tmp_path: Path) -> None:
-    path = write_spec(tmp_path, MINIMAL + "comparisons:\n  - {id: e, kind: convert, of: gpus, over: '1,000 hour', "
+    path = write_spec(tmp_path, MINIMAL + "units: {GPU: {define: count}}\n"
+                                          "comparisons:\n  - {id: e, kind: convert, of: gpus, over: '1,000 hour', "
                                           "to: GPU*hour}\n")
     spec = load_spec(path)
     (result,) = compute(spec.comparisons, load_facts(Path(spec.facts_path), Path(spec.sources_path)))
@@ -157,7 +158,7 @@ def test_spec_that_is_not_a_mapping(tmp_path: Path) -> None:
     path = write_spec(tmp_path, "- just\n- a list\n")
     assert problems(path) == [
         f"{path}:1: got a list (expected a mapping with keys id, title, languages, template, facts, sources, "
-        "author, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days)"]
+        "author, units, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days)"]
 
 
 def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
@@ -235,3 +236,44 @@ def test_a_title_a_mail_subject_cannot_carry_is_refused_at_its_line(tmp_path: Pa
                                                 f'title:\n  ja: "小さな"\n  en: {title}'))
     assert problems(path) == [f"{path}:4: title.en: {reason} in the title (expected plain text on one line, "
                               "without control characters, bidi controls or =?…?= encoded words)"]
+
+
+# --- units: the data folder's units.yaml, then the brief's own ---------------------------------------
+
+
+def _units_project(tmp_path: Path, project: str, brief_units: str) -> Path:
+    folder = tmp_path / "data" / "tiny"
+    folder.mkdir(parents=True)
+    (tmp_path / "data" / "units.yaml").write_text(project, encoding="utf-8")
+    return write_spec(folder, MINIMAL + brief_units)
+
+
+def test_a_brief_uses_the_data_folders_units_and_its_own(tmp_path: Path) -> None:
+    from briefgen import units
+
+    path = _units_project(tmp_path, "units:\n  car: {define: count, ja: '{}台', en: '{} cars'}\n",
+                          "units:\n  site: {define: count, ja: '{}拠点', en: '{} sites'}\n"
+                          "  car: {ja: '{}両', en: '{} vehicles'}\n"
+                          "charts:\n  - {id: ch, title: {ja: 図, en: Chart}, items: [gpus], unit: car/site}\n")
+    spec = load_spec(path)
+    assert spec.charts[0].unit == "car/site"
+    with units.using(spec.units):
+        assert units.words("car") == units.UnitWords(ja="両", en=" vehicles")
+        assert units.words("site").ja == "拠点"
+    assert not units.is_known("site")
+
+
+@pytest.mark.parametrize(("project", "brief_units", "expected"), [
+    ("units:\n  car: {define: count}\n  lorry: {define: cont}\n", "",
+     "data/units.yaml:3: units.lorry: unknown unit 'cont'"),
+    ("units:\n  car: {defin: count}\n", "", "data/units.yaml:2: units.car.defin: unknown key 'defin'"),
+    ("units: [car]\n", "", "data/units.yaml:1: units: got a list"),
+    ("", "units:\n  kW: {define: count}\n", "brief.yaml:8: units.kW: 'kW' is already a unit (kilowatt)"),
+    ("", "units:\n  car: {define: count, en: cars}\n", "brief.yaml:8: units.car: bad display pattern 'cars'"),
+    ("", "units:\n  car: {define: 'kW**(9**9**9)'}\n", "brief.yaml:8: units.car: exponent '(' is not a whole"),
+])
+def test_a_bad_unit_entry_is_located(tmp_path: Path, project: str, brief_units: str, expected: str) -> None:
+    path = _units_project(tmp_path, project, brief_units)
+    with pytest.raises(SpecError) as info:
+        load_spec(path)
+    assert expected in str(info.value) and "\n" not in str(info.value)
