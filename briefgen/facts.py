@@ -98,12 +98,12 @@ def parse_partial_date(text: str) -> PartialDate:
 def load_facts(facts_path: Path, sources_path: Path, unit_table: units.UnitTable | None = None) -> FactSet:
     """Read and validate both tables with ``unit_table`` (default: the one in force); raise one
     ``FactsError`` listing every problem in either."""
-    with _cyclic_gc_paused(), units.using(unit_table) as table:
+    with cyclic_gc_paused(), units.using(unit_table) as table:
         return replace(_load(facts_path, sources_path), units=table)
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
+def cyclic_gc_paused() -> Iterator[None]:
     """Pause the cycle collector while building many objects that all stay alive.
 
     Loading creates several long-lived objects per row (row, fact, quantity, origin); the collector
