@@ -21,10 +21,11 @@ def commit() -> str:
                           check=True).stdout.strip()
 
 
-def fresh_clone(dest: Path) -> Path:
-    """Clone the current commit into ``dest``, run ``scripts/setup.sh`` there, return ``dest``."""
+def fresh_clone(dest: Path, revision: str | None = None) -> Path:
+    """Clone ``revision`` (default: the current commit) into ``dest``, run ``scripts/setup.sh`` there
+    (that revision's own), return ``dest``."""
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(dest)], check=True)
-    subprocess.run(["git", "checkout", "--quiet", "--detach", commit()], cwd=dest, check=True)
+    subprocess.run(["git", "checkout", "--quiet", "--detach", revision or commit()], cwd=dest, check=True)
     (dest / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
     proc = subprocess.run(["bash", "scripts/setup.sh"], cwd=dest, capture_output=True, text=True)
     if proc.returncode != 0:

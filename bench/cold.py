@@ -8,7 +8,8 @@ Everything here is a fresh process in a clone that only ``scripts/setup.sh`` has
   with ``briefgen.render`` and nothing else, writing both PDFs — which must equal briefgen's, byte for byte;
 - **imports**: ``import briefgen.cli, briefgen.pipeline, briefgen.render``, the build's import path;
 - **HTML route**: ``html_route.py`` (Jinja2 HTML + WeasyPrint), both languages;
-- **python**: ``python -c pass``, the interpreter alone.
+- **python**: ``python -c pass``, the interpreter alone;
+- **baseline** (with ``--baseline COMMIT``): the README's command in a fresh clone of that commit.
 
 Then the README's command again under ``-X importtime``: where its import time goes, by package.
 """
@@ -30,7 +31,9 @@ CLI_IMPORTS = "import briefgen.cli, briefgen.pipeline, briefgen.render"
 TARGET_BUILD, TARGET_IMPORTS = 0.6, 0.25
 
 
-def cold(work: Path, rounds: int, warmup: int) -> list[Row]:
+def cold(work: Path, rounds: int, warmup: int, baseline: str | None = None) -> list[Row]:
+    """The rows; with ``baseline`` (a commit), the README's command is also timed in a fresh clone
+    of it, set up by its own ``scripts/setup.sh``, in the same rounds (before/after)."""
     repo = clone.fresh_clone(work / "clone")
     py = clone.python(repo)
     briefs = work / "briefs.pickle"
@@ -43,11 +46,22 @@ def cold(work: Path, rounds: int, warmup: int) -> list[Row]:
         "html": [py, "bench/html_route.py", "--out", str(work / "html"), "--lang", "all"],
         "python": [py, "-c", "pass"],
     }
-    s = measure.interleave_children(commands, rounds, warmup, cwd=repo)
+    cwds: dict[str, Path] = {}
+    if baseline:
+        cwds["baseline"] = clone.fresh_clone(work / "baseline", baseline)
+        commands["baseline"] = [clone.python(cwds["baseline"]), *README_BUILD]
+    s = measure.interleave_children(commands, rounds, warmup, cwd=repo, cwds=cwds)
     same = all((work / "bare" / f"{lang}.pdf").read_bytes()
                == (repo / "reports" / "xai-colossus" / f"{README_DATE}.{lang}.pdf").read_bytes()
                for lang in ("ja", "en"))
-    return _rows(s, rounds, same) + _import_rows(import_profile(py, repo, rounds))
+    rows = _rows(s, rounds, same) + (_baseline_rows(s, baseline) if baseline else [])
+    return rows + _import_rows(import_profile(py, repo, rounds))
+
+
+def _baseline_rows(s: measure.Samples, baseline: str) -> list[Row]:
+    return [Row(f"cold build at baseline `{baseline}` (its own fresh clone and set-up, same rounds)",
+                f"{s.median('baseline'):.3f} s"),
+            Row("cold build ÷ baseline (same rounds)", f"{s.ratio('briefgen', 'baseline'):.2f}×", "(reported)")]
 
 
 def _rows(s: measure.Samples, rounds: int, same: bool) -> list[Row]:

@@ -72,12 +72,13 @@ def run_child(argv: Sequence[str], cwd: Path = ROOT) -> tuple[float, int]:
 
 
 def interleave_children(commands: Mapping[str, Sequence[str]], rounds: int, warmup: int = 1,
-                        cwd: Path = ROOT) -> Samples:
-    """Cold runs: each command as a fresh process per round in ``cwd``, round-robin; wall time and peak RSS."""
+                        cwd: Path = ROOT, cwds: Mapping[str, Path] | None = None) -> Samples:
+    """Cold runs: each command as a fresh process per round in ``cwd`` (or its own folder in
+    ``cwds``), round-robin; wall time and peak RSS."""
     samples = Samples()
     for number in range(warmup + rounds):
         for name, argv in commands.items():
-            seconds, rss = run_child(argv, cwd)
+            seconds, rss = run_child(argv, (cwds or {}).get(name, cwd))
             if number >= warmup:
                 samples.add(name, seconds, rss)
     return samples

@@ -1,6 +1,6 @@
 """Benchmark settings → a results table (metric | median | target | ✓/✗) on stdout and in bench/RESULTS.md.
 
-``python bench/run.py [--smoke] [--repeat N] [--results PATH]``. Sections: cold build (fresh processes in
+``python bench/run.py [--smoke] [--repeat N] [--baseline COMMIT] [--results PATH]``. Sections: cold build (fresh processes in
 a fresh clone of the current commit set up by ``scripts/setup.sh``, against bare platypus),
 warm build against the bare ReportLab render and the HTML route (interleaved in one process), growth
 (fact tables, brief length) and delivery (aiosmtpd sink + SQLite ledger). ``--smoke`` uses tiny sizes
@@ -18,7 +18,7 @@ import platform
 import re
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -50,6 +50,7 @@ class Config:
     page_rounds: int
     readers: int
     real_pdf_readers: int
+    baseline: str | None = None
 
 
 def config(smoke: bool, repeat: int | None) -> Config:
@@ -87,7 +88,7 @@ def write_results(path: Path, text: str) -> None:
 def run(cfg: Config, work: Path) -> list[Row]:
     rows: list[Row] = []
     steps = (
-        ("cold build", lambda: cold.cold(work / "cold", cfg.cold_rounds, cfg.warmup)),
+        ("cold build", lambda: cold.cold(work / "cold", cfg.cold_rounds, cfg.warmup, cfg.baseline)),
         ("warm build", lambda: sections.warm(work / "warm", cfg.warm_rounds, cfg.warmup)),
         ("fact tables", lambda: sections.fact_growth(work / "facts", cfg.fact_sizes, cfg.fact_rounds)),
         ("brief length", lambda: sections.page_growth(cfg.page_targets, cfg.page_rounds)),
@@ -103,14 +104,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--smoke", action="store_true", help="tiny sizes, one repeat: seconds, for the tests")
     p.add_argument("--repeat", type=int, default=None, help="rounds per measurement (default 7/15/5/3)")
+    p.add_argument("--baseline", metavar="COMMIT", default=None,
+                   help="also time the cold build of this commit (its own clone and set-up), same rounds")
     p.add_argument("--results", type=Path, default=None,
                    help="Markdown file to update (default: bench/RESULTS.md, none with --smoke)")
     args = p.parse_args(argv)
-    cfg = config(args.smoke, args.repeat)
+    cfg = replace(config(args.smoke, args.repeat), baseline=args.baseline)
     with tempfile.TemporaryDirectory(prefix="briefgen-bench-") as tmp:
         rows = run(cfg, Path(tmp))
     mode = "smoke" if cfg.smoke else "full"
-    text = (f"Machine: {machine()}  \nRun: `python bench/run.py{' --smoke' if cfg.smoke else ''}` "
+    flags = (" --smoke" if cfg.smoke else "") + (f" --baseline {cfg.baseline}" if cfg.baseline else "")
+    text = (f"Machine: {machine()}  \nRun: `python bench/run.py{flags}` "
             f"({mode}; medians over the rounds shown per section)\n\n{table(rows)}")
     print(text)
     results = args.results or (None if cfg.smoke else RESULTS)
