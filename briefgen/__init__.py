@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from briefgen.errors import BriefError
 
+__version__ = "0.2.0"
+
 if TYPE_CHECKING:
     from briefgen.pipeline import build_brief, build_edition, prepare
 
-__all__ = ["BriefError", "build_brief", "build_edition", "prepare"]
+__all__ = ["BriefError", "__version__", "build_brief", "build_edition", "prepare"]
 
 _LAZY = {"build_brief", "build_edition", "prepare"}
 

@@ -1,6 +1,7 @@
 """Set-up time → the on-disk caches a cold start reads: compiled templates, IPAex's parsed tables, pint's definitions.
 
-``run.py cache`` (``scripts/setup.sh`` runs it) writes them under ``var/cache/``; a build only reads
+``run.py cache`` (``scripts/setup.sh`` runs it) writes them under ``var/cache/`` of the project (the CLI
+says where: ``use(--state/cache)``); a build only reads
 them (pint alone adds an entry to its own folder when its definitions change). Each entry is keyed by
 what it was made from — the template's source, the font file's size and time, the library and
 Python versions — so a stale entry is never used: a missing or stale cache costs time, never a
@@ -14,8 +15,13 @@ from pathlib import Path
 
 from briefgen.output import write_atomic
 
-ROOT = Path(__file__).resolve().parent.parent
-CACHE_DIR = ROOT / "var" / "cache"
+CACHE_DIR = Path("var", "cache")  # relative to the current folder until the CLI says where the project is
+
+
+def use(root: Path) -> None:
+    """Read and write the caches under ``root`` from now on (the CLI calls it with ``--state``/cache)."""
+    global CACHE_DIR
+    CACHE_DIR = root
 
 
 def folder(name: str, root: Path | None = None) -> Path | None:

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
+from briefgen import __version__, caches
 from briefgen.errors import BriefError
 
 if TYPE_CHECKING:
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from briefgen.send import Outcome, SendReport
     from briefgen.settings import SmtpSettings
 
-ROOT = Path(__file__).resolve().parent.parent
 EXIT_ERROR = 1
 EXIT_BLOCKED = 3
 EXIT_INTERRUPTED = 130
@@ -117,8 +117,6 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
-    from briefgen import caches
-
     _print_paths(caches.build(args.templates, args.dir), out)
     return 0
 
@@ -257,17 +255,12 @@ def _shown(path: Path) -> str:
 def parser() -> argparse.ArgumentParser:
     """The argument parser (also used by the README check in the tests)."""
     p = argparse.ArgumentParser(
-        prog="run.py",
+        prog="briefgen",
         description="Build trustworthy PDF briefs from sourced facts. With no command: build every "
-                    "brief in the data folder, in every language, into the reports folder.")
-    p.add_argument("--data", type=Path, default=ROOT / "data", help="folder of briefs (default: data/)")
-    p.add_argument("--reports", type=Path, default=ROOT / "reports", help="output folder (default: reports/)")
-    p.add_argument("--date", type=_date, default=None, help="edition date YYYY-MM-DD (default: today)")
-    p.add_argument("--templates", type=Path, default=ROOT / "templates",
-                   help="folder of brief templates (default: templates/)")
-    p.add_argument("--state", type=Path, default=ROOT / "var",
-                   help="folder for the delivery ledger and scheduler state (default: var/)")
-    p.add_argument("--debug", action="store_true", help="show tracebacks and debug logging")
+                    "brief in the data folder, in every language, into the reports folder. Options "
+                    "before the command may also follow it.")
+    p.add_argument("--version", action="version", version=f"briefgen {__version__}")
+    _global_options(p)
     p.set_defaults(func=cmd_default)
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -290,7 +283,7 @@ def parser() -> argparse.ArgumentParser:
                       help="send only to these readers (addresses from the readers file)")
     send.add_argument("--dry-run", action="store_true",
                       help="write the exact messages as .eml files to --outbox instead of sending")
-    send.add_argument("--outbox", type=Path, default=ROOT / "outbox",
+    send.add_argument("--outbox", type=Path, default=IN_PROJECT["outbox"],
                       help="folder for --dry-run messages (default: outbox/)")
     send.add_argument("--edition", type=_date, default=None, metavar="YYYY-MM-DD",
                       help="send that date's edition instead of this week's (the week is keyed by the "
@@ -305,7 +298,7 @@ def parser() -> argparse.ArgumentParser:
                                            "reply), waiting, in flight, never tried; exit 1 unless all got it")
     status.add_argument("brief", nargs="?", default=None, help="brief id (default: every brief)")
     status.add_argument("--json", action="store_true", help="print JSON instead of text")
-    status.add_argument("--readers", type=Path, default=ROOT / "data" / "readers.csv",
+    status.add_argument("--readers", type=Path, default=IN_PROJECT["readers"],
                         help="readers file, to list readers never tried (default: data/readers.csv)")
     _ledger_option(status)
     status.set_defaults(func=cmd_status)
@@ -336,7 +329,43 @@ def parser() -> argparse.ArgumentParser:
     cache.add_argument("--dir", type=Path, default=None,
                        help="make them in this folder instead (default: var/cache/, the one a build reads)")
     cache.set_defaults(func=cmd_cache)
+    for command in sub.choices.values():  # the global options after the command too
+        _global_options(command, after_command=True)
     return p
+
+
+#: Where a project's files are, relative to its folder (``--project``, default: the current folder).
+IN_PROJECT = {"data": Path("data"), "reports": Path("reports"), "templates": Path("templates"),
+              "state": Path("var"), "outbox": Path("outbox"), "readers": Path("data", "readers.csv"),
+              "config": Path("data", "smtp.toml")}
+
+
+def _global_options(p: argparse.ArgumentParser, after_command: bool = False) -> None:
+    """The options every command takes; after the command they default to what came before it."""
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after_command else value
+
+    p.add_argument("--project", type=Path, default=default(None), metavar="DIR",
+                   help="the project folder holding data/, templates/, reports/ and var/ (default: the "
+                        "current folder)")
+    p.add_argument("--data", type=Path, default=default(IN_PROJECT["data"]), help="folder of briefs (default: data/)")
+    p.add_argument("--reports", type=Path, default=default(IN_PROJECT["reports"]),
+                   help="output folder (default: reports/)")
+    p.add_argument("--date", type=_date, default=default(None), help="edition date YYYY-MM-DD (default: today)")
+    p.add_argument("--templates", type=Path, default=default(IN_PROJECT["templates"]),
+                   help="folder of brief templates (default: templates/)")
+    p.add_argument("--state", type=Path, default=default(IN_PROJECT["state"]),
+                   help="folder for the delivery ledger, the scheduler's state and the start-up caches "
+                        "(default: var/)")
+    p.add_argument("--debug", action="store_true", default=default(False), help="show tracebacks and debug logging")
+
+
+def _locate(args: argparse.Namespace, project: Path) -> argparse.Namespace:
+    """Every path option left at its default → inside the project folder."""
+    for name, default in IN_PROJECT.items():
+        if getattr(args, name, None) is default:
+            setattr(args, name, project / default)
+    return args
 
 
 def _ledger_option(p: argparse.ArgumentParser) -> None:
@@ -346,7 +375,7 @@ def _ledger_option(p: argparse.ArgumentParser) -> None:
 
 def _delivery_options(p: argparse.ArgumentParser) -> None:
     _ledger_option(p)
-    p.add_argument("--readers", type=Path, default=ROOT / "data" / "readers.csv",
+    p.add_argument("--readers", type=Path, default=IN_PROJECT["readers"],
                    help="readers file (default: data/readers.csv)")
     p.add_argument("--lease", type=float, default=1800, metavar="SECONDS",
                    help="how long a sender's claim on one reader holds before another sender may take "
@@ -354,7 +383,7 @@ def _delivery_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--i-know-the-ledger-is-new", action="store_true",
                    help="send although editions in --reports went out with a ledger this one does not "
                         "know (only when the old ledger is truly lost)")
-    p.add_argument("--config", type=Path, default=ROOT / "data" / "smtp.toml",
+    p.add_argument("--config", type=Path, default=IN_PROJECT["config"],
                    help="SMTP settings file (default: data/smtp.toml); the password comes only from "
                         "BRIEFGEN_SMTP_PASSWORD or BRIEFGEN_SMTP_PASSWORD_FILE")
 
@@ -372,11 +401,14 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
-    """Run the command line; return the exit code."""
+         stderr: TextIO | None = None, project: Path | None = None) -> int:
+    """Run the command line; return the exit code. ``project`` is the default project folder
+    (``run.py`` passes its own; the ``briefgen`` command and ``python -m briefgen`` use the current one)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
     args = parser().parse_args(argv)
+    _locate(args, args.project or project or Path.cwd())
+    caches.use(args.state / "cache")
     quiet = logging.INFO if args.func is cmd_schedule else logging.WARNING
     logging.basicConfig(level=logging.DEBUG if args.debug else quiet, stream=err,
                         format="briefgen: %(levelname)s: %(message)s")

@@ -26,10 +26,10 @@ from briefgen.model import (
     Rendered,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT / "data"
-TEMPLATES_DIR = ROOT / "templates"
-REPORTS_DIR = ROOT / "reports"
+#: The library's defaults: a project's folders, relative to the current folder.
+DATA_DIR = Path("data")
+TEMPLATES_DIR = Path("templates")
+REPORTS_DIR = Path("reports")
 
 
 @dataclass(frozen=True)

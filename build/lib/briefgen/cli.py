@@ -1,0 +1,410 @@
+"""Command line → pipeline calls; the only place that prints errors and picks exit codes.
+
+Exit codes: 0 success, 1 a ``BriefError`` (bad input, failed delivery; one line on stderr),
+2 usage errors (argparse), 3 a claim check that blocks (``check`` found a contradiction),
+130 interrupted. Any other exception is a bug and shows its traceback.
+Heavy libraries (pandas, reportlab) are imported inside the commands, so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence, TextIO
+
+from briefgen import __version__, caches
+from briefgen.errors import BriefError
+
+if TYPE_CHECKING:
+    import threading
+
+    from briefgen.delivery import Delivery, SendOptions
+    from briefgen.model import Slot
+    from briefgen.scheduling import Job
+    from briefgen.send import Outcome, SendReport
+    from briefgen.settings import SmtpSettings
+
+EXIT_ERROR = 1
+EXIT_BLOCKED = 3
+EXIT_INTERRUPTED = 130
+LEDGER_FILE = "ledger.sqlite3"  # in --state
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _lang(text: str) -> str:
+    if text not in ("ja", "en", "all"):
+        raise argparse.ArgumentTypeError(f"invalid language {text!r} (expected ja, en or all)")
+    return text
+
+
+def _source_id(text: str) -> str:
+    from briefgen.facts import ID, ID_FORM
+
+    if not ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"invalid source id {text!r} (expected {ID_FORM})")
+    return text
+
+
+def cmd_default(args: argparse.Namespace, out: TextIO) -> int:
+    """No command: build every brief found in the data folder, every language. A brief that fails
+    does not stop the others; its error is raised (with the others') once they are built."""
+    from briefgen import pipeline, spec
+    from briefgen.errors import ConfigError, Problem
+
+    briefs = sorted(spec.find_specs(args.data))
+    if not briefs:
+        raise ConfigError(Problem(str(args.data), "no briefs found", expected="folders <brief-id>/brief.yaml"))
+    failed: list[BriefError] = []
+    for brief_id in briefs:
+        try:
+            _print_paths(pipeline.build_brief(brief_id, lang="all", today=args.date, out_dir=args.reports,
+                                              data_dir=args.data, templates_dir=args.templates), out)
+        except BriefError as exc:
+            failed.append(exc)
+    if failed:
+        raise BriefError(*(problem for exc in failed for problem in exc.problems))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace, out: TextIO) -> int:
+    from briefgen import pipeline
+
+    _print_paths(pipeline.build_brief(args.brief, lang=args.lang, today=args.date,
+                                      out_dir=args.out or args.reports, data_dir=args.data,
+                                      templates_dir=args.templates), out)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    from briefgen import pipeline, report
+
+    prepared = pipeline.prepare(pipeline.resolve_spec(args.brief, args.data))
+    out.write(report.checks_text(prepared.checks, prepared.conflicts, prepared.comparisons,
+                                   prepared.facts, args.lang))
+    return EXIT_BLOCKED if prepared.contradicted else 0
+
+
+def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
+    from briefgen import extract, pipeline, report, tables
+
+    text = tables.read_text(args.article)
+    lang = extract.detect_lang(text) if args.lang == "auto" else args.lang
+    cands = extract.extract(text, lang)
+    if args.against:
+        prepared = pipeline.prepare(pipeline.resolve_spec(args.against, args.data))
+        claims = [(claim.quote, claim.asserted) for claim in prepared.spec.claims if claim.asserted]
+        out.write(report.coverage_text(extract.uncovered(cands, prepared.facts, claims=claims),
+                                       extract.stale_quotes(text, prepared.facts)))
+        return 0
+    if args.out:
+        path = extract.write_candidates_csv(cands, args.out, lang, args.source, args.date)
+        out.write(f"{_shown(path)}: facts proposed from {len(cands)} candidates (source {args.source!r})\n")
+    else:
+        out.write(report.candidates_text(cands))
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
+    _print_paths(caches.build(args.templates, args.dir), out)
+    return 0
+
+
+def _delivery(args: argparse.Namespace) -> "Delivery":
+    from briefgen.delivery import Delivery
+
+    return Delivery(readers_path=args.readers, ledger_path=args.ledger or args.state / LEDGER_FILE,
+                    data_dir=args.data, reports_dir=args.reports, templates_dir=args.templates)
+
+
+def _send_options(args: argparse.Namespace, **send: Any) -> "SendOptions":
+    """The options ``send`` and ``schedule`` share, plus ``send``'s own."""
+    from briefgen.delivery import SendOptions
+
+    return SendOptions(ledger_is_new=args.i_know_the_ledger_is_new, lease=dt.timedelta(seconds=args.lease), **send)
+
+
+def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
+    from briefgen import delivery, settings
+    from briefgen.ledger import utc_now
+
+    smtp = settings.load_settings(args.config, os.environ, need_password=not args.dry_run)
+    options = _send_options(args, edition=args.edition or args.date, new_edition=args.new_edition,
+                            dry_run_dir=args.outbox if args.dry_run else None, only=args.to)
+    report = delivery.deliver(args.brief, _delivery(args), smtp, now=utc_now(), options=options)
+    out.write(report_summary(report))
+    return 0 if report.ok or report.written else EXIT_ERROR
+
+
+OUTCOME_WORDS: dict["Outcome", str] = {
+    "sent": "sent", "skipped": "already delivered", "failed": "failed", "waiting": "waiting",
+    "elsewhere": "being sent elsewhere", "untried": "not tried"}
+
+
+def report_summary(report: "SendReport") -> str:
+    """What a send did: the messages written (dry run), or a count per outcome and a line for each
+    reader not served (with the server's reply)."""
+    head = f"{report.brief_id} {report.edition}: "
+    if report.written:
+        lines = [head + f"{len(report.written)} messages written (dry run, nothing sent)"]
+        lines += [f"  {_shown(path)}" for path in report.written]
+        return "\n".join(lines) + "\n"
+    counts = [f"{len(report.having(outcome))} {word}" for outcome, word in OUTCOME_WORDS.items()
+              if outcome in ("sent", "skipped", "failed") or report.having(outcome)]
+    lines = [head + ", ".join(counts)]
+    lines += [f"  {OUTCOME_WORDS[a.outcome]} {a.email}: {a.detail}"
+              for a in report.having("failed", "waiting", "elsewhere", "untried")]
+    if not report.complete:
+        lines.append("  run send again (or let the scheduler retry) to reach the readers not served")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    from briefgen import readers, send, spec
+    from briefgen.ledger import Ledger
+
+    audience = readers.load_readers(args.readers, spec.find_specs(args.data)) if args.readers.exists() else ()
+    expected = {brief: [r.email for r in audience if r.receives(brief)] for brief in spec.find_specs(args.data)}
+    with Ledger(args.ledger or args.state / LEDGER_FILE) as ledger:
+        statuses = send.latest_status(ledger, expected, args.brief)
+    if args.json:
+        out.write(json.dumps(send.status_json(statuses), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(send.format_status(statuses) + "\n")
+    return 0 if all(status.served for status in statuses) else EXIT_ERROR
+
+
+def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
+    import threading
+
+    from briefgen import scheduling, settings
+    from briefgen.ledger import utc_now
+
+    smtp = settings.load_settings(args.config, os.environ)
+    stop = threading.Event()
+    jobs = _scheduled_jobs(args, smtp, stop)
+    args.state.mkdir(parents=True, exist_ok=True)
+    restore = scheduling.install_signal_handlers(stop)
+    try:
+        with scheduling.SingleInstanceLock(args.state / "schedule.lock"):
+            runner = scheduling.WeeklyRunner(jobs, scheduling.StateStore(args.state / "schedule-state.json"),
+                                             clock=utc_now, sleep=stop.wait)
+            if args.once:
+                done = runner.run_once(stop)
+                return EXIT_INTERRUPTED if stop.is_set() else (0 if done else EXIT_ERROR)
+            nexts = "; ".join(f"{b} next at {t.isoformat(timespec='minutes')}" for b, t in runner.next_runs().items())
+            out.write(f"scheduling {nexts}; stop with Ctrl-C or SIGTERM\n")
+            out.flush()
+            runner.run_forever(stop)
+    finally:
+        restore()
+    return 0
+
+
+def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
+                    stop: "threading.Event") -> dict[str, tuple["Slot", "Job"]]:
+    from briefgen import compose, delivery, readers, spec
+    from briefgen.errors import ConfigError, Problem
+    from briefgen.scheduling import Outcome
+
+    where = _delivery(args)
+    options = _send_options(args)
+    compose.template_env(where.templates_dir)  # a broken template stops the start, not a Monday send
+
+    def job(brief_id: str) -> "Job":
+        def run(now: dt.datetime) -> Outcome:
+            report = delivery.deliver(brief_id, where, smtp, now=now, options=options, stop=stop.is_set)
+            return Outcome(report.edition, complete=report.complete, ok=report.ok,
+                           summary=report_summary(report).strip().replace("\n", "; "))
+        return run
+
+    specs = {brief_id: spec.load_spec(path) for brief_id, path in spec.find_specs(args.data).items()}
+    jobs = {brief_id: (s.schedule, job(brief_id)) for brief_id, s in specs.items() if s.schedule}
+    if not jobs:
+        raise ConfigError(Problem(str(args.data), "no brief has a schedule",
+                                  expected="a `schedule:` {weekday, at, tz} in some brief.yaml"))
+    readers.load_readers(where.readers_path, specs)
+    return jobs
+
+
+def _print_paths(paths: Sequence[Path], out: TextIO) -> None:
+    for path in paths:
+        out.write(f"{_shown(path)}\n")
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser (also used by the README check in the tests)."""
+    p = argparse.ArgumentParser(
+        prog="briefgen",
+        description="Build trustworthy PDF briefs from sourced facts. With no command: build every "
+                    "brief in the data folder, in every language, into the reports folder. Options "
+                    "before the command may also follow it.")
+    p.add_argument("--version", action="version", version=f"briefgen {__version__}")
+    _global_options(p)
+    p.set_defaults(func=cmd_default)
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+
+    build = sub.add_parser("build", help="build one brief as PDF")
+    build.add_argument("brief", help="brief id (a folder of data/) or path to a brief.yaml")
+    build.add_argument("--lang", type=_lang, default="all", help="ja, en or all (default: all)")
+    build.add_argument("--out", type=Path, default=None, help="output folder (default: --reports)")
+    build.set_defaults(func=cmd_build)
+
+    check = sub.add_parser("check", help="print claim checks and conflicting facts; exit 3 when a "
+                                         "claim is contradicted and no editor has acknowledged it")
+    check.add_argument("brief", help="brief id or path to a brief.yaml")
+    check.add_argument("--lang", type=_lang, default="en", help="language of the report (ja or en)")
+    check.set_defaults(func=cmd_check)
+
+    send = sub.add_parser("send", help="build the current edition and email it to its readers, "
+                                       "each once (the ledger remembers who got it)")
+    send.add_argument("brief", help="brief id or path to a brief.yaml")
+    send.add_argument("--to", nargs="+", default=(), metavar="ADDRESS",
+                      help="send only to these readers (addresses from the readers file)")
+    send.add_argument("--dry-run", action="store_true",
+                      help="write the exact messages as .eml files to --outbox instead of sending")
+    send.add_argument("--outbox", type=Path, default=IN_PROJECT["outbox"],
+                      help="folder for --dry-run messages (default: outbox/)")
+    send.add_argument("--edition", type=_date, default=None, metavar="YYYY-MM-DD",
+                      help="send that date's edition instead of this week's (the week is keyed by the "
+                           "brief's schedule slot; --date does the same)")
+    send.add_argument("--new-edition", action="store_true",
+                      help="the facts changed after this week's edition went out: send a revision "
+                           "(YYYY-MM-DD-rN) to every reader")
+    _delivery_options(send)
+    send.set_defaults(func=cmd_send)
+
+    status = sub.add_parser("status", help="who got the latest edition(s): sent, failed (with the server's "
+                                           "reply), waiting, in flight, never tried; exit 1 unless all got it")
+    status.add_argument("brief", nargs="?", default=None, help="brief id (default: every brief)")
+    status.add_argument("--json", action="store_true", help="print JSON instead of text")
+    status.add_argument("--readers", type=Path, default=IN_PROJECT["readers"],
+                        help="readers file, to list readers never tried (default: data/readers.csv)")
+    _ledger_option(status)
+    status.set_defaults(func=cmd_status)
+
+    sched = sub.add_parser("schedule", help="run the weekly delivery loop (one edition per brief "
+                                            "per week, at the slot in each brief.yaml)")
+    sched.add_argument("--once", action="store_true",
+                       help="run what is due (including one catch-up) and exit, e.g. from cron")
+    _delivery_options(sched)
+    sched.set_defaults(func=cmd_schedule)
+
+    ext = sub.add_parser("extract", help="find number expressions in an article: a candidate facts "
+                                         "table, or (--against) what the brief's facts miss")
+    ext.add_argument("article", type=Path, help="UTF-8 text file of the article")
+    ext.add_argument("--lang", choices=("ja", "en", "auto"), default="auto",
+                     help="language of the article (default: auto)")
+    ext.add_argument("--out", type=Path, default=None,
+                     help="write the proposed facts here (a facts.csv that loads as is)")
+    ext.add_argument("--source", default="article", type=_source_id,
+                     help="source id the --out rows cite (default: article)")
+    ext.add_argument("--against", metavar="BRIEF", default=None,
+                     help="list numbers no fact of BRIEF covers and facts whose quote is gone")
+    ext.set_defaults(func=cmd_extract)
+
+    cache = sub.add_parser("cache", help="make the start-up caches in var/cache/ (compiled templates, the "
+                                         "parsed Japanese font, pint's unit definitions); scripts/setup.sh "
+                                         "runs it")
+    cache.add_argument("--dir", type=Path, default=None,
+                       help="make them in this folder instead (default: var/cache/, the one a build reads)")
+    cache.set_defaults(func=cmd_cache)
+    for command in sub.choices.values():  # the global options after the command too
+        _global_options(command, after_command=True)
+    return p
+
+
+#: Where a project's files are, relative to its folder (``--project``, default: the current folder).
+IN_PROJECT = {"data": Path("data"), "reports": Path("reports"), "templates": Path("templates"),
+              "state": Path("var"), "outbox": Path("outbox"), "readers": Path("data", "readers.csv"),
+              "config": Path("data", "smtp.toml")}
+
+
+def _global_options(p: argparse.ArgumentParser, after_command: bool = False) -> None:
+    """The options every command takes; after the command they default to what came before it."""
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if after_command else value
+
+    p.add_argument("--project", type=Path, default=default(None), metavar="DIR",
+                   help="the project folder holding data/, templates/, reports/ and var/ (default: the "
+                        "current folder)")
+    p.add_argument("--data", type=Path, default=default(IN_PROJECT["data"]), help="folder of briefs (default: data/)")
+    p.add_argument("--reports", type=Path, default=default(IN_PROJECT["reports"]),
+                   help="output folder (default: reports/)")
+    p.add_argument("--date", type=_date, default=default(None), help="edition date YYYY-MM-DD (default: today)")
+    p.add_argument("--templates", type=Path, default=default(IN_PROJECT["templates"]),
+                   help="folder of brief templates (default: templates/)")
+    p.add_argument("--state", type=Path, default=default(IN_PROJECT["state"]),
+                   help="folder for the delivery ledger, the scheduler's state and the start-up caches "
+                        "(default: var/)")
+    p.add_argument("--debug", action="store_true", default=default(False), help="show tracebacks and debug logging")
+
+
+def _locate(args: argparse.Namespace, project: Path) -> argparse.Namespace:
+    """Every path option left at its default → inside the project folder."""
+    for name, default in IN_PROJECT.items():
+        if getattr(args, name, None) is default:
+            setattr(args, name, project / default)
+    return args
+
+
+def _ledger_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ledger", default=None, metavar="PATH",
+                   help="the delivery ledger (default: ledger.sqlite3 in --state)")
+
+
+def _delivery_options(p: argparse.ArgumentParser) -> None:
+    _ledger_option(p)
+    p.add_argument("--readers", type=Path, default=IN_PROJECT["readers"],
+                   help="readers file (default: data/readers.csv)")
+    p.add_argument("--lease", type=float, default=1800, metavar="SECONDS",
+                   help="how long a sender's claim on one reader holds before another sender may take "
+                        "it over (default: 1800; longer than the slowest message takes)")
+    p.add_argument("--i-know-the-ledger-is-new", action="store_true",
+                   help="send although editions in --reports went out with a ledger this one does not "
+                        "know (only when the old ledger is truly lost)")
+    p.add_argument("--config", type=Path, default=IN_PROJECT["config"],
+                   help="SMTP settings file (default: data/smtp.toml); the password comes only from "
+                        "BRIEFGEN_SMTP_PASSWORD or BRIEFGEN_SMTP_PASSWORD_FILE")
+
+
+def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None, project: Path | None = None) -> int:
+    """Run the command line; return the exit code. ``project`` is the default project folder
+    (``run.py`` passes its own; the ``briefgen`` command and ``python -m briefgen`` use the current one)."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    args = parser().parse_args(argv)
+    _locate(args, args.project or project or Path.cwd())
+    caches.use(args.state / "cache")
+    quiet = logging.INFO if args.func is cmd_schedule else logging.WARNING
+    logging.basicConfig(level=logging.DEBUG if args.debug else quiet, stream=err,
+                        format="briefgen: %(levelname)s: %(message)s")
+    try:
+        return int(args.func(args, out))
+    except BriefError as exc:
+        if args.debug:
+            raise
+        err.write(f"error: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return EXIT_INTERRUPTED

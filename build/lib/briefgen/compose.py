@@ -1,0 +1,317 @@
+"""Spec + facts + comparisons (+ checks) → a Brief for one language, through a Jinja template.
+
+A template (``templates/<spec.template>/<lang>.md``) is Jinja over a Markdown subset (see
+``briefgen.markdown``). Templates see ``f.<fact_id>``, ``c.<comparison_id>``, ``brief`` (title,
+date) and ``lang``, and the filters ``num`` (figure + source-note marker), ``formula``, ``date`` and
+``label``. Fenced directives (keynumbers, chart <id>, comparisons, claims, conflicts, changes, facts,
+sources) become structured blocks built from data by ``briefgen.directives``.
+
+**Provenance.** Every figure ``num``, ``formula`` or ``date`` prints carries a note marker (see
+``briefgen.figures``; an as-of date cites its fact). Source notes are numbered by first citation, in
+document order.
+
+**Escaping.** Fact text is data. Every value Jinja prints passes through ``escape`` (via the
+environment's ``finalize``). Filters return ``Escaped`` markup, which ``finalize`` lets through;
+everything else — including any other ``Markup`` — is escaped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields, is_dataclass, replace
+from pathlib import Path
+from types import TracebackType
+from typing import Callable, Mapping, Sequence, TypeVar
+
+import jinja2
+import markupsafe
+from jinja2.sandbox import SandboxedEnvironment
+
+from briefgen import caches, figures, markdown, numfmt
+from briefgen.directives import DIRECTIVES, source_note
+from briefgen.errors import ComposeError, Problem
+from briefgen.figures import CITE, Ctx, Escaped, Item, escape
+from briefgen.model import (
+    Brief,
+    BriefSpec,
+    ClaimCheck,
+    Comparison,
+    Conflict,
+    Fact,
+    FactSet,
+    Lang,
+    PartialDate,
+    SourceNote,
+)
+from briefgen.snapshot import Change
+
+__all__ = ["Escaped", "compose", "environment", "escape", "template_env"]
+
+T = TypeVar("T")
+
+
+# --- the environment (edge: reads the templates folder) -------------------------------------------
+
+
+def _finalize(value: object) -> Escaped:
+    """Every value Jinja prints: filters' ``Escaped`` output as is, anything else escaped."""
+    return value if isinstance(value, Escaped) else escape(str(value))
+
+
+def template_env(templates_dir: Path) -> jinja2.Environment:
+    """A sandboxed, strict Jinja environment over ``templates_dir``; every template is parsed now."""
+    if not templates_dir.is_dir():
+        raise ComposeError(Problem(str(templates_dir), "templates folder not found",
+                                   expected="a folder holding <template>/<lang>.md files"))
+    _COMPILED.read_from(caches.folder(JINJA_CACHE))
+    return environment(jinja2.FileSystemLoader(str(templates_dir)), bytecode_cache=_COMPILED)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates, keyed by name and source checksum (Jinja recompiles an edited template):
+    read from the set-up cache (``run.py cache``) on first use, then kept for the life of the
+    process, so a cold start, each scheduled run and each warm build skip compiling. Nothing is
+    written to disk here."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+        self._disk: jinja2.BytecodeCache | None = None
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._code:
+            bucket.bytecode_from_string(self._code[bucket.key])
+        elif self._disk is not None:
+            self._disk.load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+    def read_from(self, folder: Path | None) -> None:
+        """Also look in ``folder`` (a ``jinja2.FileSystemBytecodeCache`` folder) for what is not in memory."""
+        self._disk = None if folder is None else jinja2.FileSystemBytecodeCache(str(folder))
+
+
+_COMPILED = _CompiledTemplates()
+JINJA_CACHE = f"jinja-{jinja2.__version__}"  # the folder of compiled templates under var/cache/
+
+
+def write_cache(templates_dir: Path, root: Path) -> Path:
+    """Compile every template of ``templates_dir`` into ``root`` (set-up time; see ``briefgen.caches``)."""
+    folder = root / JINJA_CACHE
+    folder.mkdir(parents=True, exist_ok=True)
+    environment(jinja2.FileSystemLoader(str(templates_dir)), jinja2.FileSystemBytecodeCache(str(folder)))
+    return folder
+
+
+def environment(loader: jinja2.BaseLoader,
+                bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+    """The briefgen environment over any loader; syntax errors and unknown directives in any
+    ``.md`` template raise one ``ComposeError`` naming each file and line."""
+    env = SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined, finalize=_finalize,
+                               autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                               bytecode_cache=bytecode_cache)
+    env.filters.update(num=_num, formula=_formula_filter, date=_date_filter, label=_label_filter)
+    problems = [p for name in env.list_templates(extensions=["md"]) for p in _check(env, name)]
+    if problems:
+        raise ComposeError(*problems)
+    return env
+
+
+def _check(env: jinja2.Environment, name: str) -> list[Problem]:
+    assert env.loader is not None
+    source, filename, _ = env.loader.get_source(env, name)
+    origin = filename or name
+    try:
+        env.get_template(name)  # compiles (finding unknown filters too) and caches for compose
+    except jinja2.TemplateSyntaxError as exc:
+        return [Problem(origin, exc.message or "syntax error", line=exc.lineno,
+                        expected="valid Jinja2 syntax, with the filters num, formula, date, label")]
+    return [Problem(origin, f"unknown directive ```{kind}", line=line,
+                    expected=f"one of {', '.join(sorted(DIRECTIVES))}")
+            for line, kind in markdown.fences(source) if kind not in DIRECTIVES]
+
+# --- what templates see ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class View:
+    """A fact or comparison as templates see it (underscored fields are out of a sandbox's reach)."""
+
+    _item: Item
+    _ctx: Ctx
+
+    @property
+    def id(self) -> str:
+        return self._item.id
+
+    @property
+    def label(self) -> str:
+        return figures.label(self._item, self._ctx)
+
+    @property
+    def quote(self) -> str:
+        return self._item.quote if isinstance(self._item, Fact) else ""
+
+    @property
+    def entity(self) -> str:
+        return self._item.entity if isinstance(self._item, Fact) else ""
+
+    @property
+    def as_of(self) -> "AsOf | None":
+        if isinstance(self._item, Fact) and self._item.as_of is not None:
+            return AsOf(self._item.as_of, self)
+        return None
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """A fact's as-of date as templates see it: ``|date`` prints it with the fact's note marker."""
+
+    when: PartialDate
+    _view: View
+
+    def __str__(self) -> str:
+        return str(self.when)
+
+
+@dataclass(frozen=True)
+class BriefView:
+    title: str
+    date: dt.date
+
+
+def _view(value: object, filter_name: str) -> View:
+    if isinstance(value, jinja2.Undefined):
+        str(value)  # StrictUndefined raises here, naming the missing fact or comparison
+    if not isinstance(value, View):
+        raise jinja2.TemplateRuntimeError(f"filter {filter_name} expects f.<fact id> or "
+                                          f"c.<comparison id>, got {type(value).__name__}")
+    return value
+
+
+def _num(value: object, compact: bool = True) -> Escaped:
+    view = _view(value, "num")
+    return _with_marker(escape(figures.figure(view._item, view._ctx.lang, compact)), view)
+
+
+def _formula_filter(value: object) -> Escaped:
+    view = _view(value, "formula")
+    if not isinstance(view._item, Comparison):
+        raise jinja2.TemplateRuntimeError(f"filter formula expects c.<comparison id>, got f.{view.id}")
+    return _with_marker(escape(figures.formula(view._item, view._ctx.lang)), view)
+
+
+@jinja2.pass_context
+def _date_filter(context: jinja2.runtime.Context, value: object) -> Escaped:
+    """``brief.date`` as such; an as-of date (``f.x.as_of``) or an event fact with the fact's marker."""
+    if isinstance(value, AsOf):
+        return _with_marker(escape(numfmt.date(value.when, value._view._ctx.lang)), value._view)
+    if isinstance(value, (PartialDate, dt.date)):
+        lang: Lang = "ja" if context.get("lang") == "ja" else "en"
+        return escape(numfmt.date(value, lang))
+    return _num(_view(value, "date"))
+
+
+def _label_filter(value: object) -> Escaped:
+    return escape(_view(value, "label").label)
+
+
+def _with_marker(text: Escaped, view: View) -> Escaped:
+    return figures.superscript(text, view._ctx.marker(view._item))
+
+
+# --- compose --------------------------------------------------------------------------------------
+
+
+def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], lang: Lang,
+            today: dt.date, env: jinja2.Environment, checks: Sequence[ClaimCheck] = (),
+            conflicts: Sequence[Conflict] = (), changes: Sequence[Change] | None = None) -> Brief:
+    """Render ``templates/<spec.template>/<lang>.md`` and turn it into a numbered, escaped Brief.
+
+    ``changes`` are the differences from the previous edition (``snapshot.diff``); ``None`` means
+    there is no previous edition (a first edition), ``()`` that nothing changed.
+    """
+    ctx = Ctx(spec, facts, {c.id: c for c in comparisons}, lang, checks, conflicts, changes)
+    title = spec.title.get(lang, spec.id)
+    name = f"{spec.template}/{lang}.md"
+    text, origin = _render(env, name, {
+        "f": {i: View(f, ctx) for i, f in facts.facts.items()},
+        "c": {i: View(c, ctx) for i, c in ctx.comparisons.items()},
+        "brief": BriefView(title, today), "lang": lang,
+    })
+    parsed = markdown.parse(text, origin)
+    blocks = tuple(b for p in parsed for b in (
+        DIRECTIVES[p.name](p, ctx, origin) if isinstance(p, markdown.Directive) else (p,)))
+    numbers = _Numbers()
+    blocks = tuple(_map_text(b, numbers.replace) for b in blocks)
+    if numbers.order and not any(isinstance(p, markdown.Directive) and p.name == "sources"
+                                 for p in parsed):
+        raise ComposeError(Problem(origin, "the brief cites sources but has no ```sources block",
+                                   expected="a ```sources block where the source notes go"))
+    sources = list(facts.sources.values())
+    notes = tuple(SourceNote(n, source_note(sources[i], lang)) for i, n in numbers.order.items())
+    return Brief(brief_id=spec.id, title=title, lang=lang, date=today, blocks=blocks, notes=notes,
+                 subject=_subject(title, today, lang), author=spec.author,
+                 summary=tuple(_summary_line(ctx.item(i, spec.origin), ctx) for i in spec.key_numbers))
+
+
+def _render(env: jinja2.Environment, name: str, context: Mapping[str, object]) -> tuple[str, str]:
+    """Render one template; any Jinja failure → ComposeError naming the template file and line."""
+    try:
+        template = env.get_template(name)
+    except jinja2.TemplateNotFound:
+        raise ComposeError(Problem(name, "template not found",
+                                   expected=f"a file {name} in the templates folder")) from None
+    filename = template.filename or "<template>"
+    origin = name if filename.startswith("<") else filename
+    try:
+        return template.render(context), origin
+    except jinja2.TemplateError as exc:
+        raise ComposeError(Problem(origin, exc.message or type(exc).__name__,
+                                   line=_template_line(exc.__traceback__, filename),
+                                   expected="names the template context defines (f.<fact id>, "
+                                   "c.<comparison id>, brief, lang) and the filters num, formula, "
+                                   "date, label")) from None
+
+
+def _template_line(tb: TracebackType | None, filename: str) -> int | None:
+    """The last traceback line inside the template (Jinja rewrites frames to template lines)."""
+    line = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+class _Numbers:
+    """Source placeholders → note numbers, in the order the brief first cites each source."""
+
+    def __init__(self) -> None:
+        self.order: dict[int, int] = {}
+
+    def replace(self, text: str) -> str:
+        return CITE.sub(lambda m: str(self.order.setdefault(int(m[1]), len(self.order) + 1)), text)
+
+
+def _map_text(value: T, fn: Callable[[str], str]) -> T:
+    """Apply ``fn`` to every string inside a block (dataclasses and tuples walked, numbers kept)."""
+    if isinstance(value, str):
+        return type(value)(fn(value)) if isinstance(value, markupsafe.Markup) else fn(value)  # type: ignore[return-value]
+    if isinstance(value, tuple):
+        return tuple(_map_text(v, fn) for v in value)  # type: ignore[return-value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return replace(value, **{f.name: _map_text(getattr(value, f.name), fn) for f in fields(value)})
+    return value
+
+
+def _subject(title: str, today: dt.date, lang: Lang) -> str:
+    edition = numfmt.date(today, lang)
+    return f"{title}（{edition}）" if lang == "ja" else f"{title} — {edition}"
+
+
+def _summary_line(item: Item, ctx: Ctx) -> str:
+    line = f"{figures.label(item, ctx)}: {figures.figure(item, ctx.lang)}"
+    if isinstance(item, Comparison) and item.value is not None:
+        line += f" ({figures.formula(item, ctx.lang)})"
+    return line

@@ -1,0 +1,86 @@
+"""Failures → one error hierarchy whose messages name the file, the row/line, the field and the valid form.
+
+The library raises these; only ``briefgen.cli`` prints them and chooses exit codes.
+Every message is one line a user can act on, and never holds a secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem: ``origin`` (a file, or a name such as a brief id), then where and what."""
+
+    origin: str
+    problem: str
+    line: int | None = None
+    field: str | None = None
+    expected: str | None = None
+
+    def __str__(self) -> str:
+        where = self.origin
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.field:
+            where += f": {self.field}"
+        text = f"{where}: {self.problem}"
+        if self.expected:
+            text += f" (expected {self.expected})"
+        return text
+
+
+class BriefError(Exception):
+    """Root of every error briefgen raises for bad input, bad settings or a failed delivery."""
+
+    def __init__(self, *problems: Problem | str) -> None:
+        self.problems: tuple[Problem | str, ...] = problems
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return "; ".join(str(p) for p in self.problems)
+
+
+class FactsError(BriefError):
+    """A facts, sources or readers table (or any data file) is malformed; lists every problem found."""
+
+
+class SpecError(BriefError):
+    """A brief spec (YAML) is malformed or names something that does not exist."""
+
+
+class ComparisonError(BriefError):
+    """A comparison cannot be computed: zero baseline, unit mismatch, unknown fact."""
+
+
+class ComposeError(BriefError):
+    """A template is missing, has a syntax error, or uses an undefined name."""
+
+
+class RenderError(BriefError):
+    """The PDF could not be laid out (e.g. content that cannot fit), or a glyph is missing."""
+
+
+class OutputError(BriefError):
+    """The PDF could not be written (read-only folder, full disk, unsafe name)."""
+
+
+class ConfigError(BriefError):
+    """Settings (SMTP, environment variables, paths) are missing or invalid."""
+
+
+class DeliveryError(BriefError):
+    """Sending failed. Names the recipient and the server's reply, never credentials."""
+
+
+class AuthenticationFailed(DeliveryError):
+    """The mail server refused the login: nothing more can be sent until the credentials are fixed."""
+
+
+class ScheduleError(BriefError):
+    """The scheduler cannot run (e.g. another one is already running)."""
+
+
+class CheckFailed(BriefError):
+    """A claim in the source article is contradicted by the facts, and the brief spec blocks on that."""

@@ -1,0 +1,137 @@
+"""A brief spec on disk → rendered PDF editions: load → compare → check → compose → render → write.
+
+This module only orchestrates; each stage lives in its own module and is pure except the loading
+edge (``facts``, ``spec``) and the writing edge (``output``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import jinja2
+
+from briefgen import checks, compare, compose, facts, glyphs, output, render, snapshot, spec
+from briefgen.errors import Problem, SpecError
+from briefgen.model import (
+    BriefSpec,
+    ClaimCheck,
+    Comparison,
+    Conflict,
+    Edition,
+    FactSet,
+    Lang,
+    Rendered,
+)
+
+#: The library's defaults: a project's folders, relative to the current folder.
+DATA_DIR = Path("data")
+TEMPLATES_DIR = Path("templates")
+REPORTS_DIR = Path("reports")
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything computed before composing: the validated inputs and what they yield."""
+
+    spec: BriefSpec
+    facts: FactSet
+    comparisons: tuple[Comparison, ...]
+    checks: tuple[ClaimCheck, ...]
+    conflicts: tuple[Conflict, ...]
+
+    @property
+    def contradicted(self) -> tuple[ClaimCheck, ...]:
+        """Contradicted claims an editor has not acknowledged in the spec."""
+        return tuple(c for c in self.checks if c.verdict == "contradicted" and not c.claim.acknowledged)
+
+
+def resolve_spec(brief: str | Path, data_dir: Path = DATA_DIR) -> Path:
+    """A brief id (``xai-colossus``) or a path to a ``brief.yaml`` → the spec's path."""
+    candidate = Path(brief)
+    if candidate.suffix in (".yaml", ".yml") or candidate.is_file():
+        return candidate
+    known = spec.find_specs(data_dir)
+    if str(brief) not in known:
+        raise SpecError(Problem(str(data_dir), f"no brief {str(brief)!r}",
+                                expected=f"one of: {', '.join(sorted(known)) or 'none found'}, "
+                                         "or a path to a brief.yaml"))
+    return known[str(brief)]
+
+
+def prepare(spec_path: Path) -> Prepared:
+    """Load and validate a brief's inputs, compute its comparisons, check its claims."""
+    brief_spec = spec.load_spec(spec_path)
+    fact_set = facts.load_facts(Path(brief_spec.facts_path), Path(brief_spec.sources_path))
+    comparisons = compare.compute(brief_spec.comparisons, fact_set)
+    return Prepared(
+        spec=brief_spec,
+        facts=fact_set,
+        comparisons=comparisons,
+        checks=checks.check_claims(brief_spec.claims, fact_set, comparisons),
+        conflicts=checks.find_conflicts(fact_set),
+    )
+
+
+def languages(prepared: Prepared, lang: str) -> tuple[Lang, ...]:
+    """``all`` → the spec's languages; ``ja``/``en`` → that one (it must be one the spec offers)."""
+    if lang == "all":
+        return prepared.spec.languages
+    chosen = tuple(code for code in prepared.spec.languages if code == lang)
+    if not chosen:
+        offered = "|".join(prepared.spec.languages)
+        raise SpecError(Problem(prepared.spec.origin, f"this brief has no {lang!r} edition", field="languages",
+                                expected=f"one of {offered} or all"))
+    return chosen
+
+
+def render_edition(prepared: Prepared, langs: Sequence[Lang], today: dt.date,
+                   env: jinja2.Environment, out_dir: Path, key: str | None = None) -> Edition:
+    """Compose and render every language in memory; each ``Rendered.path`` is where ``write_edition``
+    puts it. ``key`` names the edition (default: ``today``; a revision is ``YYYY-MM-DD-rN``); the
+    "what changed" section compares against the latest snapshot in ``out_dir`` before it.
+    """
+    edition = key or today.isoformat()
+    glyphs.warn_unprintable(prepared.facts)
+    previous = snapshot.previous_snapshot(out_dir, prepared.spec.id, edition)
+    changes = None if previous is None else snapshot.diff(previous, prepared.facts)
+    rendered: dict[str, Rendered] = {}
+    for lang in langs:
+        brief = compose.compose(prepared.spec, prepared.facts, prepared.comparisons, lang, today, env,
+                                checks=prepared.checks, conflicts=prepared.conflicts, changes=changes)
+        path = output.report_path(out_dir, prepared.spec.id, lang, edition)
+        rendered[lang] = Rendered(brief=brief, pdf=render.render_pdf(brief), path=str(path))
+    return Edition(brief_id=prepared.spec.id, edition=edition, title=prepared.spec.title, languages=rendered)
+
+
+def write_edition(edition: Edition, fact_set: FactSet, out_dir: Path) -> Edition:
+    """Write each rendered PDF atomically, then the snapshot of the facts used (the next edition's
+    "what changed" compares against it). Called only once every language has rendered, so a
+    template or layout error in one language never leaves the other's new PDF beside the previous
+    edition."""
+    for rendered in edition.languages.values():
+        output.write_atomic(rendered.pdf, Path(rendered.path))
+    snapshot.save_snapshot(fact_set, snapshot.snapshot_path(out_dir, edition.brief_id, edition.edition))
+    return edition
+
+
+def build_edition(brief: str | Path, *, lang: str = "all", today: dt.date | None = None,
+                  out_dir: Path = REPORTS_DIR, data_dir: Path = DATA_DIR,
+                  templates_dir: Path = TEMPLATES_DIR) -> Edition:
+    """Build one edition of a brief (by id or spec path) in ``lang`` (``ja``, ``en`` or ``all``)."""
+    env = compose.template_env(templates_dir)
+    prepared = prepare(resolve_spec(brief, data_dir))
+    edition_date = today or dt.date.today()
+    edition = render_edition(prepared, languages(prepared, lang), edition_date, env, out_dir)
+    return write_edition(edition, prepared.facts, out_dir)
+
+
+def build_brief(brief: str | Path, *, lang: str = "all", today: dt.date | None = None,
+                out_dir: Path = REPORTS_DIR, data_dir: Path = DATA_DIR,
+                templates_dir: Path = TEMPLATES_DIR) -> tuple[Path, ...]:
+    """Build a brief and return the paths of the PDFs written (one per language)."""
+    edition = build_edition(brief, lang=lang, today=today, out_dir=out_dir, data_dir=data_dir,
+                            templates_dir=templates_dir)
+    return tuple(Path(r.path) for r in edition.languages.values())

@@ -1,0 +1,411 @@
+"""A Brief → PDF bytes: an A4 newsroom brief laid out with ReportLab platypus, fonts embedded as subsets.
+
+Pure: no files are written and nothing depends on the clock. The same Brief gives the same bytes
+(``invariant=1`` on the document, and the PDF dates are the edition date). Markup blocks arrive
+escaped from ``compose``; table cells, chart text, titles and source notes are plain text and are
+escaped here, where they enter a Paragraph.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache, partial
+from html import escape
+from io import BytesIO
+from typing import Any, Callable, Sequence
+
+from reportlab import rl_config  # type: ignore[import-untyped]
+from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
+from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
+from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.pdfgen.textobject import PDFTextObject  # type: ignore[import-untyped]
+from reportlab.platypus import (  # type: ignore[import-untyped]
+    Flowable,
+    HRFlowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.doctemplate import LayoutError  # type: ignore[import-untyped]
+
+from briefgen import charts, fonts, markdown, numfmt
+from briefgen.charts import ACCENT, INK, MUTED, RULE, TINT
+from briefgen.errors import Problem, RenderError
+from briefgen.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para
+from briefgen.model import Table as TableBlock
+
+MARGIN = 20 * mm
+FRAME_PADDING = 6  # ReportLab's default Frame padding on each side
+FRAME_WIDTH = A4[0] - 2 * MARGIN - 2 * FRAME_PADDING
+FAUX_BOLD_STROKE = 0.03  # stroke width per point of font size for fonts without a bold file
+KEEP_START = 60  # points of a long table or paragraph a heading needs under it to stay on the page
+
+_WORDS: dict[str, dict[str, str]] = {
+    "ja": {"edition": "{date}号", "language": "日本語", "sources": "出典"},
+    "en": {"edition": "Edition of {date}", "language": "English", "sources": "Sources"},
+}
+_IMG = re.compile(r"<\s*img\b", re.I)
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+@lru_cache(maxsize=None)
+def _setup() -> str:
+    """Register the primary font once and forbid ReportLab from fetching any URL (global settings).
+
+    Fallback fonts are registered on first need (``fonts.with_fallbacks``/``font_for``), so a brief
+    IPAex covers never pays for reading them.
+    """
+    rl_config.trustedHosts = None
+    rl_config.trustedSchemes = []
+    return fonts.primary()
+
+
+# --- styles ----------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=None)
+def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
+    font = _setup()
+    base = ParagraphStyle("body", fontName=font, fontSize=10, leading=16 if lang == "ja" else 15,
+                          textColor=INK, spaceAfter=7, wordWrap="CJK" if lang == "ja" else None)
+
+    def style(name: str, **kw: Any) -> ParagraphStyle:
+        return ParagraphStyle(name, parent=base, **kw)
+
+    return {
+        "body": base,
+        "brand": style("brand", fontName=fonts.PRIMARY_BOLD, fontSize=10, leading=12, textColor=ACCENT),
+        "meta": style("meta", fontSize=8.5, leading=12, textColor=MUTED, alignment=TA_RIGHT),
+        "title": style("title", fontName=fonts.PRIMARY_BOLD, fontSize=20, leading=26, spaceBefore=6, spaceAfter=4),
+        "dek": style("dek", fontSize=10.5, leading=16, textColor=MUTED, spaceAfter=2),
+        "h1": style("h1", fontName=fonts.PRIMARY_BOLD, fontSize=13, leading=18, spaceBefore=2, spaceAfter=6,
+                    keepWithNext=1),
+        "h2": style("h2", fontName=fonts.PRIMARY_BOLD, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=4,
+                    textColor=ACCENT, keepWithNext=1),
+        "bullet": style("bullet", leftIndent=12, bulletIndent=2, spaceAfter=3, bulletFontName=font),
+        "figure": style("figure", fontName=fonts.PRIMARY_BOLD, fontSize=20, leading=24, textColor=ACCENT,
+                        spaceAfter=2),
+        "label": style("label", fontSize=8.5, leading=12, textColor=MUTED, spaceAfter=0),
+        "cell": style("cell", fontSize=8.5, leading=12, spaceAfter=0),
+        "head": style("head", fontName=fonts.PRIMARY_BOLD, fontSize=8.5, leading=12, spaceAfter=0),
+        "caption": style("caption", fontSize=8.5, leading=12, textColor=MUTED, spaceBefore=2, spaceAfter=4),
+        "note": style("note", fontSize=8, leading=11.5, textColor=MUTED, leftIndent=16, bulletIndent=0, bulletFontSize=8,
+                      spaceAfter=2, bulletFontName=font),
+    }
+
+
+# --- text entering paragraphs ----------------------------------------------------------------------
+
+
+def _plain(text: str) -> Markup:
+    """Plain text → paragraph markup (the one escape for table cells, titles and notes)."""
+    return Markup(escape(text, quote=False))
+
+
+def _para(markup: Markup, style: ParagraphStyle, where: str, bullet: str | None = None) -> Paragraph:
+    if _IMG.search(markup):
+        raise RenderError(Problem(where, "images are not allowed in brief text",
+                                  expected="text markup only (<b>, <i>, <super>, <font>, entities)"))
+    try:
+        return Paragraph(fonts.with_fallbacks(markup, _setup()), style, bulletText=bullet)
+    except ValueError as exc:
+        reason = " ".join(str(exc).split())[:300]
+        raise RenderError(Problem(where, f"invalid paragraph markup: {reason}",
+                                  expected="ReportLab paragraph markup (<b>, <i>, <super>, entities)")) from exc
+
+
+# --- blocks ----------------------------------------------------------------------------------------
+
+
+def _heading(block: Heading, lang: Lang, where: str) -> list[Flowable]:
+    if block.level > 1:
+        return [_para(block.text, _styles(lang)["h2"], where)]
+    rule = HRFlowable(width="100%", thickness=0.6, color=RULE, spaceBefore=12, spaceAfter=6)
+    rule.keepWithNext = 1
+    return [rule, _para(block.text, _styles(lang)["h1"], where)]
+
+
+def _bullets(block: Bullets, lang: Lang, where: str) -> list[Flowable]:
+    items = [_para(item, _styles(lang)["bullet"], where, bullet="•") for item in block.items]
+    return [*items, Spacer(1, 4)]
+
+
+def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
+    """A TableStyle whose own text font is the embedded one (ReportLab's default is Helvetica)."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), _setup()), *commands])
+
+
+def _columns(count: int) -> int:
+    """2–4 columns: all in one row up to 4, else the width that leaves the fewest empty cells."""
+    if count <= 4:
+        return max(count, 1)
+    return min((4, 3), key=lambda cols: ((-count) % cols, -cols))
+
+
+def _figure_style(style: ParagraphStyle, figure: Markup, width: float) -> ParagraphStyle:
+    """The figure style, shrunk (down to 11pt) so this figure stays on one line of ``width``."""
+    wide = stringWidth(markdown.visible(figure), style.fontName, style.fontSize)
+    size = max(11.0, min(style.fontSize, style.fontSize * width / wide)) if wide else style.fontSize
+    return ParagraphStyle("figure-fit", parent=style, fontSize=size, leading=max(size * 1.2, 16))
+
+
+def _key_numbers(block: KeyNumbers, lang: Lang, where: str) -> list[Flowable]:
+    if not block.items:
+        return []
+    styles = _styles(lang)
+    cols = _columns(len(block.items))
+    width = FRAME_WIDTH / cols - 24
+    cells = [[_para(k.figure, _figure_style(styles["figure"], k.figure, width), where),
+              _para(k.label, styles["label"], where)] for k in block.items]
+    rows = [cells[i:i + cols] + [[]] * (cols - len(cells[i:i + cols])) for i in range(0, len(cells), cols)]
+    table = Table(rows, colWidths=[FRAME_WIDTH / cols] * cols, splitInRow=1)
+    table.setStyle(_table_style([
+        ("BACKGROUND", (0, 0), (-1, -1), TINT),
+        ("LINEABOVE", (0, 0), (-1, 0), 2, ACCENT),
+        ("LINEBEFORE", (1, 0), (-1, -1), 0.5, RULE),
+        ("LINEBELOW", (0, 0), (-1, -2), 0.5, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 9),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 10),
+        ("LEFTPADDING", (0, 0), (-1, -1), 10),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+    ]))
+    return [Spacer(1, 4), table, Spacer(1, 12)]
+
+
+def _chart(block: Chart, lang: Lang, where: str) -> list[Flowable]:
+    parts: list[Flowable] = [charts.bar_chart(block, FRAME_WIDTH, _setup())]
+    if block.caption:
+        parts.append(_para(_plain(block.caption), _styles(lang)["caption"], where))
+    return [Spacer(1, 6), KeepTogether(parts), Spacer(1, 8)]
+
+
+def _weights(block: TableBlock) -> list[float]:
+    """Column widths in points: the block's own weights, else proportional to each column's longest cell."""
+    if block.widths:
+        weights = list(block.widths)
+    else:
+        weights = [min(max(sum(2 if ord(c) > 0x2E7F else 1 for c in cell) for cell in column), 36) + 4
+                   for column in zip(block.header, *block.rows)]
+    total = sum(weights)
+    return [FRAME_WIDTH * w / total for w in weights]
+
+
+def _check_table(block: TableBlock, where: str) -> None:
+    width = len(block.header)
+    if block.widths and (len(block.widths) != width or min(block.widths) <= 0):
+        raise RenderError(Problem(where, f"table widths {block.widths} do not fit {width} columns",
+                                  field="widths", expected=f"{width} positive numbers, or none"))
+    for number, row in enumerate(block.rows, start=1):
+        if len(row) != width:
+            raise RenderError(Problem(where, f"table row {number} has {len(row)} cells", line=number,
+                                      expected=f"{width} cells, like the header"))
+
+
+def _table(block: TableBlock, lang: Lang, where: str) -> list[Flowable]:
+    _check_table(block, where)
+    styles = _styles(lang)
+    rows = [[_para(_plain(c), styles["head"], where) for c in block.header]]
+    rows += [[_para(_plain(c), styles["cell"], where) for c in row] for row in block.rows]
+    table = Table(rows, colWidths=_weights(block), repeatRows=1, splitInRow=1)
+    table.setStyle(_table_style([
+        ("LINEABOVE", (0, 0), (-1, 0), 1, INK),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.6, INK),
+        ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]))
+    caption = [_para(_plain(block.caption), styles["caption"], where)] if block.caption else []
+    return [*caption, table, Spacer(1, 10)]
+
+
+def _block(block: Block, lang: Lang, where: str) -> list[Flowable]:
+    if isinstance(block, Heading):
+        return _heading(block, lang, where)
+    if isinstance(block, Para):
+        return [_para(block.text, _styles(lang)["body"], where)]
+    if isinstance(block, Bullets):
+        return _bullets(block, lang, where)
+    if isinstance(block, KeyNumbers):
+        return _key_numbers(block, lang, where)
+    if isinstance(block, Chart):
+        return _chart(block, lang, where)
+    return _table(block, lang, where)
+
+
+# --- the whole brief -------------------------------------------------------------------------------
+
+
+def _edition(brief: Brief) -> str:
+    return _WORDS[brief.lang]["edition"].format(date=numfmt.date(brief.date, brief.lang))
+
+
+def _masthead(brief: Brief) -> list[Flowable]:
+    styles = _styles(brief.lang)
+    where = f"{brief.brief_id} ({brief.lang}) masthead"
+    meta = f"{_edition(brief)}  ·  {_WORDS[brief.lang]['language']}"
+    top = Table([[_para(Markup("briefgen"), styles["brand"], where), _para(_plain(meta), styles["meta"], where)]],
+                colWidths=[FRAME_WIDTH / 2] * 2)
+    top.setStyle(_table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                             ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                             ("LINEBELOW", (0, 0), (-1, 0), 2, ACCENT)]))
+    parts = [top, _para(_plain(brief.title), styles["title"], where)]
+    if brief.subject and not brief.subject.startswith(brief.title):
+        parts.append(_para(_plain(brief.subject), styles["dek"], where))
+    return [*parts, HRFlowable(width="100%", thickness=0.6, color=INK, spaceBefore=6, spaceAfter=10)]
+
+
+def _notes(brief: Brief) -> list[Flowable]:
+    if not brief.notes:
+        return []
+    where = f"{brief.brief_id} ({brief.lang}) source notes"
+    heading = _heading(Heading(_plain(_WORDS[brief.lang]["sources"])), brief.lang, where)
+    style = _styles(brief.lang)["note"]
+    return heading + [_para(_plain(n.text), style, where, bullet=f"{n.number}.") for n in brief.notes]
+
+
+def _story(brief: Brief) -> list[Flowable]:
+    """Every flowable, each tagged with the section (last heading) it belongs to, for error messages."""
+    story = _tagged(_masthead(brief), "masthead")
+    section = "(before the first heading)"
+    for index, block in enumerate(brief.blocks, start=1):
+        if isinstance(block, Heading):
+            section = markdown.visible(block.text)
+        where = f"{brief.brief_id} ({brief.lang}) block {index} ({type(block).__name__}, section {section!r})"
+        story += _tagged(_block(block, brief.lang, where), section)
+    return story + _tagged(_notes(brief), _WORDS[brief.lang]["sources"])
+
+
+def _tagged(flowables: list[Flowable], section: str) -> list[Flowable]:
+    for flowable in flowables:
+        flowable.briefgen_section = section
+    return flowables
+
+
+class _KeepWithStart(KeepTogether):  # type: ignore[misc]
+    """A heading kept with the start of what follows, not all of it.
+
+    ReportLab's keepWithNext keeps a heading with the whole next flowable, so a table that does not
+    fit under its heading moves to the next page whole and leaves a gap. Here, when at least
+    ``KEEP_START`` points of it fit under the heading, they flow on together and it splits there.
+    """
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        *head, last = self._content
+        used = sum(f.wrapOn(self.canv, aW, aH)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in head)
+        room = aH - used - last.getSpaceBefore()
+        if room >= KEEP_START and last.split(aW, room):
+            return list(self._content)
+        return list(super().split(aW, aH))
+
+
+class _BriefDoc(SimpleDocTemplate):  # type: ignore[misc]
+    """An A4 document that remembers which section it is laying out, to name it when layout fails."""
+
+    section = "masthead"
+
+    def handle_flowable(self, flowables: list[Flowable]) -> None:
+        self.section = getattr(flowables[0], "briefgen_section", self.section) if flowables else self.section
+        super().handle_flowable(flowables)
+
+
+class _BoldableText(PDFTextObject):  # type: ignore[misc]
+    """A text object that draws faux-bold font names with fill + stroke in the text colour."""
+
+    def _setFont(self, psfontname: str, size: float) -> None:
+        super()._setFont(psfontname, size)
+        self._embolden(psfontname, size)
+
+    def setFont(self, psfontname: str, size: float, leading: float | None = None) -> None:
+        super().setFont(psfontname, size, leading)
+        self._embolden(psfontname, size)
+
+    def _embolden(self, psfontname: str, size: float) -> None:
+        if psfontname not in fonts.FAUX_BOLD:
+            self._code.append("0 Tr")
+            return
+        self._code.append(f"2 Tr {size * FAUX_BOLD_STROKE:.2f} w")
+        self.setStrokeColor(getattr(self, "_fillColorObj", self._canvas._fillColorObj))
+
+    def setFillColor(self, aColor: Any, alpha: float | None = None) -> None:
+        super().setFillColor(aColor, alpha)
+        self.setStrokeColor(aColor, alpha)
+
+
+def _pdf_date(day: dt.date, *_: int) -> str:
+    return f"D:{day:%Y%m%d}000000+00'00'"
+
+
+def _footer(canvas: Canvas, brief: Brief, page: int, total: int) -> None:
+    font = _setup()
+    y = MARGIN - 10 * mm
+    canvas.saveState()
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    left, right = MARGIN + FRAME_PADDING, A4[0] - MARGIN - FRAME_PADDING
+    canvas.line(left, y + 11, right, y + 11)
+    canvas.setFillColor(MUTED)
+    numbers = f"{page} / {total}"
+    title = charts.fit(brief.title, font, 8, FRAME_WIDTH * 0.8)
+    canvas.setFont(fonts.font_for(title, font), 8)
+    canvas.drawString(left, y, title)
+    canvas.setFont(font, 8)
+    canvas.drawRightString(right, y, numbers)
+    canvas.restoreState()
+
+
+def _canvas_maker(brief: Brief) -> Callable[..., Canvas]:
+    """A canvas class that holds pages back until the end, to print "page / pages" in each footer."""
+
+    class BriefCanvas(Canvas):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.setDateFormatter(partial(_pdf_date, brief.date))
+            self._held: list[dict[str, Any]] = []
+
+        def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> PDFTextObject:
+            return _BoldableText(self, x, y, direction)
+
+        def showPage(self) -> None:
+            self._held.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self) -> None:
+            for page, state in enumerate(self._held, start=1):
+                self.__dict__.update(state)
+                _footer(self, brief, page, len(self._held))
+                super().showPage()
+            super().save()
+
+    return BriefCanvas
+
+
+def _build(brief: Brief, story: Sequence[Flowable]) -> bytes:
+    buffer = BytesIO()
+    doc = _BriefDoc(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+                    bottomMargin=MARGIN, title=brief.title, author=brief.author,
+                    subject=brief.subject or brief.title, creator="briefgen", lang=brief.lang, invariant=1,
+                    initialFontName=_setup(), keepTogetherClass=_KeepWithStart)
+    try:
+        doc.build(list(story), canvasmaker=_canvas_maker(brief))
+    except LayoutError as exc:
+        raise RenderError(Problem(
+            f"{brief.brief_id} ({brief.lang})",
+            f"section {doc.section!r} does not fit on an A4 page: {_ADDRESS.sub('', str(exc))}",
+            expected="content that can split across pages (shorter table cells, fewer chart bars)")) from exc
+    return buffer.getvalue()
+
+
+def render_pdf(brief: Brief) -> bytes:
+    """The brief as PDF bytes: masthead, key numbers, text, charts, tables, source notes, "n / N" footers."""
+    return _build(brief, _story(brief))
