@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence, TextIO
 
-from briefgen import __version__, caches
+from briefgen import __version__, caches, logs
 from briefgen.errors import BriefError
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from briefgen.delivery import Delivery, SendOptions
     from briefgen.model import Slot
-    from briefgen.scheduling import Job
+    from briefgen.scheduling import Job, WeeklyRunner
     from briefgen.send import Outcome, SendReport
     from briefgen.settings import SmtpSettings
 
@@ -204,14 +204,18 @@ def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
                                              clock=utc_now, sleep=stop.wait)
             if args.once:
                 done = runner.run_once(stop)
+                out.write(f"{_next_slots(runner)}\n")
                 return EXIT_INTERRUPTED if stop.is_set() else (0 if done else EXIT_ERROR)
-            nexts = "; ".join(f"{b} next at {t.isoformat(timespec='minutes')}" for b, t in runner.next_runs().items())
-            out.write(f"scheduling {nexts}; stop with Ctrl-C or SIGTERM\n")
+            out.write(f"scheduling {_next_slots(runner)}; stop with Ctrl-C or SIGTERM\n")
             out.flush()
             runner.run_forever(stop)
     finally:
         restore()
     return 0
+
+
+def _next_slots(runner: "WeeklyRunner") -> str:
+    return "; ".join(f"{b} next at {t.isoformat(timespec='minutes')}" for b, t in runner.next_runs().items())
 
 
 def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
@@ -358,6 +362,14 @@ def _global_options(p: argparse.ArgumentParser, after_command: bool = False) -> 
                    help="folder for the delivery ledger, the scheduler's state and the start-up caches "
                         "(default: var/)")
     p.add_argument("--debug", action="store_true", default=default(False), help="show tracebacks and debug logging")
+    p.add_argument("-v", "--verbose", action="count", default=default(0),
+                   help="log what is being done (-vv: debug details too); the default logs warnings, and "
+                        "`schedule` its runs")
+    p.add_argument("-q", "--quiet", action="store_true", default=default(False),
+                   help="log errors only (no warnings, no progress)")
+    p.add_argument("--log-format", choices=logs.FORMATS, default=default("text"),
+                   help="text (default): '<UTC time> <LEVEL> <logger>: <message>' lines; json: one JSON object "
+                        "a line (time, level, logger, message, and brief/edition/reader/... where known)")
 
 
 def _locate(args: argparse.Namespace, project: Path) -> argparse.Namespace:
@@ -406,19 +418,38 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     (``run.py`` passes its own; the ``briefgen`` command and ``python -m briefgen`` use the current one)."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    if args.verbose and args.quiet:
+        p.error("-v/--verbose and -q/--quiet exclude each other")
     _locate(args, args.project or project or Path.cwd())
     caches.use(args.state / "cache")
-    quiet = logging.INFO if args.func is cmd_schedule else logging.WARNING
-    logging.basicConfig(level=logging.DEBUG if args.debug else quiet, stream=err,
-                        format="briefgen: %(levelname)s: %(message)s")
-    try:
-        return _run(args, out)
-    except BriefError as exc:
-        if args.debug:
-            raise
-        err.write(f"error: {exc}\n")
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        err.write("interrupted\n")
-        return EXIT_INTERRUPTED
+    with logs.configured(err, _log_level(args), args.log_format, progress=not args.quiet):
+        try:
+            return _run(args, out)
+        except BriefError as exc:
+            if args.debug:
+                raise
+            _fail(args, err, f"error: {exc}")
+            return EXIT_ERROR
+        except KeyboardInterrupt:
+            _fail(args, err, "interrupted")
+            return EXIT_INTERRUPTED
+
+
+def _log_level(args: argparse.Namespace) -> int:
+    """-q: errors; --debug or -vv: everything; -v: what is being done; else warnings (``schedule``,
+    a service: its runs too)."""
+    if args.quiet:
+        return logging.ERROR
+    if args.debug or args.verbose >= 2:
+        return logging.DEBUG
+    return logging.INFO if args.verbose or args.func is cmd_schedule else logging.WARNING
+
+
+def _fail(args: argparse.Namespace, err: TextIO, line: str) -> None:
+    """The line that ends a failed command: as it is, or as a JSON log record with --log-format json."""
+    if args.log_format == "json":
+        logging.getLogger("briefgen.cli").error("%s", line)
+    else:
+        err.write(line + "\n")

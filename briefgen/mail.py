@@ -362,7 +362,7 @@ class SmtpTransport:
                     raise self._failure(recipient, kind, reason, attempt) from exc
                 delay = self.settings.backoff(attempt)
                 log.warning("%s: %s unavailable (%s); try %d of %d failed, retrying in %g s",
-                            recipient, self._where, reason, attempt, attempts, delay)
+                            recipient, self._where, reason, attempt, attempts, delay, extra={"reader": recipient})
                 self._sleep(delay)
 
     def close(self) -> None:
@@ -381,7 +381,7 @@ class SmtpTransport:
                     "lower the PDF/image size, or ask the mail server's administrator "
                     "to raise its SIZE limit")
         smtp.sendmail(self.settings.sender, [recipient], data)
-        log.info("%s: accepted by %s", recipient, self._where)
+        log.info("%s: accepted by %s", recipient, self._where, extra={"reader": recipient})
 
     def _connect(self) -> smtplib.SMTP:
         s = self.settings

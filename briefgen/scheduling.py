@@ -260,7 +260,8 @@ class WeeklyRunner:
         if (brief_id, last) not in self._ignored:
             self._ignored.add((brief_id, last))
             log.warning("scheduler: %s: the last recorded edition %s is dated after today (%s): the clock "
-                        "must have been ahead; ignoring it", brief_id, last, now.date().isoformat())
+                        "must have been ahead; ignoring it", brief_id, last, now.date().isoformat(),
+                        extra={"brief": brief_id, "edition": last})
 
     def _backoff(self, failures: int) -> dt.timedelta:
         return min(self._retry_after * (1 << max(failures - 1, 0)), self._retry_max)
@@ -271,7 +272,8 @@ class WeeklyRunner:
         slot, job = self._jobs[brief_id]
         now = self._now()
         week = week_key(slot, now)
-        log.info("scheduler: %s edition of the week of %s starting", brief_id, week)
+        log.info("scheduler: %s edition of the week of %s starting", brief_id, week,
+                 extra={"brief": brief_id, "edition": week})
         try:
             outcome = job(now)
         except AuthenticationFailed as exc:
@@ -284,9 +286,13 @@ class WeeklyRunner:
             self.outcomes[brief_id] = outcome
             if outcome.complete:
                 self._state.record_success(brief_id, outcome.edition)
-                log.info("scheduler: %s edition %s done: %s", brief_id, outcome.edition, outcome.summary)
+                upcoming = next_slot(slot, self._now()).isoformat(timespec="minutes")
+                log.info("scheduler: %s edition %s done: %s; next slot %s", brief_id, outcome.edition,
+                         outcome.summary, upcoming, extra={"brief": brief_id, "edition": outcome.edition,
+                                                           "next_slot": upcoming})
             elif self._stop.is_set():  # interrupted, not failed: the next start goes on at once
-                log.info("scheduler: %s edition %s stopped: %s", brief_id, outcome.edition, outcome.summary)
+                log.info("scheduler: %s edition %s stopped: %s", brief_id, outcome.edition, outcome.summary,
+                         extra={"brief": brief_id, "edition": outcome.edition})
             else:
                 self._failed(brief_id, outcome.edition, f"unfinished: {outcome.summary}")
 
@@ -294,11 +300,13 @@ class WeeklyRunner:
         now = self._now()
         state = self._state.record_failure(brief_id, key, now, cause)
         self.outcomes[brief_id] = Outcome(key, complete=False, ok=False, summary=cause)
+        about = {"brief": brief_id, "edition": key}
         if self._paused:
-            log.error("scheduler: %s edition %s failed: %s", brief_id, key, cause)
+            log.error("scheduler: %s edition %s failed: %s", brief_id, key, cause, extra=about)
             return
         retry = (now + self._backoff(state.failures)).isoformat(timespec="minutes")
-        log.error("scheduler: %s edition %s failed: %s (next try after %s)", brief_id, key, cause, retry)
+        log.error("scheduler: %s edition %s failed: %s (next try after %s)", brief_id, key, cause, retry,
+                  extra={**about, "next_try": retry})
 
 
 def next_slot(slot: Slot, now_utc: dt.datetime) -> dt.datetime:

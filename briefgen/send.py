@@ -30,6 +30,7 @@ from typing import Callable, Iterable, Literal, Mapping, Sequence
 
 from briefgen.errors import BriefError, DeliveryError, Problem
 from briefgen.ledger import DEFAULT_LEASE, Ledger, LedgerRow, new_owner, utc_now
+from briefgen.logs import Progress
 from briefgen.mail import MessageRefused, Messages, ServerUnavailable, TemporaryFailure, Transport, headers
 from briefgen.model import Edition
 from briefgen.readers import Reader
@@ -99,6 +100,7 @@ class Sender:
         """Claim, send and record ``reader``'s message; a reader held or done elsewhere is left alone.
         Raises ``DeliveryError`` (after giving the claim back) when no message can be sent at all."""
         brief, edition, email = self.edition.brief_id, self.edition.edition, reader.email
+        about = {"brief": brief, "edition": edition, "reader": email}
         if not self.ledger.claim(brief, edition, email, owner=self.owner, message_id=self.messages.message_id(reader),
                                  pdf_sha256=self._pdf_sha256[reader.lang], lease=self.lease):
             return _not_claimed(email, self.ledger.row(brief, edition, email))
@@ -106,11 +108,11 @@ class Sender:
             self.transport.send(email, self.messages.encode(reader))
         except MessageRefused as exc:
             self.ledger.mark_failed(brief, edition, email, owner=self.owner, error=str(exc))
-            log.warning("%s", exc)
+            log.warning("%s", exc, extra=about)
             return Attempt(email, "failed", str(exc))
         except TemporaryFailure as exc:
             self.ledger.park(brief, edition, email, owner=self.owner, error=str(exc))
-            log.warning("%s (parked: tried again later)", exc)
+            log.warning("%s (parked: tried again later)", exc, extra=about)
             return Attempt(email, "waiting", str(exc), uncertain=exc.uncertain,
                            server_down=isinstance(exc, ServerUnavailable))
         except BaseException as exc:  # a fatal failure, or the process is being stopped mid-message
@@ -146,7 +148,8 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
     recipients = recipients_of(edition, readers, only)
     report = SendReport(edition.brief_id, edition.edition)
     if not recipients:
-        log.warning("%s %s: no readers receive this brief; nothing sent", edition.brief_id, edition.edition)
+        log.warning("%s %s: no readers receive this brief; nothing sent", edition.brief_id, edition.edition,
+                    extra=_about(edition))
         return report
     for reader in recipients:  # every header checked before the first message goes out
         headers(edition, reader, transport.sender)
@@ -156,9 +159,10 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
     reaped = ledger.reap(edition.brief_id, edition.edition, owner_alive)
     if reaped:
         log.warning("%s %s: %d readers were claimed by a sender that died; due again", edition.brief_id,
-                    edition.edition, len(reaped))
+                    edition.edition, len(reaped), extra=_about(edition))
+    progress = Progress(f"{edition.brief_id} {edition.edition}", len(recipients), clock, extra=_about(edition))
     try:
-        attempts = _deliver(recipients, sender, stop)
+        attempts = _deliver(recipients, sender, stop, progress)
         _await_others(recipients, sender, stop, attempts, patience, clock)
     finally:
         transport.close()
@@ -195,17 +199,19 @@ def owner_alive(owner: str) -> bool:
     return True
 
 
-def _deliver(recipients: Sequence[Reader], sender: Sender, stop: Callable[[], bool]) -> dict[str, Attempt]:
-    """One pass over every reader, then one more over the readers parked by a temporary failure."""
+def _deliver(recipients: Sequence[Reader], sender: Sender, stop: Callable[[], bool],
+             progress: Progress) -> dict[str, Attempt]:
+    """One pass over every reader (counted by ``progress``), then one more over the readers parked by a
+    temporary failure."""
     attempts: dict[str, Attempt] = {}
     todo = list(recipients)
-    for _ in range(2):
-        halted = _pass(todo, sender, stop, attempts)
+    for first in (True, False):
+        halted = _pass(todo, sender, stop, attempts, progress if first else None)
         todo = [r for r in todo if attempts[r.email].outcome == "waiting" and not attempts[r.email].uncertain]
         if halted or not todo:
             break
         log.info("%s %s: %d readers parked; trying them once more", sender.edition.brief_id,
-                 sender.edition.edition, len(todo))
+                 sender.edition.edition, len(todo), extra=_about(sender.edition))
     return attempts
 
 
@@ -216,7 +222,7 @@ def _await_others(recipients: Sequence[Reader], sender: Sender, stop: Callable[[
     deadline = clock() + patience.wait
     if held:
         log.info("%s %s: %d readers are being sent by another sender; waiting for it", sender.edition.brief_id,
-                 sender.edition.edition, len(held))
+                 sender.edition.edition, len(held), extra=_about(sender.edition))
     while held and not stop() and clock() < deadline:
         patience.sleep(patience.poll.total_seconds())
         sender.ledger.reap(sender.edition.brief_id, sender.edition.edition, owner_alive)
@@ -225,7 +231,7 @@ def _await_others(recipients: Sequence[Reader], sender: Sender, stop: Callable[[
 
 
 def _pass(readers: Sequence[Reader], sender: Sender, stop: Callable[[], bool],
-          attempts: dict[str, Attempt]) -> bool:
+          attempts: dict[str, Attempt], progress: Progress | None = None) -> bool:
     """Try each reader once, recording each outcome in ``attempts``; True if the pass was cut short."""
     outages = 0
     for index, reader in enumerate(readers):
@@ -233,13 +239,20 @@ def _pass(readers: Sequence[Reader], sender: Sender, stop: Callable[[], bool],
             why = ("stopped before this reader" if outages < MAX_OUTAGES
                    else f"not tried: the server was unavailable for {outages} readers in a row")
             log.warning("%s %s: %s; %d readers left for the next run", sender.edition.brief_id,
-                        sender.edition.edition, why, len(readers) - index)
+                        sender.edition.edition, why, len(readers) - index, extra=_about(sender.edition))
             attempts.update({r.email: _untried(r.email, why, attempts.get(r.email)) for r in readers[index:]})
             return True
         attempt = sender.send(reader)
         attempts[reader.email] = attempt
         outages = outages + 1 if attempt.server_down else 0
+        if progress is not None:
+            progress.step()
     return False
+
+
+def _about(edition: Edition) -> dict[str, object]:
+    """The structured log fields naming ``edition``."""
+    return {"brief": edition.brief_id, "edition": edition.edition}
 
 
 def _untried(email: str, why: str, earlier: Attempt | None) -> Attempt:
@@ -270,7 +283,7 @@ def _write_eml(folder: Path, report: SendReport, messages: Messages, reader: Rea
     name = re.sub(r"[^A-Za-z0-9@._+-]", "_", reader.email.lower())
     path = folder / f"{report.brief_id}-{report.edition}-{name}.eml"
     path.write_bytes(messages.encode(reader))
-    log.info("%s: written for %s (dry run)", path, reader.email)
+    log.info("%s: written for %s (dry run)", path, reader.email, extra={"reader": reader.email, "path": str(path)})
     return path
 
 

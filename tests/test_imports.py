@@ -30,6 +30,11 @@ def test_the_build_path_imports_neither_pint_nor_anything_build_does_not_use() -
     assert _loaded_after(code, ("pint", *NOT_FOR_BUILD)) == []
 
 
+def test_the_command_line_and_its_log_setup_import_no_library() -> None:
+    libraries = ("reportlab", "jinja2", "yaml", "babel", "pint", "PIL", "pandas", "schedule", "smtplib")
+    assert _loaded_after("import briefgen.cli, briefgen.logs", libraries) == []
+
+
 def test_a_build_loads_pint_for_its_units_but_nothing_build_does_not_use(tmp_path: Path) -> None:
     code = ("from briefgen.cli import main\n"
             f"assert main(['--data', {str(DATA)!r}, '--templates', {str(TEMPLATES)!r}, '--reports', "
