@@ -2,10 +2,15 @@
 # Set up a fresh machine: Debian packages (Japanese font, poppler), a virtualenv, pinned Python deps.
 #   bash scripts/setup.sh        runtime only
 #   bash scripts/setup.sh dev    runtime + tests, type checks and benchmarks
+# Each step says what it does on stdout ("setup: …"), so a first run is never minutes of silence.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+started=$SECONDS
+step() { printf 'setup: [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
+
 apt_packages=(fonts-ipaexfont-gothic fonts-noto-core fonts-dejavu-core poppler-utils)
+step "checking Debian packages: ${apt_packages[*]}"
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
@@ -13,18 +18,29 @@ done
 if ((${#missing[@]})); then
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  step "apt-get update"
   $sudo_cmd apt-get update -qq
+  step "installing ${missing[*]} (apt-get; about a minute)"
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 python=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$python" -m venv .venv
+if [ ! -x .venv/bin/python ]; then
+  step "creating the virtualenv .venv ($python)"
+  "$python" -m venv .venv
+fi
 req=requirements.txt
 [ "${1:-}" = "dev" ] && req=requirements-dev.txt
-.venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+step "installing the pinned Python packages of $req into .venv (pip; a few minutes the first time)"
+# pip's own lines, one per package it fetches: progress without its full chatter.
+.venv/bin/python -m pip install --disable-pip-version-check -r "$req" \
+  | sed -un -e 's/^Collecting \([^ ]*\).*/setup:         fetching \1/p' -e 's/^Successfully installed /setup:         installed: /p'
 
 # What a cold start would otherwise redo on every run (or on the first one): the package's bytecode,
 # and briefgen's start-up caches in var/cache/ — compiled templates, the parsed Japanese font, pint's
 # unit definitions (see briefgen/caches.py).
+step "compiling the package's bytecode"
 .venv/bin/python -m compileall -q briefgen >/dev/null
+step "making the start-up caches in var/cache/ (templates, Japanese font, unit definitions)"
 .venv/bin/python run.py cache >/dev/null
+step "done"
