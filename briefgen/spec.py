@@ -270,16 +270,16 @@ class _Reader:
         if not isinstance(value, dict):
             self.fail(path, _got(value), f"a mapping of unit → {{{', '.join(UNIT_KEYS)}}}")
             return base
-        table = base
+        entries: list[units.UnitEntry] = []
         for expr, raw in value.items():
             entry = self.mapping(raw if raw is not None else {}, (*path, str(expr)), UNIT_KEYS)
             if entry is None:
                 continue
             texts = {key: self.text(entry[key], (*path, str(expr), key)) for key in UNIT_KEYS if key in entry}
-            try:
-                table = table.extended(str(expr), texts.get("define"), texts.get("ja"), texts.get("en"))
-            except ValueError as exc:
-                self.fail((*path, str(expr)), str(exc), UNIT_ENTRY_FORM)
+            entries.append(units.UnitEntry(str(expr), texts.get("define"), texts.get("ja"), texts.get("en")))
+        table, refused = units.extend(base, tuple(entries))
+        for index, reason in refused:
+            self.fail((*path, entries[index].expr), reason, UNIT_ENTRY_FORM)
         return table
 
     def brief(self, data: object, project_units: units.UnitTable) -> BriefSpec | None:

@@ -94,29 +94,103 @@ class UnitTable:
         or ``None`` (words for an expression that already parses). ``ja``/``en`` are display
         patterns (``"{}台"``, ``"{} cars"``); a missing one is the unit's symbol.
         """
-        definitions = self.definitions
-        if define is not None:
-            definitions += (_definition(self, expr, define),)
-            _registry(definitions)  # pint checks the line in full before the table is used
-        table = UnitTable(definitions, self.words)
-        with using(table):
-            parse(expr)
-            shown = UnitWords.from_patterns(ja or f"{{}}{symbol(expr)}", en or f"{{}} {symbol(expr)}")
-        return UnitTable(definitions, tuple((e, w) for e, w in self.words if e != expr) + ((expr, shown),))
+        table, refused = extend(self, (UnitEntry(expr, define, ja, en),))
+        if refused:
+            raise ValueError(refused[0][1])
+        return table
 
 
-def _definition(table: UnitTable, name: str, define: str) -> str:
+@dataclass(frozen=True)
+class UnitEntry:
+    """One entry of a ``units:`` mapping: the expression, its ``define`` (or ``None``) and display patterns."""
+
+    expr: str
+    define: str | None = None
+    ja: str | None = None
+    en: str | None = None
+
+
+@lru_cache(maxsize=64)
+def extend(base: UnitTable, entries: tuple[UnitEntry, ...]) -> tuple[UnitTable, tuple[tuple[int, str], ...]]:
+    """``base`` plus each entry in order: the table, and the entries refused as ``(index, reason)`` (a
+    refused entry is left out, the others still added).
+
+    All entries share one pint registry, made once: a registry per defined unit would redo pint's whole
+    set-up each time (about 25 ms; five for the reference ``units.yaml``, a sixth of a cold build).
+    The result is remembered, so a spec loaded again costs nothing.
+    """
+    growing = _Growing(base)
+    refused: list[tuple[int, str]] = []
+    for index, entry in enumerate(entries):
+        try:
+            growing.add(entry)
+        except ValueError as exc:
+            refused.append((index, str(exc)))
+    return growing.done(), tuple(refused)
+
+
+class _Growing:
+    """A table grown entry by entry on a pint registry of its own (no one else sees it until ``done``)."""
+
+    def __init__(self, base: UnitTable) -> None:
+        self.table = base
+        self._own: pint.UnitRegistry[float] | None = None
+
+    def add(self, entry: UnitEntry) -> None:
+        """Add ``entry``, or raise ``ValueError`` (with the valid form) leaving the table as it was."""
+        definitions, ureg = self.table.definitions, self._reader()
+        try:
+            if entry.define is not None:
+                line = _definition(UnitTable(definitions, self.table.words), ureg, entry.expr, entry.define)
+                ureg = self._writer()
+                _define(ureg, line)  # pint checks the line in full before the table is used
+                definitions += (line,)
+            unit = _Grammar(entry.expr, ureg, UnitTable(definitions, self.table.words)).unit()
+            shown = UnitWords.from_patterns(entry.ja or f"{{}}{unit:~P}", entry.en or f"{{}} {unit:~P}")
+        except ValueError:
+            if entry.define is not None:
+                self._own = None  # it may hold a definition the table does not: made again when needed
+            raise
+        kept = tuple((e, w) for e, w in self.table.words if e != entry.expr)
+        self.table = UnitTable(definitions, kept + ((entry.expr, shown),))
+
+    def done(self) -> UnitTable:
+        """The table grown; its registry becomes the one every later lookup in it uses."""
+        if self._own is not None:
+            _REGISTRIES.setdefault(self.table.definitions, self._own)
+            self._own = None
+        return self.table
+
+    def _reader(self) -> pint.UnitRegistry[float]:
+        """A registry of the table so far: ours, else one made already, else ours made now."""
+        if self._own is None and self.table.definitions in _REGISTRIES:
+            return _REGISTRIES[self.table.definitions]
+        return self._writer()
+
+    def _writer(self) -> pint.UnitRegistry[float]:
+        """Our own registry of the table so far, to add definitions to."""
+        if self._own is None:
+            self._own = new_registry(caches.folder(PINT_CACHE), self.table.definitions)
+        return self._own
+
+
+def _definition(table: UnitTable, ureg: pint.UnitRegistry[float], name: str, define: str) -> str:
+    """The pint definition line of ``define`` for ``name`` in ``table`` (whose registry is ``ureg``)."""
     if not _NAME.fullmatch(name) or len(name) > 30:
         raise ValueError(f"cannot define {name[:40]!r}: a new unit's name is one word of letters, "
                          "digits and _ (e.g. car, rack_unit)")
-    with using(table):
-        if is_known(name):
-            raise ValueError(f"{name!r} is already a unit ({_long(parse(name))}); give it words without define")
-        if define.strip() == COUNT:
-            return f"{name} = [{name}]"
-        match = _FACTOR.fullmatch(define)
-        factor, rest = (match[1], match[2]) if match else ("1", define)
-        return f"{name} = {factor} * ({_canonical(rest)})"
+    try:
+        known = _Grammar(name, ureg, table).unit()
+    except ValueError:
+        pass
+    else:
+        raise ValueError(f"{name!r} is already a unit ({_long(known)}); give it words without define")
+    if define.strip() == COUNT:
+        return f"{name} = [{name}]"
+    match = _FACTOR.fullmatch(define)
+    factor, rest = (match[1], match[2]) if match else ("1", define)
+    _Grammar(rest, ureg, table).unit()
+    return f"{name} = {factor} * ({_canonical(rest)})"
 
 
 def _long(unit: pint.Unit) -> str:
@@ -196,11 +270,16 @@ def registry() -> pint.UnitRegistry[float]:
     return _registry(current().definitions)
 
 
-@lru_cache(maxsize=16)
+#: The pint registry of each set of definitions, made once (``extend`` hands over the one it grew).
+_REGISTRIES: dict[tuple[str, ...], pint.UnitRegistry[float]] = {}
+
+
 def _registry(definitions: tuple[str, ...]) -> pint.UnitRegistry[float]:
     """A pint registry with ``definitions`` added, built once per set of definitions, from the parsed
     definitions that ``run.py cache`` saved (0.13 s → 0.02 s of every cold start), or from pint's files."""
-    return new_registry(caches.folder(PINT_CACHE), definitions)
+    if definitions not in _REGISTRIES:
+        _REGISTRIES[definitions] = new_registry(caches.folder(PINT_CACHE), definitions)
+    return _REGISTRIES[definitions]
 
 
 def _import_pint() -> None:
@@ -230,11 +309,15 @@ def new_registry(cache_folder: Path | None,
     except OSError:
         ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
     for line in definitions:
-        try:
-            ureg.define(line)
-        except Exception as exc:  # pint raises several unrelated types for a definition it refuses
-            raise ValueError(f"pint refuses the definition {line[:60]!r}: {str(exc)[:80]}") from None
+        _define(ureg, line)
     return ureg
+
+
+def _define(ureg: pint.UnitRegistry[float], line: str) -> None:
+    try:
+        ureg.define(line)
+    except Exception as exc:  # pint raises several unrelated types for a definition it refuses
+        raise ValueError(f"pint refuses the definition {line[:60]!r}: {str(exc)[:80]}") from None
 
 
 def write_cache(root: Path) -> Path:
@@ -257,8 +340,7 @@ def _parse(table: UnitTable, expr: str) -> pint.Unit:
 
 
 def _canonical(expr: str) -> str:
-    """A validated expression re-spelled for pint's definition parser (names, * / ** and whole numbers)."""
-    _Grammar(expr, registry(), current()).unit()
+    """An expression (already read by the grammar) re-spelled for pint's definition parser."""
     return " ".join(_tokens(expr)).replace("^", "**").replace("·", "*").replace("×", "*").replace("÷", "/")
 
 

@@ -6,8 +6,9 @@ from typing import Any
 
 import pint
 import pytest
+from conftest import DATA
 
-from briefgen import units
+from briefgen import spec, units
 
 
 @pytest.mark.parametrize("expr", ["GPU", "USD/GPU", "gallon/day", "m**3/day", "kW/household", "1", "percent",
@@ -43,11 +44,8 @@ def test_the_registry_works_without_a_writable_cache(monkeypatch: pytest.MonkeyP
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pint, "UnitRegistry", no_cache)
-    units._registry.cache_clear()
-    try:
-        assert str(units.registry().parse_units("GPU")) == "GPU"
-    finally:
-        units._registry.cache_clear()
+    monkeypatch.setattr(units, "_REGISTRIES", {})
+    assert str(units.registry().parse_units("GPU")) == "GPU"
 
 
 # --- the built-in FLOP family --------------------------------------------------------------------
@@ -136,3 +134,25 @@ def test_a_hostile_unit_is_a_short_value_error(expr: str, message: str) -> None:
 @pytest.mark.parametrize("expr", ["m**-2", "kW/(m**2)", "USD/GPU", "1/day", "m^3/day", "kW·h", "GPU*hour"])
 def test_ordinary_expressions_still_parse(expr: str) -> None:
     assert units.is_known(expr)
+
+
+def test_a_units_mapping_is_added_on_one_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five defined units cost one pint registry, not one each (pint's set-up is most of it)."""
+    made: list[tuple[str, ...]] = []
+    real = units.new_registry
+
+    def counted(*args: Any) -> Any:
+        made.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(units, "new_registry", counted)
+    monkeypatch.setattr(units, "_REGISTRIES", {})
+    units.extend.cache_clear()
+    try:
+        table = spec.load_units(DATA / spec.UNITS_NAME)
+        with units.using(table):
+            assert units.words("household").en == " households" and units.is_known("GPU")
+            units.registry().Quantity(1, units.parse("kW/household"))
+    finally:
+        units.extend.cache_clear()
+    assert len(made) == 1 and len(table.definitions) == len(units.BUILTIN.definitions) + 5
