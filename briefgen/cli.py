@@ -125,7 +125,8 @@ def _delivery(args: argparse.Namespace) -> "Delivery":
     from briefgen.delivery import Delivery
 
     return Delivery(readers_path=args.readers, ledger_path=args.ledger or args.state / LEDGER_FILE,
-                    data_dir=args.data, reports_dir=args.reports, templates_dir=args.templates)
+                    data_dir=args.data, reports_dir=args.reports, templates_dir=args.templates,
+                    config_path=args.config)
 
 
 def _send_options(args: argparse.Namespace, **send: Any) -> "SendOptions":
@@ -141,7 +142,8 @@ def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
 
     smtp = settings.load_settings(args.config, os.environ, need_password=not args.dry_run)
     options = _send_options(args, edition=args.edition or args.date, new_edition=args.new_edition,
-                            dry_run_dir=args.outbox if args.dry_run else None, only=args.to)
+                            dry_run_dir=args.outbox if args.dry_run else None, only=args.to,
+                            queue=args.queue, queue_wait=dt.timedelta(seconds=args.wait))
     report = delivery.deliver(args.brief, _delivery(args), smtp, now=utc_now(), options=options)
     out.write(report_summary(report))
     return 0 if report.ok or report.written else EXIT_ERROR
@@ -295,6 +297,12 @@ def parser() -> argparse.ArgumentParser:
     send.add_argument("--new-edition", action="store_true",
                       help="the facts changed after this week's edition went out: send a revision "
                            "(YYYY-MM-DD-rN) to every reader")
+    send.add_argument("--queue", default=None, metavar="URL",
+                      help="enqueue one task per reader on this Celery broker (redis://host:port/db) for "
+                           "`celery -A briefgen.worker worker` to send, then wait for them (see --wait)")
+    send.add_argument("--wait", type=float, default=3600, metavar="SECONDS",
+                      help="with --queue: how long to wait for the workers to serve every reader before "
+                           "reporting who is not served yet (default: 3600; 0: report at once)")
     _delivery_options(send)
     send.set_defaults(func=cmd_send)
 
@@ -381,8 +389,10 @@ def _locate(args: argparse.Namespace, project: Path) -> argparse.Namespace:
 
 
 def _ledger_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--ledger", default=None, metavar="PATH",
-                   help="the delivery ledger (default: ledger.sqlite3 in --state)")
+    p.add_argument("--ledger", default=None, metavar="PATH|URL",
+                   help="the delivery ledger: a SQLite file, or a postgresql://user@host/db URL shared by "
+                        "senders on several machines (password from PGPASSWORD or ~/.pgpass) "
+                        "(default: ledger.sqlite3 in --state)")
 
 
 def _delivery_options(p: argparse.ArgumentParser) -> None:

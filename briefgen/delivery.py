@@ -8,11 +8,16 @@ Which edition: the week's (``briefgen.editions``): an edition already frozen thi
 continued — its archived PDFs are sent as they are, and if the facts changed since, the send is
 refused unless ``new_edition`` asks for a revision — otherwise a new edition is built, frozen in the
 ledger and archived before its first message goes out.
+
+With ``SendOptions.queue`` the readers are not sent here but enqueued, one Celery task each
+(``briefgen.worker``), and the run waits (up to ``queue_wait``) for the workers to serve them,
+reading their progress from the shared ledger.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -22,10 +27,12 @@ import jinja2
 from briefgen import archive, compose, editions, pipeline, readers, spec
 from briefgen.errors import CheckFailed, DeliveryError, Problem
 from briefgen.ledger import DEFAULT_LEASE, Ledger, utc_now
-from briefgen.mail import SmtpTransport, Transport
+from briefgen.mail import SmtpTransport, Transport, headers
 from briefgen.model import Edition
-from briefgen.send import SendReport, send_edition
+from briefgen.send import Attempt, Outcome, Patience, SendReport, State, edition_status, recipients_of, send_edition
 from briefgen.settings import SmtpSettings
+
+log = logging.getLogger("briefgen")
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,7 @@ class Delivery:
     data_dir: Path = pipeline.DATA_DIR
     reports_dir: Path = pipeline.REPORTS_DIR
     templates_dir: Path = pipeline.TEMPLATES_DIR
+    config_path: Path | None = None         # the SMTP settings file (a queued send's workers read it too)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class SendOptions:
     dry_run_dir: Path | None = None         # --dry-run: write .eml files here, send nothing
     only: Sequence[str] = ()                # --to
     lease: dt.timedelta = DEFAULT_LEASE     # how long a claim on one reader holds
+    queue: str | None = None                # --queue: enqueue one Celery task per reader instead
+    queue_wait: dt.timedelta = dt.timedelta(hours=1)  # --wait: how long to wait for the workers
 
 
 TransportFactory = Callable[[SmtpSettings], Transport]
@@ -57,16 +67,59 @@ TransportFactory = Callable[[SmtpSettings], Transport]
 def deliver(brief: str, where: Delivery, settings: SmtpSettings, *, now: dt.datetime,
             options: SendOptions = SendOptions(), stop: Callable[[], bool] = lambda: False,
             transport: TransportFactory = SmtpTransport,
-            clock: Callable[[], dt.datetime] = utc_now) -> SendReport:
-    """Send ``brief``'s edition for the week of ``now`` (see the module docstring) to its readers, once each."""
+            clock: Callable[[], dt.datetime] = utc_now, patience: Patience = Patience()) -> SendReport:
+    """Send ``brief``'s edition for the week of ``now`` (see the module docstring) to its readers, once each.
+    ``patience`` is how a send waits for readers held elsewhere (``wait`` is replaced by
+    ``options.queue_wait`` for a queued send)."""
     env = compose.template_env(where.templates_dir)
     prepared = pipeline.prepare(pipeline.resolve_spec(brief, where.data_dir))
     refuse_if_contradicted(prepared)
     audience = readers.load_readers(where.readers_path, spec.find_specs(where.data_dir))
     with Ledger(where.ledger_path, clock) as ledger:
         edition = current_edition(prepared, env, where.reports_dir, ledger, now, options)
+        if options.queue is not None and options.dry_run_dir is None:
+            return queue_edition(edition, audience, ledger, where, settings, options, stop=stop, clock=clock,
+                                 patience=patience)
         return send_edition(edition, audience, transport(settings), ledger, dry_run_dir=options.dry_run_dir,
-                            only=options.only, clock=clock, lease=options.lease, stop=stop)
+                            only=options.only, clock=clock, lease=options.lease, stop=stop, patience=patience)
+
+
+def queue_edition(edition: Edition, audience: Sequence[readers.Reader], ledger: Ledger, where: Delivery,
+                  settings: SmtpSettings, options: SendOptions, *, stop: Callable[[], bool],
+                  clock: Callable[[], dt.datetime], patience: Patience) -> SendReport:
+    """Enqueue a task for each reader of ``edition`` still due, then wait for the workers to serve
+    them all (or for ``options.queue_wait``, or ``stop()``); report each reader as the ledger tells."""
+    from briefgen import worker  # Celery is imported only by a queued send
+
+    assert options.queue is not None
+    recipients = recipients_of(edition, audience, options.only)
+    for reader in recipients:  # every header checked before the first task is queued
+        headers(edition, reader, settings.identity)
+    due = [r for r in recipients if _due(ledger, edition, r.email)]
+    worker.enqueue(options.queue, worker.jobs(edition, due, reports_dir=where.reports_dir,
+                                              where=str(where.ledger_path), config=where.config_path,
+                                              lease_seconds=options.lease.total_seconds()))
+    log.info("%s %s: %d readers queued on %s", edition.brief_id, edition.edition, len(due), options.queue)
+    emails = [r.email for r in recipients]
+    deadline = clock() + options.queue_wait
+    while True:
+        status = edition_status(ledger, edition.brief_id, edition.edition, emails)
+        if all(r.state in ("sent", "failed") for r in status.readers) or stop() or clock() >= deadline:
+            break
+        patience.sleep(patience.poll.total_seconds())
+    queued = {r.email.strip().lower() for r in due}
+    return SendReport(edition.brief_id, edition.edition,
+                      tuple(Attempt(r.email, _QUEUED[r.state] if r.email in queued else "skipped", r.detail)
+                            for r in status.readers))
+
+
+_QUEUED: dict[State, Outcome] = {"sent": "sent", "failed": "failed", "waiting": "waiting",
+                                 "in flight": "elsewhere", "never tried": "untried"}
+
+
+def _due(ledger: Ledger, edition: Edition, email: str) -> bool:
+    row = ledger.row(edition.brief_id, edition.edition, email)
+    return row is None or row.status in ("waiting", "claimed")
 
 
 def current_edition(prepared: pipeline.Prepared, env: jinja2.Environment, reports_dir: Path, ledger: Ledger,

@@ -1,5 +1,9 @@
 """Delivery events → a ledger: atomic per-reader claims and frozen editions, in SQLite or PostgreSQL.
 
+Where it lives: a file path is a SQLite file; a ``postgresql://`` URL is a PostgreSQL database
+(psycopg 3; the password from ``PGPASSWORD`` or ``~/.pgpass`` rather than the URL), which senders
+and Celery workers on several machines can share.
+
 One row per (brief, edition, reader) in ``deliveries``; one row per (brief, edition) in ``editions``.
 Every write is one statement in its own transaction, with the same SQL for both databases (``?``
 placeholders; a backend translates them), so the guarantees below hold for any number of senders
@@ -29,6 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import socket
 import sqlite3
 from dataclasses import dataclass
@@ -121,13 +126,21 @@ class FrozenEdition:
 
 
 class Database(Protocol):
-    """What the ledger needs of a database: one statement per transaction, ``?`` placeholders."""
+    """What the ledger needs of a database: one statement per transaction, ``?`` placeholders; the
+    database's own errors raised as ``DatabaseFailure``."""
 
     where: str
+
+    def create(self, statements: Sequence[str]) -> None:
+        """Create the tables (``CREATE TABLE IF NOT EXISTS``), safely against a concurrent creator."""
 
     def execute(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]: ...
 
     def close(self) -> None: ...
+
+
+class DatabaseFailure(Exception):
+    """A database could not be opened or used; the message is the database's own (no password)."""
 
 
 class _Sqlite:
@@ -136,18 +149,74 @@ class _Sqlite:
 
     def __init__(self, path: Path) -> None:
         self.where = str(path)
-        if self.where != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.where, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        _migrate_sqlite(self._db)
+        try:
+            if self.where != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.where, isolation_level=None, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+        except (sqlite3.Error, OSError) as exc:
+            raise DatabaseFailure(str(exc)) from exc
+
+    def create(self, statements: Sequence[str]) -> None:
+        try:
+            _migrate_sqlite(self._db)
+        except sqlite3.Error as exc:
+            raise DatabaseFailure(str(exc)) from exc
+        for statement in statements:
+            self.execute(statement)
 
     def execute(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
-        return self._db.execute(sql, tuple(args)).fetchall()
+        try:
+            return self._db.execute(sql, tuple(args)).fetchall()
+        except (sqlite3.Error, OSError) as exc:
+            raise DatabaseFailure(str(exc)) from exc
 
     def close(self) -> None:
         self._db.close()
+
+
+class _Postgres:
+    """A PostgreSQL database through psycopg 3, in autocommit mode (each statement its own
+    transaction, READ COMMITTED). The claim's ``INSERT … ON CONFLICT DO UPDATE … WHERE`` locks the
+    reader's row, and a concurrent claimer re-reads it before its ``WHERE`` applies, so exactly one
+    claimer wins, as in SQLite."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self._errors = psycopg.Error
+        self.where = redacted(url)
+        try:
+            self._db: psycopg.Connection[tuple[object, ...]] = psycopg.connect(url, autocommit=True,
+                                                                               connect_timeout=10)
+        except psycopg.Error as exc:
+            raise DatabaseFailure(_first_line(exc)) from exc
+
+    def create(self, statements: Sequence[str]) -> None:
+        # Two first users at once: CREATE TABLE IF NOT EXISTS can race on the catalogue, so creation
+        # runs under a transaction-scoped advisory lock (one creator at a time).
+        try:
+            with self._db.transaction():
+                self._db.execute("SELECT pg_advisory_xact_lock(4242001)")
+                for statement in statements:
+                    self._db.execute(statement)
+        except self._errors as exc:
+            raise DatabaseFailure(_first_line(exc)) from exc
+
+    def execute(self, sql: str, args: Sequence[object] = ()) -> list[tuple[object, ...]]:
+        try:
+            cursor = self._db.execute(sql.replace("?", "%s"), tuple(args))
+            return cursor.fetchall() if cursor.description else []
+        except self._errors as exc:
+            raise DatabaseFailure(_first_line(exc)) from exc
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def _migrate_sqlite(db: sqlite3.Connection) -> None:
@@ -178,9 +247,22 @@ def new_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{os.urandom(4).hex()}"
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_url(where: str | Path) -> bool:
+    """Whether a ledger location names a database server rather than a SQLite file."""
+    return str(where).startswith(POSTGRES_SCHEMES)
+
+
 def open_database(where: str | Path) -> Database:
-    """A ledger location → its database: a file path is SQLite."""
-    return _Sqlite(Path(where))
+    """A ledger location → its database: a ``postgresql://`` URL is PostgreSQL, anything else a SQLite file."""
+    return _Postgres(str(where)) if is_url(where) else _Sqlite(Path(where))
+
+
+def redacted(where: str | Path) -> str:
+    """A ledger location fit to print or to pass on: a password in a URL is replaced by ``***``."""
+    return re.sub(r"^([a-z]+://[^:/@]*):[^@/]*@", r"\1:***@", str(where))
 
 
 class Ledger:
@@ -188,15 +270,14 @@ class Ledger:
 
     def __init__(self, db: Database | Path | str, clock: Clock = utc_now) -> None:
         self._clock = clock
-        where = db if isinstance(db, (str, Path)) else db.where
-        self.where = str(where)
+        self.where = redacted(db) if isinstance(db, (str, Path)) else db.where
         try:
             self._db = open_database(db) if isinstance(db, (str, Path)) else db
-            for statement in _SCHEMA:
-                self._db.execute(statement)
-        except (sqlite3.Error, OSError) as exc:
+            self._db.create(_SCHEMA)
+        except DatabaseFailure as exc:
             raise DeliveryError(Problem(self.where, f"cannot open the delivery ledger ({exc})",
-                                        expected="a writable SQLite file or a reachable database")) from exc
+                                        expected="a writable SQLite file, or a postgresql:// URL of a "
+                                                 "reachable database the user may create tables in")) from exc
 
     def __enter__(self) -> Ledger:
         return self
@@ -236,13 +317,18 @@ class Ledger:
 
     def reap(self, brief: str, edition: str, alive: Callable[[str], bool]) -> tuple[str, ...]:
         """Claims of this edition whose owner is known dead (``alive(owner)`` is False) → waiting."""
-        reaped: list[str] = []
-        for row in self.rows(brief, edition):
-            if row.status == "claimed" and not alive(row.owner):
-                self._settle(brief, edition, row.reader_email, row.owner, "waiting",
-                             f"its sender {row.owner} died while sending; the message may have gone out")
-                reaped.append(row.reader_email)
-        return tuple(reaped)
+        return tuple(row.reader_email for row in self.rows(brief, edition) if self._reaped(row, alive))
+
+    def reap_reader(self, brief: str, edition: str, email: str, alive: Callable[[str], bool]) -> bool:
+        """``reap`` for one reader: True if its claim belonged to a dead sender and is due again."""
+        row = self.row(brief, edition, email)
+        return row is not None and self._reaped(row, alive)
+
+    def _reaped(self, row: LedgerRow, alive: Callable[[str], bool]) -> bool:
+        # Another sender may reap the same row at the same moment: only one of them changes it.
+        return row.status == "claimed" and not alive(row.owner) and self._change(
+            row.brief, row.edition, row.reader_email, row.owner, "waiting",
+            f"its sender {row.owner} died while sending; the message may have gone out")
 
     # --- editions -----------------------------------------------------------------------------------
 
@@ -293,21 +379,24 @@ class Ledger:
     # --- internals ----------------------------------------------------------------------------------
 
     def _settle(self, brief: str, edition: str, email: str, owner: str, status: Status, error: str) -> None:
-        sent_at = _stamp(self._clock()) if status == "sent" else None
-        changed = self._run("UPDATE deliveries SET status = ?, last_error = ?, lease_until = '',"
-                            " sent_at = COALESCE(?, sent_at)"
-                            " WHERE brief = ? AND edition = ? AND reader_email = ? AND status = 'claimed'"
-                            " AND owner = ? RETURNING reader_email",
-                            (status, error, sent_at, brief, edition, _key(email), owner))
-        if not changed:
+        if not self._change(brief, edition, email, owner, status, error):
             raise DeliveryError(Problem(self.where, f"{email} in {brief} {edition} is not claimed by {owner}"
                                                     f" (its lease ran out and another sender took it over)",
                                         expected="a claim lease longer than one message takes to send"))
 
+    def _change(self, brief: str, edition: str, email: str, owner: str, status: Status, error: str) -> bool:
+        """Settle a claim ``owner`` still holds; False if it holds none (taken over, or settled already)."""
+        sent_at = _stamp(self._clock()) if status == "sent" else None
+        return bool(self._run("UPDATE deliveries SET status = ?, last_error = ?, lease_until = '',"
+                              " sent_at = COALESCE(?, sent_at)"
+                              " WHERE brief = ? AND edition = ? AND reader_email = ? AND status = 'claimed'"
+                              " AND owner = ? RETURNING reader_email",
+                              (status, error, sent_at, brief, edition, _key(email), owner)))
+
     def _run(self, sql: str, args: Sequence[object]) -> list[tuple[object, ...]]:
         try:
             return self._db.execute(sql, args)
-        except (sqlite3.Error, OSError) as exc:
+        except DatabaseFailure as exc:
             raise DeliveryError(Problem(self.where, f"cannot use the delivery ledger ({exc})",
                                         expected="a writable ledger (a SQLite file on a disk with free "
                                                  "space, or a reachable database)")) from exc

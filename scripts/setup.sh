@@ -10,6 +10,8 @@ started=$SECONDS
 step() { printf 'setup: [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
 
 apt_packages=(fonts-ipaexfont-gothic fonts-noto-core fonts-dejavu-core poppler-utils)
+# The tests start real Redis and PostgreSQL servers for the scale-out delivery (tests/services.py).
+[ "${1:-}" = "dev" ] && apt_packages+=(redis-server postgresql)
 step "checking Debian packages: ${apt_packages[*]}"
 missing=()
 for p in "${apt_packages[@]}"; do

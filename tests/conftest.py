@@ -13,9 +13,10 @@ from pypdf import PdfReader
 
 from briefgen import spec, units
 
-#: Shared fixtures for every test module: the SMTP server (aiosmtpd on 127.0.0.1, trustme TLS) and the
-#: hardening workspace (a private data/, templates/, reports/ and state folder).
-pytest_plugins = ["smtpserver", "hardening"]
+#: Shared fixtures for every test module: the SMTP server (aiosmtpd on 127.0.0.1, trustme TLS), the
+#: hardening workspace (a private data/, templates/, reports/ and state folder), and real Redis and
+#: PostgreSQL servers for the scale-out tests.
+pytest_plugins = ["smtpserver", "hardening", "services"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
