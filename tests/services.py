@@ -6,7 +6,8 @@ the binaries are missing the tests that need them are skipped, saying which pack
 PostgreSQL refuses to run as root, so as root the cluster runs as the ``postgres`` system user.
 
 tests/conftest.py registers this module as a plugin: ``redis_url`` and ``postgres_url`` (a fresh,
-empty database per test) are available to every test module.
+empty database per test) are available to every test module. ``running_redis``/``running_postgres``
+are the same servers as context managers (bench/scaleout.py uses them).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import subprocess
 import tempfile
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, ContextManager, Iterator
 
 import pytest
 
@@ -50,12 +52,16 @@ def accepts(port: int) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def redis_server() -> Iterator[str]:
-    """A redis-server on a free port, no persistence: its base URL (``redis://127.0.0.1:PORT``)."""
+class Missing(Exception):
+    """A server's binaries are not installed; the message says which Debian package brings them."""
+
+
+@contextmanager
+def running_redis() -> Iterator[str]:
+    """A redis-server on a free port, no persistence, until the block ends: its base URL."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server; scripts/setup.sh dev)")
+        raise Missing("redis-server is not installed (Debian package redis-server; scripts/setup.sh dev)")
     port = free_port()
     folder = tempfile.mkdtemp(prefix="briefgen-redis-")
     process = subprocess.Popen([binary, "--bind", HOST, "--port", str(port), "--save", "", "--appendonly", "no",
@@ -69,27 +75,15 @@ def redis_server() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-_databases = iter(range(16))
-
-
-@pytest.fixture
-def redis_url(redis_server: str) -> str:
-    """A Redis database of its own for this test (one of the server's 16)."""
-    return f"{redis_server}/{next(_databases) % 16}"
-
-
-def _postgres_bin() -> Path | None:
+@contextmanager
+def running_postgres() -> Iterator[str]:
+    """A PostgreSQL cluster (initdb, trust auth on 127.0.0.1, fsync off) on a free port, until the
+    block ends: its base URL (``postgresql://postgres@127.0.0.1:PORT``)."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(found[-1]).parent if found else None
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """A PostgreSQL cluster (initdb, trust auth on 127.0.0.1) on a free port: its base URL."""
-    bindir = _postgres_bin()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries are not installed (Debian package postgresql; "
-                    "scripts/setup.sh dev)")
+    if not found:
+        raise Missing("PostgreSQL server binaries are not installed (Debian package postgresql; "
+                      "scripts/setup.sh dev)")
+    bindir = Path(found[-1]).parent
     folder = Path(tempfile.mkdtemp(prefix="briefgen-pg-"))
     as_user: list[str] = []
     if os.geteuid() == 0:  # initdb and postgres refuse root
@@ -102,8 +96,10 @@ def postgres_server() -> Iterator[str]:
     server = subprocess.Popen([*as_user, str(bindir / "postgres"), "-D", str(data), "-h", HOST, "-p", str(port),
                                "-k", str(folder), "-c", "fsync=off", "-c", "max_connections=200"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ready = [str(bindir / "pg_isready"), "-h", HOST, "-p", str(port), "-U", "postgres"]
     try:
-        wait_until(lambda: _ready(bindir, port), "PostgreSQL")
+        wait_until(lambda: subprocess.run(ready, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0,
+                   "PostgreSQL")
         yield f"postgresql://postgres@{HOST}:{port}"
     finally:
         server.terminate()
@@ -111,18 +107,44 @@ def postgres_server() -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _ready(bindir: Path, port: int) -> bool:
-    result = subprocess.run([str(bindir / "pg_isready"), "-h", HOST, "-p", str(port), "-U", "postgres"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return result.returncode == 0
+def new_database(server: str) -> str:
+    """A new, empty database on the PostgreSQL ``server``: its URL."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return f"{server}/{name}"
+
+
+def _started(servers: Callable[[], ContextManager[str]]) -> Iterator[str]:
+    try:
+        with servers() as url:
+            yield url
+    except Missing as missing:
+        pytest.skip(str(missing))
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    yield from _started(running_redis)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    yield from _started(running_postgres)
+
+
+_databases = iter(range(10**9))
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """A Redis database of its own for this test (one of the server's 16, in turn)."""
+    return f"{redis_server}/{next(_databases) % 16}"
 
 
 @pytest.fixture
 def postgres_url(postgres_server: str) -> str:
     """A new, empty database for this test: its URL."""
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    return f"{postgres_server}/{name}"
+    return new_database(postgres_server)
