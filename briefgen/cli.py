@@ -68,11 +68,12 @@ def cmd_default(args: argparse.Namespace, out: TextIO) -> int:
     for brief_id in briefs:
         try:
             _print_paths(pipeline.build_brief(brief_id, lang="all", today=args.date, out_dir=args.reports,
-                                              data_dir=args.data, templates_dir=args.templates), out)
+                                              data_dir=args.data, templates_dir=args.templates,
+                                              strict=args.strict), out)
         except BriefError as exc:
             failed.append(exc)
     if failed:
-        raise BriefError(*(problem for exc in failed for problem in exc.problems))
+        raise failed[0] if len(failed) == 1 else BriefError(*(str(exc) for exc in failed))
     return 0
 
 
@@ -81,7 +82,7 @@ def cmd_build(args: argparse.Namespace, out: TextIO) -> int:
 
     _print_paths(pipeline.build_brief(args.brief, lang=args.lang, today=args.date,
                                       out_dir=args.out or args.reports, data_dir=args.data,
-                                      templates_dir=args.templates), out)
+                                      templates_dir=args.templates, strict=args.strict), out)
     return 0
 
 
@@ -267,6 +268,7 @@ def parser() -> argparse.ArgumentParser:
                     "before the command may also follow it.")
     p.add_argument("--version", action="version", version=f"briefgen {__version__}")
     _global_options(p)
+    _strict_option(p)
     p.set_defaults(func=cmd_default)
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -274,6 +276,7 @@ def parser() -> argparse.ArgumentParser:
     build.add_argument("brief", help="brief id (a folder of data/) or path to a brief.yaml")
     build.add_argument("--lang", type=_lang, default="all", help="ja, en or all (default: all)")
     build.add_argument("--out", type=Path, default=None, help="output folder (default: --reports)")
+    _strict_option(build, after_command=True)
     build.set_defaults(func=cmd_build)
 
     check = sub.add_parser("check", help="print claim checks and conflicting facts; exit 3 when a "
@@ -378,6 +381,13 @@ def _global_options(p: argparse.ArgumentParser, after_command: bool = False) -> 
     p.add_argument("--log-format", choices=logs.FORMATS, default=default("text"),
                    help="text (default): '<UTC time> <LEVEL> <logger>: <message>' lines; json: one JSON object "
                         "a line (time, level, logger, message, and brief/edition/reader/... where known)")
+
+
+def _strict_option(p: argparse.ArgumentParser, after_command: bool = False) -> None:
+    """``--strict`` for building (no command, or ``build``): any warning fails the run."""
+    p.add_argument("--strict", action="store_true", default=argparse.SUPPRESS if after_command else False,
+                   help="fail (exit 1, nothing written) when the build logs any warning: numbers typed into "
+                        "a template, missing labels, stale data, unprintable characters, …")
 
 
 def _locate(args: argparse.Namespace, project: Path) -> argparse.Namespace:

@@ -20,14 +20,13 @@ comparison using an unavailable one is unavailable too.
 
 from __future__ import annotations
 
-import difflib
 import logging
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from briefgen import units
-from briefgen.errors import ComparisonError, Problem
+from briefgen.errors import ComparisonError, Problem, did_you_mean
 from briefgen.facts import parse_amount
 from briefgen.model import Comparison, ComparisonSpec, Fact, FactSet, Precision, Quantity
 
@@ -421,6 +420,5 @@ def _event_problem(fact: Fact) -> str:
 
 
 def _unknown(item_id: str, known: Sequence[str], origin: str, field: str | None) -> ComparisonError:
-    close = difflib.get_close_matches(item_id, known, n=3)
-    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-    return _Unavailable(Problem(origin, f"unknown id {item_id!r}{hint}", field=field, expected=_ANY_ID))
+    return _Unavailable(Problem(origin, f"unknown id {item_id!r}{did_you_mean(item_id, known)}", field=field,
+                                expected=_ANY_ID))

@@ -18,6 +18,7 @@ everything else — including any other ``Markup`` — is escaped.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -29,7 +30,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from briefgen import caches, figures, markdown, numfmt, units
 from briefgen.directives import DIRECTIVES, source_note
-from briefgen.errors import ComposeError, Problem
+from briefgen.errors import ComposeError, Problem, did_you_mean
 from briefgen.figures import CITE, Ctx, Escaped, Item, escape
 from briefgen.model import (
     Brief,
@@ -45,9 +46,13 @@ from briefgen.model import (
 )
 from briefgen.snapshot import Change
 
-__all__ = ["Escaped", "compose", "environment", "escape", "template_env"]
+__all__ = ["Escaped", "compose", "environment", "escape", "template_env", "template_source"]
 
 T = TypeVar("T")
+#: The names a template sees.
+CONTEXT = ("f", "c", "brief", "lang")
+FILTERS = ("num", "formula", "date", "label")
+_UNKNOWN_FILTER = re.compile(r"No (filter|test) named '([^']*)'(?: found)?\.?")
 
 
 # --- the environment (edge: reads the templates folder) -------------------------------------------
@@ -107,7 +112,7 @@ def environment(loader: jinja2.BaseLoader,
                 bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """The briefgen environment over any loader; syntax errors and unknown directives in any
     ``.md`` template raise one ``ComposeError`` naming each file and line."""
-    env = SandboxedEnvironment(loader=loader, undefined=jinja2.StrictUndefined, finalize=_finalize,
+    env = SandboxedEnvironment(loader=loader, undefined=_Undefined, finalize=_finalize,
                                autoescape=False, trim_blocks=True, lstrip_blocks=True,
                                bytecode_cache=bytecode_cache)
     env.filters.update(num=_num, formula=_formula_filter, date=_date_filter, label=_label_filter)
@@ -118,17 +123,38 @@ def environment(loader: jinja2.BaseLoader,
 
 
 def _check(env: jinja2.Environment, name: str) -> list[Problem]:
-    assert env.loader is not None
-    source, filename, _ = env.loader.get_source(env, name)
-    origin = filename or name
+    source, origin = template_source(env, name)
     try:
         env.get_template(name)  # compiles (finding unknown filters too) and caches for compose
     except jinja2.TemplateSyntaxError as exc:
-        return [Problem(origin, exc.message or "syntax error", line=exc.lineno,
-                        expected="valid Jinja2 syntax, with the filters num, formula, date, label")]
-    return [Problem(origin, f"unknown directive ```{kind}", line=line,
+        return [Problem(origin, _unknown_filter(env, exc.message or "syntax error"), line=exc.lineno,
+                        expected=f"valid Jinja2 syntax, with the filters {', '.join(FILTERS)}")]
+    return [Problem(origin, f"unknown directive ```{kind}{did_you_mean(kind, DIRECTIVES, '```{}')}", line=line,
                     expected=f"one of {', '.join(sorted(DIRECTIVES))}")
             for line, kind in markdown.fences(source) if kind not in DIRECTIVES]
+
+
+def _unknown_filter(env: jinja2.Environment, message: str) -> str:
+    """Jinja's "No filter named 'nmu'." with the close names added: "…; did you mean 'num'?"."""
+    found = _UNKNOWN_FILTER.fullmatch(message)
+    if found is None:
+        return message
+    known = env.filters if found[1] == "filter" else env.tests
+    return f"No {found[1]} named {found[2]!r}{did_you_mean(found[2], known)}"
+
+
+def template_source(env: jinja2.Environment, name: str) -> tuple[str, str]:
+    """A template's text and the file it was read from (for ``lint``)."""
+    assert env.loader is not None
+    try:
+        source, filename, _ = env.loader.get_source(env, name)
+    except jinja2.TemplateNotFound:
+        raise _not_found(name) from None
+    return source, filename or name
+
+
+def _not_found(name: str) -> ComposeError:
+    return ComposeError(Problem(name, "template not found", expected=f"a file {name} in the templates folder"))
 
 # --- what templates see ---------------------------------------------------------------------------
 
@@ -178,6 +204,54 @@ class AsOf:
 class BriefView:
     title: str
     date: dt.date
+
+
+class _Undefined(jinja2.StrictUndefined):
+    """``StrictUndefined`` whose message names what exists: ``f.xai_h100_cuont: no fact
+    'xai_h100_cuont'; did you mean f.xai_h100_count?``, ``… has no attribute 'lable'; did you mean
+    'label'?``."""
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        obj, name = self._undefined_obj, self._undefined_name
+        if self._undefined_hint or not isinstance(name, str):
+            return str(super()._undefined_message)
+        if obj is jinja2.utils.missing:
+            return f"{name!r} is undefined{did_you_mean(name, CONTEXT)}"
+        view = next((v for v in obj.values() if isinstance(v, View)), None) if isinstance(obj, dict) else None
+        if view is not None:
+            return _no_item(name, view._ctx, _prefix(view))
+        known = obj if isinstance(obj, dict) else _public(obj)
+        return f"{_shown(obj)} has no attribute {name!r}{did_you_mean(name, known)}"
+
+
+def _no_item(name: str, ctx: Ctx, prefix: str) -> str:
+    """``f.<name>`` or ``c.<name>`` names nothing: what it may have meant, in either namespace."""
+    facts, comparisons = list(ctx.facts.facts), list(ctx.comparisons)
+    own, other = (facts, comparisons) if prefix == "f" else (comparisons, facts)
+    kind, other_kind, other_prefix = ("fact", "comparison", "c") if prefix == "f" else ("comparison", "fact", "f")
+    hint = (f"; {name} is a {other_kind}: {other_prefix}.{name}" if name in other
+            else did_you_mean(name, own, prefix + ".{}") or did_you_mean(name, other, other_prefix + ".{}"))
+    return f"{prefix}.{name}: no {kind} {name!r}{hint}"
+
+
+def _shown(obj: object) -> str:
+    """How a template writes ``obj``: ``f.xai_h100_count``, ``f.xai_round_amount.as_of``, ``brief``."""
+    if isinstance(obj, View):
+        return f"{_prefix(obj)}.{obj.id}"
+    if isinstance(obj, AsOf):
+        return f"{_shown(obj._view)}.as_of"
+    return "brief" if isinstance(obj, BriefView) else str(jinja2.utils.object_type_repr(obj))
+
+
+def _prefix(view: View) -> str:
+    return "f" if isinstance(view._item, Fact) else "c"
+
+
+def _public(obj: object) -> list[str]:
+    return [n for n in dir(obj) if not n.startswith("_")]
 
 
 def _view(value: object, filter_name: str) -> View:
@@ -239,7 +313,7 @@ def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], 
             "f": {i: View(f, ctx) for i, f in facts.facts.items()},
             "c": {i: View(c, ctx) for i, c in ctx.comparisons.items()},
             "brief": BriefView(title, today), "lang": lang,
-        })
+        })  # the CONTEXT names
         parsed = markdown.parse(text, origin)
         blocks = tuple(b for p in parsed for b in (
             DIRECTIVES[p.name](p, ctx, origin) if isinstance(p, markdown.Directive) else (p,)))
@@ -261,18 +335,16 @@ def _render(env: jinja2.Environment, name: str, context: Mapping[str, object]) -
     try:
         template = env.get_template(name)
     except jinja2.TemplateNotFound:
-        raise ComposeError(Problem(name, "template not found",
-                                   expected=f"a file {name} in the templates folder")) from None
+        raise _not_found(name) from None
     filename = template.filename or "<template>"
     origin = name if filename.startswith("<") else filename
     try:
         return template.render(context), origin
     except jinja2.TemplateError as exc:
-        raise ComposeError(Problem(origin, exc.message or type(exc).__name__,
+        raise ComposeError(Problem(origin, _unknown_filter(env, exc.message or type(exc).__name__),
                                    line=_template_line(exc.__traceback__, filename),
                                    expected="names the template context defines (f.<fact id>, "
-                                   "c.<comparison id>, brief, lang) and the filters num, formula, "
-                                   "date, label")) from None
+                                   f"c.<comparison id>, brief, lang) and the filters {', '.join(FILTERS)}")) from None
 
 
 def _template_line(tb: TracebackType | None, filename: str) -> int | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Callable
 
 from briefgen import markdown, numfmt, units
-from briefgen.errors import ComposeError, Problem
+from briefgen.errors import ComposeError, Problem, did_you_mean
 from briefgen.figures import NA, Ctx, Escaped, Item, computed, escape, figure, formula, inputs, label, superscript
 from briefgen.model import (
     Bar,
@@ -91,7 +91,7 @@ def _labels(d: markdown.Directive, ctx: Ctx, origin: str) -> dict[str, str]:
         if not sep or not text.strip():
             raise ComposeError(Problem(origin, f"bad line {line[:60]!r} in ```{d.name}", line=d.line,
                                        expected="id: label"))
-        ctx.item(item_id.strip(), origin)
+        ctx.item(item_id.strip(), origin, d.line)
         found[item_id.strip()] = text.strip()
     return found
 
@@ -118,7 +118,8 @@ def _keynumbers(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ..
 def _chart(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
     spec = next((c for c in ctx.spec.charts if c.id == d.arg), None)
     if spec is None:
-        raise ComposeError(Problem(origin, f"```chart {d.arg!r} is not in the brief spec", line=d.line,
+        hint = did_you_mean(d.arg, [c.id for c in ctx.spec.charts])
+        raise ComposeError(Problem(origin, f"```chart {d.arg!r} is not in the brief spec{hint}", line=d.line,
                                    expected=f"one of {', '.join(c.id for c in ctx.spec.charts)}"))
     items = [ctx.item(i, ctx.spec.origin) for i in spec.items]
     drawn = [i for i in items if not _unavailable(i)]

@@ -6,7 +6,9 @@ Every message is one line a user can act on, and never holds a secret.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from typing import Iterable
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,13 @@ class Problem:
         if self.expected:
             text += f" (expected {self.expected})"
         return text
+
+
+def did_you_mean(name: str, known: Iterable[str], shown: str = "{!r}") -> str:
+    """``"; did you mean 'x'?"`` for the names of ``known`` close to ``name`` (each written as ``shown``
+    says), or ``""``."""
+    close = difflib.get_close_matches(name, list(known), n=3)
+    return f"; did you mean {' or '.join(shown.format(c) for c in close)}?" if close else ""
 
 
 class BriefError(Exception):
@@ -80,6 +89,14 @@ class AuthenticationFailed(DeliveryError):
 
 class ScheduleError(BriefError):
     """The scheduler cannot run (e.g. another one is already running)."""
+
+
+class StrictFailed(BriefError):
+    """``--strict``: the build logged warnings, so it wrote nothing; the problems are the warnings."""
+
+    def __str__(self) -> str:
+        count = len(self.problems)
+        return f"--strict: {count} warning{'s' if count != 1 else ''}, nothing written: {super().__str__()}"
 
 
 class CheckFailed(BriefError):

@@ -21,7 +21,7 @@ from typing import Iterable, Mapping, Sequence
 import markupsafe
 
 from briefgen import numfmt
-from briefgen.errors import ComposeError, Problem
+from briefgen.errors import ComposeError, Problem, did_you_mean
 from briefgen.model import BriefSpec, ClaimCheck, Comparison, Conflict, Fact, FactSet, Lang
 from briefgen.snapshot import Change
 
@@ -69,12 +69,13 @@ class Ctx:
     conflicts: Sequence[Conflict] = ()
     changes: Sequence[Change] | None = None
 
-    def item(self, item_id: str, origin: str) -> Item:
+    def item(self, item_id: str, origin: str, line: int | None = None) -> Item:
         if item_id in self.comparisons:
             return self.comparisons[item_id]
         if item_id in self.facts:
             return self.facts[item_id]
-        raise ComposeError(Problem(origin, f"unknown id {item_id!r}",
+        known = (*self.facts.facts, *self.comparisons)
+        raise ComposeError(Problem(origin, f"unknown id {item_id!r}{did_you_mean(item_id, known)}", line=line,
                                    expected="a fact id or a computed comparison id"))
 
     def marker(self, item: Item) -> str:

@@ -7,14 +7,16 @@ edge (``facts``, ``spec``) and the writing edge (``output``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import jinja2
 
-from briefgen import checks, compare, compose, facts, glyphs, output, render, snapshot, spec, units
-from briefgen.errors import Problem, SpecError
+from briefgen import checks, compare, compose, facts, glyphs, lint, output, render, snapshot, spec, units
+from briefgen.errors import Problem, SpecError, StrictFailed
 from briefgen.model import (
     BriefSpec,
     ClaimCheck,
@@ -30,6 +32,7 @@ from briefgen.model import (
 DATA_DIR = Path("data")
 TEMPLATES_DIR = Path("templates")
 REPORTS_DIR = Path("reports")
+LOG = logging.getLogger("briefgen")
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def render_edition(prepared: Prepared, langs: Sequence[Lang], today: dt.date,
     """
     edition = key or today.isoformat()
     glyphs.warn_unprintable(prepared.facts)
+    warn_lint(prepared, langs, today, env)
     previous = snapshot.previous_snapshot(out_dir, prepared.spec.id, edition)
     changes = None if previous is None else snapshot.diff(previous, prepared.facts)
     rendered: dict[str, Rendered] = {}
@@ -105,6 +109,35 @@ def render_edition(prepared: Prepared, langs: Sequence[Lang], today: dt.date,
         path = output.report_path(out_dir, prepared.spec.id, lang, edition)
         rendered[lang] = Rendered(brief=brief, pdf=render.render_pdf(brief), path=str(path))
     return Edition(brief_id=prepared.spec.id, edition=edition, title=prepared.spec.title, languages=rendered)
+
+
+def warn_lint(prepared: Prepared, langs: Sequence[Lang], today: dt.date, env: jinja2.Environment) -> None:
+    """Log ``lint``'s warnings for these languages' templates: typed numbers, missing labels, stale data."""
+    templates = {lang: compose.template_source(env, f"{prepared.spec.template}/{lang}.md") for lang in langs}
+    for problem in lint.lint(prepared.spec, prepared.facts, templates, env, today):
+        LOG.warning("%s", problem)
+
+
+class _Collected(logging.Handler):
+    """Keeps the messages of the warnings logged while it is attached."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextmanager
+def warnings_logged() -> Iterator[list[str]]:
+    """The messages of every warning briefgen logs inside the block (for ``strict``)."""
+    handler = _Collected()
+    LOG.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        LOG.removeHandler(handler)
 
 
 def write_edition(edition: Edition, fact_set: FactSet, out_dir: Path) -> Edition:
@@ -120,19 +153,24 @@ def write_edition(edition: Edition, fact_set: FactSet, out_dir: Path) -> Edition
 
 def build_edition(brief: str | Path, *, lang: str = "all", today: dt.date | None = None,
                   out_dir: Path = REPORTS_DIR, data_dir: Path = DATA_DIR,
-                  templates_dir: Path = TEMPLATES_DIR) -> Edition:
-    """Build one edition of a brief (by id or spec path) in ``lang`` (``ja``, ``en`` or ``all``)."""
-    env = compose.template_env(templates_dir)
-    prepared = prepare(resolve_spec(brief, data_dir))
-    edition_date = today or dt.date.today()
-    edition = render_edition(prepared, languages(prepared, lang), edition_date, env, out_dir)
+                  templates_dir: Path = TEMPLATES_DIR, strict: bool = False) -> Edition:
+    """Build one edition of a brief (by id or spec path) in ``lang`` (``ja``, ``en`` or ``all``).
+    ``strict``: any warning logged on the way raises ``StrictFailed`` (listing them) before anything
+    is written."""
+    with warnings_logged() as warned:
+        env = compose.template_env(templates_dir)
+        prepared = prepare(resolve_spec(brief, data_dir))
+        edition_date = today or dt.date.today()
+        edition = render_edition(prepared, languages(prepared, lang), edition_date, env, out_dir)
+    if strict and warned:
+        raise StrictFailed(*warned)
     return write_edition(edition, prepared.facts, out_dir)
 
 
 def build_brief(brief: str | Path, *, lang: str = "all", today: dt.date | None = None,
                 out_dir: Path = REPORTS_DIR, data_dir: Path = DATA_DIR,
-                templates_dir: Path = TEMPLATES_DIR) -> tuple[Path, ...]:
+                templates_dir: Path = TEMPLATES_DIR, strict: bool = False) -> tuple[Path, ...]:
     """Build a brief and return the paths of the PDFs written (one per language)."""
     edition = build_edition(brief, lang=lang, today=today, out_dir=out_dir, data_dir=data_dir,
-                            templates_dir=templates_dir)
+                            templates_dir=templates_dir, strict=strict)
     return tuple(Path(r.path) for r in edition.languages.values())
