@@ -19,8 +19,6 @@ from hardening import BRIEF, OLD, Result, Workspace, assert_refused, run, squash
 
 from briefgen import compose, lint
 
-WARNING = "briefgen: WARNING: "
-
 
 @pytest.fixture(autouse=True)
 def logged(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
@@ -49,6 +47,14 @@ def add_paragraph(path: Path, text: str) -> int:
     return at + 1
 
 
+def strict_failure(result: Result, *fragments: str) -> str:
+    """Exit 1, no traceback, and the last line on stderr (after the warnings) the ``error: --strict`` line."""
+    assert result.code == 1 and "Traceback" not in result.err, result.err
+    last = result.err.splitlines()[-1]
+    assert last.startswith("error: --strict: ") and all(f in last for f in fragments), (fragments, last)
+    return last
+
+
 def set_spec(ws: Workspace, line: str) -> None:
     spec = ws.brief_dir / "brief.yaml"
     spec.write_text(spec.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
@@ -71,11 +77,16 @@ def test_the_command_line_shows_warnings_and_strict_fails_listing_them(ws: Works
     shown = f"{path}:{line}: a number typed into the template: '3.5×'"
     command = [sys.executable, str(ROOT / "run.py"), *ws.options(), "build", BRIEF]
     warned = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    assert warned.returncode == 0 and warned.stderr.startswith(WARNING + shown)
+    assert warned.returncode == 0 and [w.startswith(shown) for w in shown_warnings(warned.stderr)] == [True]
     failed = subprocess.run([*command, "--strict"], capture_output=True, text=True, timeout=120)
-    *warnings, error = failed.stderr.splitlines()
-    assert failed.returncode == 1 and [w.startswith(WARNING + shown) for w in warnings] == [True]
-    assert error == f"error: --strict: 1 warning, nothing written: {warnings[0][len(WARNING):]}"
+    warnings = shown_warnings(failed.stderr)
+    assert failed.returncode == 1 and [w.startswith(shown) for w in warnings] == [True]
+    assert failed.stderr.splitlines()[-1] == f"error: --strict: 1 warning, nothing written: {warnings[0]}"
+
+
+def shown_warnings(stderr: str) -> list[str]:
+    """The messages of the ``<time> WARNING briefgen: …`` lines the command line printed."""
+    return [m[1] for m in re.finditer(r"(?m)^\S+ WARNING briefgen(?:\.\w+)*: (.*)$", stderr)]
 
 
 # --- numbers typed into a template ------------------------------------------------------------------
@@ -127,7 +138,7 @@ def test_strict_fails_on_a_typed_number_listing_it_and_writes_nothing(ws: Worksp
     line = add_paragraph(path, "That is about 3.5× the earlier plan.")
     for argv in (("build", BRIEF, "--strict"), ("--strict",)):  # build, and no command (every brief)
         result, warned = build(*argv)
-        error = assert_refused(result, "error: --strict: 1 warning, nothing written: ")
+        error = strict_failure(result, "error: --strict: 1 warning, nothing written: ")
         assert error.endswith(f"nothing written: {warned[0]}")
         assert warned[0].startswith(f"{path}:{line}: a number typed into the template: '3.5×'")
         ws.assert_untouched()
@@ -155,7 +166,7 @@ def test_without_either_label_the_pdf_prints_entity_and_metric_not_the_raw_id(ws
     assert "'OpenAI gpt4 training gpus'" in warned[0]
     assert "gpt4_training_gpus" not in pdf_text(ws.pdf("en").read_bytes())
     strict, _ = build("build", BRIEF, "--strict")
-    assert_refused(strict, f"2 warnings, nothing written: {ws.facts}:{line}: label_ja")
+    strict_failure(strict, f"2 warnings, nothing written: {ws.facts}:{line}: label_ja")
 
 
 # --- stale data -------------------------------------------------------------------------------------
@@ -188,7 +199,7 @@ def test_stale_after_days_sets_the_limit(ws: Workspace, build: Build, date: str,
 
 def test_strict_fails_on_stale_data(ws: Workspace, build: Build) -> None:
     result, _ = build("--date", "2026-01-05", "build", BRIEF, "--strict")
-    assert_refused(result, "nothing written: ", "stale data")
+    strict_failure(result, "nothing written: ", "stale data")
     assert not (ws.reports / BRIEF / "2026-01-05.en.pdf").exists()
 
 
