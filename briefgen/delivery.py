@@ -6,8 +6,10 @@ from a brief that failed to build, validate, or pass its claim checks.
 
 Which edition: the week's (``briefgen.editions``): an edition already frozen this ISO week is
 continued — its archived PDFs are sent as they are, and if the facts changed since, the send is
-refused unless ``new_edition`` asks for a revision — otherwise a new edition is built, frozen in the
-ledger and archived before its first message goes out.
+refused unless ``new_edition`` asks for a revision — otherwise a new edition is built, and frozen in
+the ledger and archived only when its first message (or task) is about to go out: a send that
+stops before that (no readers, a reader refused by the header checks, an unknown ``--to``) leaves
+no edition behind, so the facts may still change.
 
 With ``SendOptions.queue`` the readers are not sent here but enqueued, one Celery task each
 (``briefgen.worker``), and the run waits (up to ``queue_wait``) for the workers to serve them,
@@ -76,15 +78,26 @@ def deliver(brief: str, where: Delivery, settings: SmtpSettings, *, now: dt.date
     refuse_if_contradicted(prepared)
     audience = readers.load_readers(where.readers_path, spec.find_specs(where.data_dir))
     with Ledger(where.ledger_path, clock) as ledger:
-        edition = current_edition(prepared, env, where.reports_dir, ledger, now, options)
+        current = current_edition(prepared, env, where.reports_dir, ledger, now, options)
         if options.queue is not None and options.dry_run_dir is None:
-            return queue_edition(edition, audience, ledger, where, settings, options, stop=stop, clock=clock,
+            return queue_edition(current, audience, ledger, where, settings, options, stop=stop, clock=clock,
                                  patience=patience)
-        return send_edition(edition, audience, transport(settings), ledger, dry_run_dir=options.dry_run_dir,
-                            only=options.only, clock=clock, lease=options.lease, stop=stop, patience=patience)
+        return send_edition(current.edition, audience, transport(settings), ledger,
+                            dry_run_dir=options.dry_run_dir, only=options.only, clock=clock, lease=options.lease,
+                            stop=stop, patience=patience, before_first=current.freeze)
 
 
-def queue_edition(edition: Edition, audience: Sequence[readers.Reader], ledger: Ledger, where: Delivery,
+@dataclass(frozen=True)
+class Current:
+    """The edition to send now, and ``freeze``: what makes a new edition final (its hashes recorded
+    in the ledger, its PDFs and manifest archived), run when its first message is about to go out;
+    nothing for an edition read back from the archive."""
+
+    edition: Edition
+    freeze: Callable[[], object] = lambda: None
+
+
+def queue_edition(current: Current, audience: Sequence[readers.Reader], ledger: Ledger, where: Delivery,
                   settings: SmtpSettings, options: SendOptions, *, stop: Callable[[], bool],
                   clock: Callable[[], dt.datetime], patience: Patience) -> SendReport:
     """Enqueue a task for each reader of ``edition`` still due, then wait for the workers to serve
@@ -92,9 +105,12 @@ def queue_edition(edition: Edition, audience: Sequence[readers.Reader], ledger: 
     from briefgen import worker  # Celery is imported only by a queued send
 
     assert options.queue is not None
+    edition = current.edition
     recipients = recipients_of(edition, audience, options.only)
     for reader in recipients:  # every header checked before the first task is queued
         headers(edition, reader, settings.identity)
+    if recipients:
+        current.freeze()
     due = [r for r in recipients if _due(ledger, edition, r.email)]
     worker.enqueue(options.queue, worker.jobs(edition, due, reports_dir=where.reports_dir,
                                               where=str(where.ledger_path), config=where.config_path,
@@ -123,9 +139,9 @@ def _due(ledger: Ledger, edition: Edition, email: str) -> bool:
 
 
 def current_edition(prepared: pipeline.Prepared, env: jinja2.Environment, reports_dir: Path, ledger: Ledger,
-                    now: dt.datetime, options: SendOptions) -> Edition:
-    """The edition to send now: the week's frozen edition read back, or a new one built and frozen
-    (a dry run builds it in memory only)."""
+                    now: dt.datetime, options: SendOptions) -> Current:
+    """The edition to send now: the week's frozen edition read back, or a new one built, to be
+    frozen by its first message (a dry run's is never frozen)."""
     brief_id = prepared.spec.id
     if not options.ledger_is_new:
         archive.check_ledger_knows(brief_id, reports_dir, ledger)
@@ -141,19 +157,22 @@ def current_edition(prepared: pipeline.Prepared, env: jinja2.Environment, report
                 expected="the facts as they were, so its remaining readers get the same edition, or "
                          "--new-edition to send a revised edition to every reader"))
         try:
-            return archive.load_frozen(brief_id, key, reports_dir, ledger)
+            return Current(archive.load_frozen(brief_id, key, reports_dir, ledger))
         except archive.ArchiveMissing as missing:
-            return _rebuild_archive(prepared, env, reports_dir, ledger, key, missing)
+            return Current(_rebuild_archive(prepared, env, reports_dir, ledger, key, missing))
     if frozen is not None:
         key = editions.next_revision(key, known)
     built = pipeline.render_edition(prepared, prepared.spec.languages, editions.edition_date(key), env,
                                     reports_dir, key)
     if options.dry_run_dir is not None:
-        return built
-    stands = archive.freeze(built, digest, ledger)
-    pipeline.write_edition(built, prepared.facts, reports_dir)
-    archive.write_manifest(built, stands, reports_dir, ledger.where)
-    return built
+        return Current(built)
+
+    def freeze() -> None:
+        stands = archive.freeze(built, digest, ledger)
+        pipeline.write_edition(built, prepared.facts, reports_dir)
+        archive.write_manifest(built, stands, reports_dir, ledger.where)
+
+    return Current(built, freeze)
 
 
 def _rebuild_archive(prepared: pipeline.Prepared, env: jinja2.Environment, reports_dir: Path, ledger: Ledger,

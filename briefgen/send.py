@@ -135,15 +135,18 @@ class Patience:
 def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transport, ledger: Ledger, *,
                  dry_run_dir: Path | None = None, only: Sequence[str] = (),
                  clock: Callable[[], dt.datetime] = utc_now, lease: dt.timedelta = DEFAULT_LEASE,
-                 stop: Callable[[], bool] = lambda: False, patience: Patience = Patience()) -> SendReport:
+                 stop: Callable[[], bool] = lambda: False, patience: Patience = Patience(),
+                 before_first: Callable[[], object] = lambda: None) -> SendReport:
     """Send ``edition`` to each reader who receives its brief (only ``only`` if given), once.
 
     With ``dry_run_dir`` the exact messages are written there as ``.eml`` files instead; nothing is
     sent and the ledger is not written. ``stop()`` is checked before each message (the message in
     flight always finishes; e.g. ``stop=stop_event.is_set`` from a signal handler): the readers not
     reached are reported ``untried`` and stay due. Readers another sender holds are waited for (up
-    to ``patience.wait``): their sender finishes them, or dies and they are taken over. Raises ``DeliveryError`` when no message can be
-    sent at all (login refused, TLS failure).
+    to ``patience.wait``): their sender finishes them, or dies and they are taken over.
+    ``before_first()`` runs once every header passed, right before the first claim (``delivery``
+    freezes a new edition there). Raises ``DeliveryError`` when no message can be sent at all
+    (login refused, TLS failure).
     """
     recipients = recipients_of(edition, readers, only)
     report = SendReport(edition.brief_id, edition.edition)
@@ -156,6 +159,7 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
     sender = Sender(edition, transport, ledger, clock(), lease=lease)
     if dry_run_dir is not None:
         return _write_outbox(report, sender.messages, recipients, dry_run_dir)
+    before_first()
     reaped = ledger.reap(edition.brief_id, edition.edition, owner_alive)
     if reaped:
         log.warning("%s %s: %d readers were claimed by a sender that died; due again", edition.brief_id,

@@ -147,6 +147,22 @@ def test_facts_edited_between_a_partial_run_and_its_rerun_are_refused_then_revis
     assert set(received(server).values()) == {2}
 
 
+def test_an_edition_is_frozen_only_when_its_first_message_goes_out(ws: Workspace, server: Server,
+                                                                   now: Now) -> None:
+    readers = (ws.data / "readers.csv").read_text(encoding="utf-8")
+    (ws.data / "readers.csv").write_text(readers.splitlines()[0] + "\n", encoding="utf-8")
+    nobody = send(ws, server)  # no readers yet: nothing goes out, so nothing is frozen
+    assert nobody.out == f"{BRIEF} {WEEK}: 0 sent, 0 already delivered, 0 failed\n"
+    unknown = send(ws, server, "--to", "stranger@example.com")
+    assert unknown.code == 1 and "stranger@example.com is not a reader of" in unknown.err
+    assert not (ws.reports / BRIEF).exists() or not list((ws.reports / BRIEF).glob("*.edition.json"))
+    ws.set_fact("tesla_engineers", value="60")  # the facts may still change: no edition went out
+    (ws.data / "readers.csv").write_text(readers, encoding="utf-8")
+    first = send(ws, server)
+    assert first.code == 0 and first.out.startswith(f"{BRIEF} {WEEK}: 4 sent"), first.err
+    assert json.loads((ws.reports / BRIEF / f"{WEEK}.edition.json").read_text(encoding="utf-8"))["edition"] == WEEK
+
+
 def test_a_deleted_or_emptied_ledger_is_refused_instead_of_mailing_everyone_again(
         ws: Workspace, server: Server, now: Now) -> None:
     assert send(ws, server).code == 0
