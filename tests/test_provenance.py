@@ -80,6 +80,8 @@ def value_strings(prepared: pipeline.Prepared, lang: Lang) -> list[str]:
     for check in prepared.checks:
         target = by_id.get(check.claim.target) or prepared.facts[check.claim.target]
         kind = target.kind if isinstance(target, Comparison) else None
+        if check.claim.asserted is None:  # an order claim prints its two sides, facts or comparisons above
+            continue
         out += [*_forms(check.claim.asserted, lang, kind, "exact"), figures.computed(check, target, lang),
                 numfmt.plus_minus(check.claim.tolerance, lang), numfmt.plus_minus(check.claim.contradicted_beyond, lang)]
         out += [numfmt.deviation(check.deviation, lang)] if check.deviation is not None else []
