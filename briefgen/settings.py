@@ -263,6 +263,9 @@ def _read_config(path: Path) -> Mapping[str, object]:
                                   expected="an existing, readable TOML file")) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(Problem(origin, f"not valid TOML: {exc}", expected="TOML")) from exc
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(Problem(origin, "arrays or tables nested too deep for the TOML reader",
+                                  expected="an [smtp] table of plain values")) from None
     table = document.get("smtp")
     if not isinstance(table, dict):
         raise ConfigError(Problem(origin, "no [smtp] table", field="smtp",

@@ -32,6 +32,11 @@ import yaml
 from briefgen.errors import BriefError, FactsError, Problem
 
 BOM = b"\xef\xbb\xbf"
+#: Deepest nesting of lists and mappings a YAML or JSON file may have (a table needs 2, a brief spec 4):
+#: the parsers recurse once per level, so a file nested 100,000 deep would overflow the stack.
+MAX_DEPTH = 32
+DEPTH_FORM = f"lists and mappings nested at most {MAX_DEPTH} deep"
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[][{}]')
 _XLSX_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00")
 
 
@@ -69,7 +74,8 @@ def read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ())
 
     Blank lines and all-empty rows are skipped. Raises ``FactsError`` listing every problem:
     unreadable or non-UTF-8 file, bad syntax, empty file, no data rows, missing/unknown/duplicate
-    columns, rows with too many or too few fields, nested values or NaN/Infinity in YAML/JSON.
+    columns, rows with too many or too few fields, nested values or NaN/Infinity in YAML/JSON,
+    YAML/JSON nested deeper than ``MAX_DEPTH``.
     """
     origin = str(path)
     reader = _READERS.get(path.suffix.lower())
@@ -121,13 +127,42 @@ def load_yaml(text: str, origin: str, error: type[BriefError] = FactsError) -> Y
     ``YamlDoc.problems`` so the caller can report them with everything else it finds.
     libyaml's safe loader, when installed, reads the file (~7× faster than pure Python); a file it
     rejects is read again by the pure-Python loader, so every error message stays that loader's.
+    Nesting deeper than ``MAX_DEPTH`` → ``error`` at the line where it goes too deep.
     """
+    _check_yaml_depth(text, origin, error)
     if yaml.__with_libyaml__:
         try:
             return _yaml_doc(yaml.CSafeLoader(text), origin)
         except yaml.YAMLError:
             pass
     return _yaml_doc_or_error(text, origin, error)
+
+
+def _check_yaml_depth(text: str, origin: str, error: type[BriefError]) -> None:
+    """Count nesting on the parser's event stream (the parser keeps its own stack; the composer
+    that builds nodes recurses). libyaml stops at 1,000 levels with a syntax error, so a file it
+    rejects is counted again by the pure-Python parser; bad syntax is left for the loader to report."""
+    loaders: list[type[yaml.SafeLoader | yaml.CSafeLoader]] = [yaml.SafeLoader]
+    if yaml.__with_libyaml__:
+        loaders.insert(0, yaml.CSafeLoader)
+    for loader in loaders:
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=loader):
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        mark = event.start_mark
+                        raise error(_too_deep(origin, None if mark is None else mark.line + 1))
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+            return
+        except yaml.YAMLError:
+            continue
+
+
+def _too_deep(origin: str, line: int | None) -> Problem:
+    return Problem(origin, f"nested more than {MAX_DEPTH} levels deep", line=line, expected=DEPTH_FORM)
 
 
 def _yaml_doc(loader: yaml.SafeLoader | yaml.CSafeLoader, origin: str) -> YamlDoc:
@@ -373,6 +408,7 @@ def _json_table(path: Path, origin: str) -> _Table:
     text = read_text(path)
     if not text.strip():
         return _empty(origin)
+    _check_json_depth(text, origin)
     decoder = _LocatingDecoder(text, origin)
     try:
         top = decoder.decode(text)
@@ -387,6 +423,21 @@ def _json_table(path: Path, origin: str) -> _Table:
     table = _mapping_rows(items, origin, _json_cell)
     table.problems[:0] = decoder.problems
     return table
+
+
+def _check_json_depth(text: str, origin: str) -> None:
+    """Count nesting on the brackets outside strings (the decoder recurses once per level)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match[0]
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise FactsError(_too_deep(origin, text.count("\n", 0, match.start()) + 1))
+        elif token in "]}":
+            depth -= 1
 
 
 def _json_cell(value: object) -> str | None:

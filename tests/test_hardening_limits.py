@@ -9,7 +9,7 @@ import re
 
 import pytest
 from conftest import pdf_text
-from hardening import Workspace, assert_refused
+from hardening import Workspace, assert_refused, run
 
 # --- unit expressions: a whitelist grammar, never evaluated ------------------------------------------
 
@@ -53,3 +53,42 @@ def test_a_flop_rate_prints_as_flops_never_as_hertz(ws: Workspace) -> None:
     en, ja = pdf_text(ws.pdf("en").read_bytes()), pdf_text(ws.pdf("ja").read_bytes())
     assert re.search(r"1\.1\d* EFLOP/s", en) and re.search(r"1\.1\d*エクサフロップス", ja)
     assert "Hz" not in en + ja
+
+
+# --- nesting: a depth limit before any recursive parser runs -----------------------------------------
+
+DEEP = 100_000
+
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    ("facts.json", "[" * DEEP + "]" * DEEP, 1),
+    ("facts.json", '{"a":' * DEEP + "1" + "}" * DEEP, 1),
+    ("facts.json", '[{"quote": "[[[[", "x": ' + "[" * DEEP + "]" * DEEP + "}]", 1),
+    ("facts.yaml", "[" * DEEP + "]" * DEEP, 1),
+    ("facts.yaml", "- " * DEEP + "x", 1),
+    ("facts.yaml", "rows:\n" + "".join(" " * i + "-\n" for i in range(40)), 33),
+])
+def test_a_facts_file_nested_100000_deep_is_one_located_line(ws: Workspace, name: str, text: str,
+                                                            line: int) -> None:
+    path = ws.brief_dir / name
+    path.write_text(text, encoding="utf-8")
+    spec = ws.brief_dir / "brief.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("facts: facts.csv", f"facts: {name}"),
+                    encoding="utf-8")
+    assert_refused(ws.build(), f"{path}:{line}: nested more than 32 levels deep")
+    ws.assert_untouched()
+
+
+@pytest.mark.parametrize("text", ["[" * DEEP + "]" * DEEP, "id: x\ncomparisons:\n" + "  - " * DEEP + "x"])
+def test_a_spec_nested_100000_deep_is_one_located_line(ws: Workspace, text: str) -> None:
+    spec = ws.brief_dir / "brief.yaml"
+    spec.write_text(text, encoding="utf-8")
+    assert_refused(run("--data", str(ws.data), "check", str(spec)), f"{spec}:", "nested more than 32 levels deep")
+    assert_refused(ws.build(), f"{spec}:", "nested more than 32 levels deep")
+
+
+def test_a_settings_file_nested_100000_deep_is_one_line(ws: Workspace) -> None:
+    config = ws.root / "smtp.toml"
+    config.write_text("[smtp]\nhost = " + "[" * DEEP + "]" * DEEP + "\n", encoding="utf-8")
+    result = run(*ws.options(), "send", "xai-colossus", "--dry-run", "--config", str(config))
+    assert_refused(result, f"{config}: arrays or tables nested too deep")
