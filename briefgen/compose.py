@@ -10,6 +10,11 @@ sources) become structured blocks built from data by ``briefgen.directives``.
 ``briefgen.figures``; an as-of date cites its fact). Source notes are numbered by first citation, in
 document order.
 
+**Limits.** Templates run in a sandbox whose ``range`` stops at ``MAX_RANGE`` items, whose ``*`` and
+``**`` refuse results longer than ``MAX_REPEAT`` items or larger than ``MAX_POWER_BITS`` bits, whose
+output stops at ``MAX_OUTPUT`` characters and, given a clock (``template_env`` gives the monotonic
+one), whose run stops after ``TEMPLATE_SECONDS``; each is a ``ComposeError`` naming template and line.
+
 **Escaping.** Fact text is data. Every value Jinja prints passes through ``escape`` (via the
 environment's ``finalize``). Filters return ``Escaped`` markup, which ``finalize`` lets through;
 everything else — including any other ``Markup`` — is escaped.
@@ -18,14 +23,20 @@ everything else — including any other ``Markup`` — is escaped.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
 import re
+import sys
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
-from types import TracebackType
-from typing import Callable, Mapping, Sequence, TypeVar
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator, Mapping, Sequence, TypeVar, cast
 
 import jinja2
 import markupsafe
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
 from briefgen import caches, figures, markdown, numfmt, units
@@ -46,6 +57,9 @@ from briefgen.model import (
 )
 from briefgen.snapshot import Change
 
+if TYPE_CHECKING:
+    from _typeshed import TraceFunction
+
 __all__ = ["Escaped", "compose", "environment", "escape", "template_env", "template_source"]
 
 T = TypeVar("T")
@@ -53,6 +67,22 @@ T = TypeVar("T")
 CONTEXT = ("f", "c", "brief", "lang")
 FILTERS = ("num", "formula", "date", "label")
 _UNKNOWN_FILTER = re.compile(r"No (filter|test) named '([^']*)'(?: found)?\.?")
+
+MAX_RANGE = 10_000
+MAX_REPEAT = 100_000
+MAX_POWER_BITS = 1_000
+MAX_OUTPUT = 5_000_000
+TEMPLATE_SECONDS = 10.0
+Clock = Callable[[], float]
+NAMES_FORM = ("names the template context defines (f.<fact id>, c.<comparison id>, brief, lang) and the "
+              f"filters {', '.join(FILTERS)}")
+LIMITS_FORM = (f"a template within the sandbox's limits: range up to {MAX_RANGE:,} items, text or lists "
+               f"repeated up to {MAX_REPEAT:,} long, widths up to {MAX_REPEAT:,}, powers up to "
+               f"2**{MAX_POWER_BITS}, output up to {MAX_OUTPUT:,} characters, {TEMPLATE_SECONDS:g} seconds")
+#: A ``%`` or ``{}`` conversion whose width or precision is ``*``, nested or 6 digits or more.
+_WIDE_FORMAT = re.compile(r"%[#0 +-]*(?:\*|[0-9]{6,}|[0-9]*\.(?:\*|[0-9]{6,}))|\{[^{}]*:[^{}]*(?:[0-9]{6,}|\{)")
+#: Jinja's filters that take a width (and ``format``, whose format string can hold one).
+_WIDTH_FILTERS = ("center", "indent", "wordwrap", "truncate", "format")
 
 
 # --- the environment (edge: reads the templates folder) -------------------------------------------
@@ -69,7 +99,8 @@ def template_env(templates_dir: Path) -> jinja2.Environment:
         raise ComposeError(Problem(str(templates_dir), "templates folder not found",
                                    expected="a folder holding <template>/<lang>.md files"))
     _COMPILED.read_from(caches.folder(JINJA_CACHE))
-    return environment(jinja2.FileSystemLoader(str(templates_dir)), bytecode_cache=_COMPILED)
+    return environment(jinja2.FileSystemLoader(str(templates_dir)), bytecode_cache=_COMPILED,
+                       clock=time.monotonic)
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
@@ -97,7 +128,9 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
 
 _COMPILED = _CompiledTemplates()
-JINJA_CACHE = f"jinja-{jinja2.__version__}"  # the folder of compiled templates under var/cache/
+#: The folder of compiled templates under var/cache/ (the suffix changes when the sandbox compiles
+#: templates differently: code compiled for another sandbox must not be read back).
+JINJA_CACHE = f"jinja-{jinja2.__version__}-limited"
 
 
 def write_cache(templates_dir: Path, root: Path) -> Path:
@@ -108,18 +141,89 @@ def write_cache(templates_dir: Path, root: Path) -> Path:
     return folder
 
 
-def environment(loader: jinja2.BaseLoader,
-                bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
+def environment(loader: jinja2.BaseLoader, bytecode_cache: jinja2.BytecodeCache | None = None,
+                clock: Clock | None = None) -> jinja2.Environment:
     """The briefgen environment over any loader; syntax errors and unknown directives in any
-    ``.md`` template raise one ``ComposeError`` naming each file and line."""
-    env = SandboxedEnvironment(loader=loader, undefined=_Undefined, finalize=_finalize,
-                               autoescape=False, trim_blocks=True, lstrip_blocks=True,
-                               bytecode_cache=bytecode_cache)
+    ``.md`` template raise one ``ComposeError`` naming each file and line. With a ``clock``, a
+    template that runs longer than ``TEMPLATE_SECONDS`` stops."""
+    env = LimitedEnvironment(loader=loader, undefined=_Undefined, finalize=_finalize,
+                             autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                             bytecode_cache=bytecode_cache, clock=clock)
     env.filters.update(num=_num, formula=_formula_filter, date=_date_filter, label=_label_filter)
     problems = [p for name in env.list_templates(extensions=["md"]) for p in _check(env, name)]
     if problems:
         raise ComposeError(*problems)
     return env
+
+
+class LimitedEnvironment(SandboxedEnvironment):
+    """The sandbox with bounded ``range``, ``*`` and ``**`` (checked before they run) and a clock."""
+
+    intercepted_binops = frozenset(("*", "**", "%"))
+
+    def __init__(self, *, clock: Clock | None, **options: Any) -> None:
+        super().__init__(**options)
+        self.clock = clock
+        self.globals["range"] = _range
+        self.filters.update({name: _narrow(name, self.filters[name]) for name in _WIDTH_FILTERS})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            _check_repeat(left, right)
+        elif operator == "**":
+            _check_power(left, right)
+        elif isinstance(left, str):
+            _check_format(left)
+        return super().call_binop(context, operator, left, right)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            _check_format(value.__self__)
+        return wrapped
+
+
+def _range(*args: int) -> range:
+    numbers = range(*args)
+    if len(numbers) > MAX_RANGE:
+        raise SecurityError(f"range({', '.join(map(str, args))}) has {len(numbers):,} items (at most {MAX_RANGE:,} in a template)")
+    return numbers
+
+
+def _check_repeat(left: object, right: object) -> None:
+    """``'x' * n`` or ``[…] * n`` longer than ``MAX_REPEAT`` → ``SecurityError``."""
+    for items, times in ((left, right), (right, left)):
+        if isinstance(items, (str, list, tuple)) and isinstance(times, int) and len(items) * times > MAX_REPEAT:
+            raise SecurityError(f"repeating {len(items):,} items {times:,} times makes more than "
+                                f"{MAX_REPEAT:,} (the most a template may make)")
+
+
+def _check_format(text: str) -> None:
+    wide = _WIDE_FORMAT.search(text)
+    if wide:
+        raise SecurityError(f"the format {wide[0]!r} has a width of * or above {MAX_REPEAT:,}")
+
+
+def _narrow(name: str, jinja_filter: Callable[..., str]) -> Callable[..., str]:
+    """A width-taking filter that refuses widths above ``MAX_REPEAT`` (``'x'|center(10**9)``)."""
+    def checked(*args: object, **kwargs: object) -> str:
+        if name == "format" and isinstance(args[0], str):
+            _check_format(args[0])
+        for arg in (*args, *kwargs.values()):
+            if isinstance(arg, int) and arg > MAX_REPEAT:
+                raise SecurityError(f"the width {arg:,} is above {MAX_REPEAT:,}")
+        return jinja_filter(*args, **kwargs)
+
+    return functools.update_wrapper(checked, jinja_filter)  # keeps Jinja's pass_environment mark
+
+
+def _check_power(base: object, exponent: object) -> None:
+    """An integer power larger than ``MAX_POWER_BITS`` bits → ``SecurityError``."""
+    if isinstance(base, int) and isinstance(exponent, int) and abs(base) > 1 and exponent > 0:
+        bits = exponent * math.log2(abs(base))
+        if bits > MAX_POWER_BITS:
+            raise SecurityError(f"a power of about 2**{bits:,.0f} is larger than 2**{MAX_POWER_BITS} "
+                                "(the largest a template may compute)")
 
 
 def _check(env: jinja2.Environment, name: str) -> list[Problem]:
@@ -331,7 +435,8 @@ def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], 
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping[str, object]) -> tuple[str, str]:
-    """Render one template; any Jinja failure → ComposeError naming the template file and line."""
+    """Render one template within its limits; any failure in it → ComposeError naming the template
+    file and line."""
     try:
         template = env.get_template(name)
     except jinja2.TemplateNotFound:
@@ -339,12 +444,58 @@ def _render(env: jinja2.Environment, name: str, context: Mapping[str, object]) -
     filename = template.filename or "<template>"
     origin = name if filename.startswith("<") else filename
     try:
-        return template.render(context), origin
-    except jinja2.TemplateError as exc:
-        raise ComposeError(Problem(origin, _unknown_filter(env, exc.message or type(exc).__name__),
-                                   line=_template_line(exc.__traceback__, filename),
-                                   expected="names the template context defines (f.<fact id>, "
-                                   f"c.<comparison id>, brief, lang) and the filters {', '.join(FILTERS)}")) from None
+        return _limited_run(template, context, getattr(env, "clock", None)), origin
+    except (jinja2.TemplateError, ArithmeticError, RecursionError) as exc:
+        raise ComposeError(_template_problem(env, exc, origin, filename)) from None
+
+
+def _template_problem(env: jinja2.Environment, exc: Exception, origin: str, filename: str) -> Problem:
+    """A template mistake names what templates may use; a limit (or an arithmetic error) names the limits."""
+    line = _template_line(exc.__traceback__, filename)
+    if isinstance(exc, jinja2.TemplateError) and not isinstance(exc, SecurityError):
+        return Problem(origin, _unknown_filter(env, exc.message or type(exc).__name__), line=line,
+                       expected=NAMES_FORM)
+    what = str(exc.args[-1]) if exc.args else type(exc).__name__  # OverflowError: (34, 'Numerical …')
+    return Problem(origin, what, line=line, expected=LIMITS_FORM)
+
+
+def _limited_run(template: jinja2.Template, context: Mapping[str, object], clock: Clock | None) -> str:
+    """The template's output, stopped (by an error raised at the template's current line) when it
+    passes ``MAX_OUTPUT`` characters or, with a clock, runs past ``TEMPLATE_SECONDS``."""
+    chunks: list[str] = []
+    size = 0
+    generator = cast(Generator[str, None, None], template.generate(context))
+    with _time_limit(template.filename, clock):
+        for chunk in generator:
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                generator.throw(SecurityError(f"the template printed more than {MAX_OUTPUT:,} characters"))
+            chunks.append(chunk)
+    return "".join(chunks)
+
+
+@contextmanager
+def _time_limit(filename: str | None, clock: Clock | None) -> Iterator[None]:
+    """Check ``clock`` on every line the template's own code runs; past the budget, raise there."""
+    if clock is None or filename is None:
+        yield
+        return
+    deadline = clock() + TEMPLATE_SECONDS
+
+    def on_line(frame: FrameType, event: str, arg: Any) -> "TraceFunction":
+        if event == "line" and clock() > deadline:
+            raise SecurityError(f"the template ran longer than {TEMPLATE_SECONDS:g} seconds")
+        return on_line
+
+    def on_call(frame: FrameType, event: str, arg: Any) -> "TraceFunction | None":
+        return on_line if frame.f_code.co_filename == filename else None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
 
 
 def _template_line(tb: TracebackType | None, filename: str) -> int | None:

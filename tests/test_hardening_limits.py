@@ -5,11 +5,17 @@ exhaust memory or raise an unhandled exception without its limit.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
+import jinja2
 import pytest
 from conftest import pdf_text
 from hardening import Workspace, assert_refused, run
+
+from briefgen import compose
+from briefgen.errors import ComposeError
+from briefgen.model import BriefSpec, FactSet
 
 # --- unit expressions: a whitelist grammar, never evaluated ------------------------------------------
 
@@ -92,3 +98,65 @@ def test_a_settings_file_nested_100000_deep_is_one_line(ws: Workspace) -> None:
     config.write_text("[smtp]\nhost = " + "[" * DEEP + "]" * DEEP + "\n", encoding="utf-8")
     result = run(*ws.options(), "send", "xai-colossus", "--dry-run", "--config", str(config))
     assert_refused(result, f"{config}: arrays or tables nested too deep")
+
+
+# --- templates: a sandbox with bounded range, *, **, widths and output, and a wall-clock budget ------
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("{{ range(10**9) }}", "range(1000000000) has 1,000,000,000 items (at most 10,000 in a template)"),
+    ("{% for i in range(10**9) %}x{% endfor %}", "range(1000000000) has 1,000,000,000 items"),
+    ("{{ 'x'*10**9 }}", "repeating 1 items 1,000,000,000 times makes more than 100,000"),
+    ("{{ 10**9*[0] }}", "repeating 1 items 1,000,000,000 times"),
+    ("{{ 10**10**10**10 }}", "a power of about 2**3,322 is larger than 2**1000"),
+    ("{{ 'x'|center(10**9) }}", "the width 1,000,000,000 is above 100,000"),
+    ("{{ '%0999999999d' % 1 }}", "the format '%0999999999' has a width of * or above 100,000"),
+    ("{{ '%0*d'|format(10**9, 1) }}", "the format '%0*' has a width of * or above 100,000"),
+    ("{{ '{:>999999999}'.format(1) }}", "the format '{:>999999999' has a width"),
+    ("{% for i in range(10000) %}{{ 'x'*100000 }}{% endfor %}", "the template printed more than 5,000,000 characters"),
+    ("{% macro m() %}{{ m() }}{% endmacro %}{{ m() }}", "maximum recursion depth exceeded"),
+    ("{{ 1/0 }}", "division by zero"),
+    ("{{ 2.0**100000 }}", "Numerical result out of range"),
+])
+def test_a_template_beyond_the_sandbox_limits_is_one_line_naming_template_and_line(
+        ws: Workspace, text: str, problem: str) -> None:
+    path = ws.templates / "xai-colossus" / "en.md"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2:2] = [text, ""]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    error = assert_refused(ws.build("--lang", "en"), f"{path}:3: {problem}", "(expected a template within the sandbox's limits")
+    assert len(error) < 500
+    ws.assert_untouched()
+
+
+def test_small_widths_repeats_and_powers_still_work() -> None:
+    env = compose.environment(jinja2.DictLoader({"t/en.md": (
+        "{{ 'ab'|center(6) }}|{{ '%05d' % 3 }}|{{ '{:>4}'.format(7) }}|{{ 'xy'*3 }}|{{ 2**10 }}|"
+        "{% for i in range(3) %}{{ i }}{% endfor %}\n")}))
+    brief = compose.compose(SPEC, FactSet({}, {}), (), "en", dt.date(2024, 7, 29), env)
+    assert "ab  |00003|   7|xyxyxy|1024|012" in str(brief.blocks)
+
+
+class SteppingClock:
+    """A clock that moves one second each time it is read (no test waits for real time)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_a_template_running_past_its_budget_stops_at_its_line() -> None:
+    clock = SteppingClock()
+    env = compose.environment(jinja2.DictLoader({"t/en.md": (
+        "# Title\n\n{% for i in range(10000) %}{% for j in range(10000) %}\n{% endfor %}{% endfor %}\n")}),
+        clock=clock)
+    with pytest.raises(ComposeError, match=r"^t/en\.md:3: the template ran longer than 10 seconds"):
+        compose.compose(SPEC, FactSet({}, {}), (), "en", dt.date(2024, 7, 29), env)
+    assert clock.now < 20
+
+
+SPEC = BriefSpec(id="t", title={"en": "Title"}, languages=("en",), template="t", facts_path="facts.csv",
+                 sources_path="sources.csv", comparisons=(), key_numbers=(), charts=(), origin="brief.yaml")
