@@ -28,6 +28,7 @@ from typing import Iterable, Sequence
 
 from briefgen.errors import OutputError, Problem
 from briefgen.numberwords import Kind, Qualifier
+from briefgen.tables import neutralised
 
 CSV_COLUMNS = ("id", "entity", "metric", "value", "low", "high", "unit", "as_of", "source", "quote",
                "label_ja", "label_en")
@@ -386,10 +387,11 @@ def candidates_rows(cands: Sequence[Candidate], lang: str, source: str = DEFAULT
 
 
 def csv_text(table: Sequence[dict[str, str]], columns: Sequence[str] = CSV_COLUMNS) -> str:
+    """The rows as CSV, cells that would start a spreadsheet formula neutralised (``tables.neutralised``)."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    writer.writerows(table)
+    writer.writerows({name: neutralised(cell) for name, cell in row.items()} for row in table)
     return buffer.getvalue()
 
 

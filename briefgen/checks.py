@@ -38,7 +38,7 @@ from decimal import Context, Decimal, localcontext
 from typing import Callable, Sequence
 
 from briefgen import compare, units
-from briefgen.errors import ComparisonError, Problem
+from briefgen.errors import ComparisonError, Problem, quoted
 from briefgen.model import (
     ClaimCheck,
     ClaimKind,
@@ -107,7 +107,7 @@ def _in_unit(claim: ClaimSpec, q: Quantity, unit: str, what: str) -> Quantity:
     except ValueError:
         key = "than" if what == "than" else "unit"
         raise ComparisonError(Problem(
-            claim.origin, f"{what} {q.unit!r} does not fit {claim.target} ({unit})",
+            claim.origin, f"{what} {quoted(q.unit)} does not fit {claim.target} ({unit})",
             field=f"{claim.id}.{key}", expected=f"a unit of the same dimension as {unit}")) from None
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, Sequence, TextIO, cast
 
-from briefgen import __version__, caches, logs
+from briefgen import __version__, caches, logs, terminal
 from briefgen.errors import BriefError
 
 if TYPE_CHECKING:
@@ -432,12 +433,31 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         return int(args.func(args, out))
 
 
+class Printable(io.TextIOBase):
+    """A stream that prints through ``terminal.printable``: no fact text, quote or file name can
+    send the terminal a control, ANSI or bidi sequence (output and errors alike)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(terminal.printable(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None, project: Path | None = None) -> int:
     """Run the command line; return the exit code. ``project`` is the default project folder
     (``run.py`` passes its own; the ``briefgen`` command and ``python -m briefgen`` use the current one)."""
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
+    out = cast(TextIO, Printable(stdout or sys.stdout))
+    err = cast(TextIO, Printable(stderr or sys.stderr))
     p = parser()
     args = p.parse_args(argv)
     if args.verbose and args.quiet:
@@ -450,7 +470,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         except BriefError as exc:
             if args.debug:
                 raise
-            _fail(args, err, f"error: {exc}")
+            _fail(args, err, "error: " + str(exc).replace("\n", "\\n"))  # one line, whatever a file holds
             return EXIT_ERROR
         except KeyboardInterrupt:
             _fail(args, err, "interrupted")

@@ -26,7 +26,7 @@ from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
 
 from briefgen import units
-from briefgen.errors import ComparisonError, Problem, did_you_mean
+from briefgen.errors import ComparisonError, Problem, did_you_mean, quoted
 from briefgen.facts import parse_amount
 from briefgen.model import Comparison, ComparisonSpec, Fact, FactSet, Precision, Quantity
 
@@ -172,7 +172,7 @@ class _Scope:
         """The operands listed by argument ``name`` (a list of at least two ids)."""
         ids = spec.args.get(name)
         if not isinstance(ids, (list, tuple)) or len(ids) < 2 or not all(isinstance(i, str) for i in ids):
-            raise _error(spec, name, f"got {ids!r}", expected=f"a list of at least two ids ({_ANY_ID})")
+            raise _error(spec, name, f"got {quoted(ids)}", expected=f"a list of at least two ids ({_ANY_ID})")
         return [self.operand(spec, name, str(i)) for i in ids]
 
     def amount_or_literal(self, spec: ComparisonSpec, name: str) -> _Operand:
@@ -189,7 +189,7 @@ class _Scope:
 def _arg_text(spec: ComparisonSpec, name: str) -> str:
     value = spec.args.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise _error(spec, name, "missing" if value is None else f"got {value!r}", expected=_ANY_ID)
+        raise _error(spec, name, "missing" if value is None else f"got {quoted(value)}", expected=_ANY_ID)
     return value.strip()
 
 
@@ -207,11 +207,11 @@ def _arg_unit(spec: ComparisonSpec, name: str) -> str:
 
 def _compute_one(spec: ComparisonSpec, scope: _Scope) -> Comparison:
     if spec.id in scope.facts or spec.id in scope.done:
-        raise _error(spec, "", f"id {spec.id!r} is already used by a fact or an earlier comparison",
+        raise _error(spec, "", f"id {quoted(spec.id)} is already used by a fact or an earlier comparison",
                      expected="a unique comparison id")
     kind = _KINDS.get(spec.kind)
     if kind is None:
-        raise _error(spec, "kind", f"unknown kind {spec.kind!r}", expected=f"one of {', '.join(_KINDS)}")
+        raise _error(spec, "kind", f"unknown kind {quoted(spec.kind)}", expected=f"one of {', '.join(_KINDS)}")
     return kind(spec, scope)
 
 
@@ -246,7 +246,7 @@ def _rank(spec: ComparisonSpec, scope: _Scope) -> Comparison:
     subject = _arg_text(spec, "subject")
     among = scope.operands(spec, "among")
     if subject not in [a.id for a in among]:
-        raise _error(spec, "subject", f"{subject!r} is not one of among", expected="one of the among ids")
+        raise _error(spec, "subject", f"{quoted(subject)} is not one of among", expected="one of the among ids")
     derived = [a.id for a in among if a.id in scope.done]
     if derived:
         raise _error(spec, "among", f"{', '.join(derived)} is a comparison; a ranking holds facts",
@@ -293,7 +293,7 @@ def _currency(spec: ComparisonSpec, scope: _Scope) -> Comparison:
 def _pace(spec: ComparisonSpec, scope: _Scope) -> Comparison:
     of, span, per = scope.operand(spec, "of"), scope.operand(spec, "span"), _arg_unit(spec, "per")
     if not units.same_dimension(per, "day"):
-        raise _error(spec, "per", f"{per!r} is not a unit of time", expected="a time unit such as month")
+        raise _error(spec, "per", f"{quoted(per)} is not a unit of time", expected="a time unit such as month")
     factor = _factor(spec, "span", units.parse(span.quantity.unit), per, span.id)
     duration = _scaled(_interval(span), factor)
     if duration[0] <= 0:
@@ -420,5 +420,5 @@ def _event_problem(fact: Fact) -> str:
 
 
 def _unknown(item_id: str, known: Sequence[str], origin: str, field: str | None) -> ComparisonError:
-    return _Unavailable(Problem(origin, f"unknown id {item_id!r}{did_you_mean(item_id, known)}", field=field,
+    return _Unavailable(Problem(origin, f"unknown id {quoted(item_id)}{did_you_mean(item_id, known)}", field=field,
                                 expected=_ANY_ID))

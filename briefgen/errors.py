@@ -7,8 +7,25 @@ Every message is one line a user can act on, and never holds a secret.
 from __future__ import annotations
 
 import difflib
+import reprlib
 from dataclasses import dataclass
 from typing import Iterable
+
+#: At most this many characters of a file's content go into one quoted value, key or field of a
+#: message (a secret file read by mistake must not be echoed), and at most ``MAX_SHOWN`` problems.
+QUOTE_LIMIT = 80
+MAX_SHOWN = 20
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = QUOTE_LIMIT
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = _SHORT.maxset = 6
+
+
+def quoted(value: object) -> str:
+    """A value read from a file, as a message quotes it: its ``repr``, cut after ``QUOTE_LIMIT``
+    characters of content (``…`` marks the cut)."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= QUOTE_LIMIT else f"{value[:QUOTE_LIMIT]!r}…"
+    return _SHORT.repr(value)
 
 
 @dataclass(frozen=True)
@@ -26,7 +43,7 @@ class Problem:
         if self.line is not None:
             where += f":{self.line}"
         if self.field:
-            where += f": {self.field}"
+            where += f": {self.field if len(self.field) <= QUOTE_LIMIT else self.field[:QUOTE_LIMIT] + '…'}"
         text = f"{where}: {self.problem}"
         if self.expected:
             text += f" (expected {self.expected})"
@@ -48,7 +65,9 @@ class BriefError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "; ".join(str(p) for p in self.problems)
+        shown = "; ".join(str(p) for p in self.problems[:MAX_SHOWN])
+        hidden = len(self.problems) - MAX_SHOWN
+        return shown if hidden <= 0 else f"{shown}; and {hidden:,} more problems"
 
 
 class FactsError(BriefError):

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Iterator, Mapping
 
 from briefgen import units
-from briefgen.errors import FactsError, Problem
+from briefgen.errors import FactsError, Problem, quoted
 from briefgen.model import MOST_SIGNIFICANT, Fact, FactSet, Origin, PartialDate, Precision, Quantity, Source
 from briefgen.tables import Row, read_rows
 
@@ -56,10 +56,10 @@ def parse_number(text: str) -> Decimal:
     """``"1,234"`` → ``Decimal("1234")``; anything but a plain finite number → ``ValueError``."""
     stripped = text.strip()
     if _NUMBER.fullmatch(stripped) is None:
-        raise ValueError(f"not a number: {text!r}")
+        raise ValueError(f"not a number: {quoted(text)}")
     number = Decimal(stripped.replace(",", "") if "," in stripped else stripped)
     if number and abs(number.adjusted()) > MAX_EXPONENT:
-        raise ValueError(f"number out of range: {text!r} (|exponent| > {MAX_EXPONENT})")
+        raise ValueError(f"number out of range: {quoted(text)} (|exponent| > {MAX_EXPONENT})")
     return number
 
 
@@ -67,7 +67,7 @@ def parse_amount(text: str) -> Quantity:
     """``"1 year"`` → 1 year: a number (``parse_number``), a space, a known unit; else ``ValueError``."""
     number, _, unit = text.strip().partition(" ")
     if not units.is_known(unit):
-        raise ValueError(f"not an amount: {text!r}")
+        raise ValueError(f"not an amount: {quoted(text)}")
     return Quantity.point(parse_number(number), unit.strip())
 
 
@@ -77,7 +77,7 @@ def parse_precision(text: str) -> Precision:
     if stripped == "exact":
         return "exact"
     if not stripped.isdigit() or not 1 <= int(stripped) <= MOST_SIGNIFICANT:
-        raise ValueError(f"not a precision: {text!r}")
+        raise ValueError(f"not a precision: {quoted(text)}")
     return int(stripped)
 
 
@@ -86,12 +86,12 @@ def parse_partial_date(text: str) -> PartialDate:
     """``"2023-07"`` → ``PartialDate(2023, 7)``; a malformed or impossible date → ``ValueError``."""
     match = _DATE.fullmatch(text.strip())
     if match is None:
-        raise ValueError(f"not a date: {text!r}")
+        raise ValueError(f"not a date: {quoted(text)}")
     year, month, day = (None if part is None else int(part) for part in match.groups())
     try:
         dt.date(year or 0, 1 if month is None else month, 1 if day is None else day)
     except ValueError as exc:
-        raise ValueError(f"impossible date: {text!r} ({exc})") from exc
+        raise ValueError(f"impossible date: {quoted(text)} ({exc})") from exc
     return PartialDate(year or 0, month, day)
 
 
@@ -158,9 +158,9 @@ class _RowCheck:
     def ident(self, seen: dict[str, int]) -> str:
         value = self.text("id", ID_FORM)
         if value and ID.fullmatch(value) is None:
-            self.fail("id", f"bad id {value!r}", ID_FORM)
+            self.fail("id", f"bad id {quoted(value)}", ID_FORM)
         elif value in seen:
-            self.fail("id", f"duplicate id {value!r} (first on line {seen[value]})", "each id once")
+            self.fail("id", f"duplicate id {quoted(value)} (first on line {seen[value]})", "each id once")
         seen.setdefault(value, self.row.line)
         return value
 
@@ -197,9 +197,9 @@ def _sources(rows: list[Row], problems: list[Problem]) -> dict[str, Source]:
         source_id = check.ident(seen)
         url, lang = row.values["url"], row.values["lang"]
         if url and not url.startswith(("https://", "http://")):
-            check.fail("url", f"not a web address: {url!r}", "an http(s):// URL, or empty")
+            check.fail("url", f"not a web address: {quoted(url)}", "an http(s):// URL, or empty")
         if lang and _LANG.fullmatch(lang) is None:
-            check.fail("lang", f"not a language code: {lang!r}", "a code such as ja or en, or empty")
+            check.fail("lang", f"not a language code: {quoted(lang)}", "a code such as ja or en, or empty")
         sources.setdefault(source_id, Source(source_id, check.text("publisher"), check.text("title"),
                                              check.date("date"), url, lang))
     return sources
@@ -226,7 +226,7 @@ def _fact(check: _RowCheck, fact_id: str, sources: Mapping[str, Source]) -> Fact
     source_id = check.text("source", "the id of a row in the sources table")
     source = sources.get(source_id)
     if source_id and source is None:
-        check.fail("source", f"unknown source {source_id!r}", "the id of a row in the sources table")
+        check.fail("source", f"unknown source {quoted(source_id)}", "the id of a row in the sources table")
     return Fact(
         id=fact_id, entity=check.text("entity"), metric=check.text("metric"),
         quantity=quantity, event=event, as_of=check.date("as_of"),

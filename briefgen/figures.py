@@ -21,7 +21,7 @@ from typing import Iterable, Mapping, Sequence
 import markupsafe
 
 from briefgen import numfmt
-from briefgen.errors import ComposeError, Problem, did_you_mean
+from briefgen.errors import ComposeError, Problem, did_you_mean, quoted
 from briefgen.model import BriefSpec, ClaimCheck, Comparison, Conflict, Fact, FactSet, Lang
 from briefgen.snapshot import Change
 
@@ -75,7 +75,7 @@ class Ctx:
         if item_id in self.facts:
             return self.facts[item_id]
         known = (*self.facts.facts, *self.comparisons)
-        raise ComposeError(Problem(origin, f"unknown id {item_id!r}{did_you_mean(item_id, known)}", line=line,
+        raise ComposeError(Problem(origin, f"unknown id {quoted(item_id)}{did_you_mean(item_id, known)}", line=line,
                                    expected="a fact id or a computed comparison id"))
 
     def marker(self, item: Item) -> str:

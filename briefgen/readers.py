@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Collection, Iterator
 
 from briefgen import headertext
-from briefgen.errors import FactsError, Problem
+from briefgen.errors import FactsError, Problem, quoted
 from briefgen.model import LANGS, Lang
 from briefgen.tables import Row, read_rows
 
@@ -93,15 +93,15 @@ def _row_problems(row: Row, known_briefs: Collection[str]) -> Iterator[Problem]:
     if refused:
         yield bad("name", f"{refused} in the name", headertext.EXPECTED)
     if not is_address(email):
-        yield bad("email", f"{email!r} is not a usable address", _ADDRESS_FORM)
+        yield bad("email", f"{quoted(email)} is not a usable address", _ADDRESS_FORM)
     if lang not in LANGS:
-        yield bad("lang", f"unknown language {lang!r}", " | ".join(LANGS))
+        yield bad("lang", f"unknown language {quoted(lang)}", " | ".join(LANGS))
     briefs = _brief_ids(row.values["briefs"])
     if not briefs:
         yield bad("briefs", "no brief ids", "brief ids separated by spaces or semicolons")
     for brief in briefs:
         if brief not in known_briefs:
-            yield bad("briefs", f"unknown brief {brief!r}",
+            yield bad("briefs", f"unknown brief {quoted(brief)}",
                       f"one of {', '.join(sorted(known_briefs)) or '(no briefs found)'}")
 
 
@@ -110,7 +110,7 @@ def _duplicates(rows: list[Row]) -> Iterator[Problem]:
     for row in rows:
         key = row.values["email"].lower()
         if key in first:
-            yield Problem(row.origin, f"duplicate address {row.values['email']!r} (first on line "
+            yield Problem(row.origin, f"duplicate address {quoted(row.values['email'])} (first on line "
                                       f"{first[key]}; addresses compare ignoring case)",
                           line=row.line, field="email", expected="each reader once")
         elif key:

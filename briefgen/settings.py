@@ -33,7 +33,7 @@ from typing import Any, Literal, Mapping, Sequence, get_args
 from urllib.parse import quote, urlsplit
 
 from briefgen import headertext
-from briefgen.errors import ConfigError, Problem
+from briefgen.errors import ConfigError, Problem, quoted
 from briefgen.readers import is_address
 
 Security = Literal["starttls", "ssl", "none"]
@@ -156,13 +156,13 @@ def _problems(s: SmtpSettings) -> list[Problem]:
         return Problem(s.origin, problem, field=name, expected=expected)
 
     checks = [
-        (not s.host or any(c.isspace() for c in s.host), "host", f"host {s.host!r} is not usable",
+        (not s.host or any(c.isspace() for c in s.host), "host", f"host {quoted(s.host)} is not usable",
          "a host name or IP address"),
-        (s.security not in SECURITIES, "security", f"unknown security {s.security!r}",
+        (s.security not in SECURITIES, "security", f"unknown security {quoted(s.security)}",
          " | ".join(SECURITIES)),
         (not 0 < s.port < 65536, "port", f"port {s.port} is out of range", "1–65535"),
         (not is_address(s.sender), "sender",
-         f"sender {s.sender!r} is not an address", "an address like briefs@example.com, or "
+         f"sender {quoted(s.sender)} is not an address", "an address like briefs@example.com, or "
                                                    "\"Name <briefs@example.com>\" in the config file"),
         (bool(headertext.refusal(s.sender_name)), "sender_name",
          f"{headertext.refusal(s.sender_name)} in the display name", headertext.EXPECTED),
@@ -192,7 +192,7 @@ def _unsubscribe_problems(uris: Sequence[str], key: Secret | None, origin: str) 
     def bad(problem: str, name: str = "list_unsubscribe", expected: str = _URI_FORM) -> Problem:
         return Problem(origin, problem, field=name, expected=expected)
 
-    problems = [bad(f"{uri!r}: {reason}") for uri in uris for reason in [_uri_problem(uri)] if reason]
+    problems = [bad(f"{quoted(uri)}: {reason}") for uri in uris for reason in [_uri_problem(uri)] if reason]
     for scheme in ("https://", "mailto:"):
         if sum(uri.startswith(scheme) for uri in uris) > 1:
             problems.append(bad(f"more than one {scheme} URI"))
@@ -215,7 +215,7 @@ def _uri_problem(uri: str) -> str:
         return "" if "{token}" in uri else "an https URI must hold {token} (nothing else says who unsubscribes)"
     if uri.startswith("mailto:"):
         address = sample.removeprefix("mailto:").partition("?")[0]
-        return "" if is_address(address) else f"{address!r} is not an address"
+        return "" if is_address(address) else f"{quoted(address)} is not an address"
     return "neither https:// nor mailto:"
 
 
@@ -233,7 +233,7 @@ def load_settings(config: Path | None, environ: Mapping[str, str], *,
     values["list_unsubscribe"] = _as_tuple(values.get("list_unsubscribe", ()))
     password = _secret(environ, PASSWORD_VAR, PASSWORD_FILE_VAR, "password")
     if need_password and values.get("user") and password is None:
-        raise ConfigError(Problem(origin, f"user {values['user']!r} is set but no password was given",
+        raise ConfigError(Problem(origin, f"user {quoted(values['user'])} is set but no password was given",
                                   field=PASSWORD_VAR,
                                   expected=f"the password in the environment variable {PASSWORD_VAR} "
                                            f"or in a file named by {PASSWORD_FILE_VAR}"))
@@ -326,7 +326,7 @@ def _env_int(key: str, text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise ConfigError(Problem("environment", f"{text!r} is not a whole number",
+        raise ConfigError(Problem("environment", f"{quoted(text)} is not a whole number",
                                   field=ENV_PREFIX + key.upper(), expected="e.g. 587")) from None
 
 
@@ -354,12 +354,12 @@ def _check_values(values: Mapping[str, object], origin: str) -> None:
                         expected=f"{key} in the config file or {ENV_PREFIX}{key.upper()}")
                 for key in _REQUIRED if key not in values]
     problems += [
-        Problem(origin, f"{type(value).__name__} value {value!r}", field=f"smtp.{key}",
+        Problem(origin, f"{type(value).__name__} value {quoted(value)}", field=f"smtp.{key}",
                 expected=" or ".join(t.__name__ for t in _FIELD_TYPES[key]))
         for key, value in values.items()
         if not isinstance(value, _FIELD_TYPES[key]) or isinstance(value, bool)
     ]
-    problems += [Problem(origin, f"{type(item).__name__} value {item!r} in the list", field="smtp.list_unsubscribe",
+    problems += [Problem(origin, f"{type(item).__name__} value {quoted(item)} in the list", field="smtp.list_unsubscribe",
                          expected="URIs as strings") for item in _listed(values.get("list_unsubscribe"))
                  if not isinstance(item, str)]
     if problems:

@@ -18,7 +18,7 @@ from typing import Callable, Literal, Mapping, Sequence, TypeVar, cast, get_args
 import yaml
 
 from briefgen import headertext, units
-from briefgen.errors import Problem, SpecError
+from briefgen.errors import Problem, SpecError, quoted
 from briefgen.facts import ID as ITEM_ID
 from briefgen.facts import PRECISION_FORM, parse_amount, parse_number, parse_precision
 from briefgen.model import (
@@ -175,7 +175,7 @@ class _Reader:
             return None
         for key in value:
             if key not in allowed:
-                self.fail((*path, str(key)), f"unknown key {key!r}", f"only {', '.join(allowed)}")
+                self.fail((*path, str(key)), f"unknown key {quoted(key)}", f"only {', '.join(allowed)}")
         return {str(k): v for k, v in value.items()}
 
     def text(self, value: object, path: KeyPath, pattern: re.Pattern[str] | None = None,
@@ -184,14 +184,14 @@ class _Reader:
             self.fail(path, _got(value), expected)
             return ""
         if pattern is not None and not pattern.fullmatch(value.strip()):
-            self.fail(path, f"bad value {value!r}", expected)
+            self.fail(path, f"bad value {quoted(value)}", expected)
         return value.strip()
 
     def choice(self, value: object, path: KeyPath, options: Sequence[str]) -> str:
         """One of ``options``, or ``""`` after reporting the problem."""
         text = self.text(value, path, expected=f"one of {', '.join(options)}")
         if text and text not in options:
-            self.fail(path, f"unknown value {text!r}", f"one of {', '.join(options)}")
+            self.fail(path, f"unknown value {quoted(text)}", f"one of {', '.join(options)}")
         return text if text in options else ""
 
     def items(self, value: object, path: KeyPath, minimum: int = 0) -> list[object]:
@@ -214,7 +214,7 @@ class _Reader:
             return text
         try:
             if time and not units.same_dimension(text, "day"):
-                self.fail(path, f"{text!r} is not a time unit", expected)
+                self.fail(path, f"{quoted(text)} is not a time unit", expected)
             units.parse(text)
         except ValueError as exc:
             self.fail(path, str(exc), expected)
@@ -225,7 +225,7 @@ class _Reader:
         expected = f"{ID_FORM}, or an amount such as \"1 year\""
         text = self.text(value, path, expected=expected)
         if text and not ITEM_ID.fullmatch(text) and not _is_amount(text):
-            self.fail(path, f"neither an id nor an amount: {text!r}", expected)
+            self.fail(path, f"neither an id nor an amount: {quoted(text)}", expected)
         return text
 
     def number(self, value: object, path: KeyPath, expected: str = "a number such as 4, 0.5 or 4000000000") -> Decimal:
@@ -334,7 +334,7 @@ class _Reader:
         first: dict[object, int] = {}
         for i, item_id in enumerate(ids):
             if isinstance(item_id, str) and item_id in first:
-                self.fail((key, i, "id"), f"duplicate id {item_id!r} (also {key}[{first[item_id]}])",
+                self.fail((key, i, "id"), f"duplicate id {quoted(item_id)} (also {key}[{first[item_id]}])",
                           "each id once")
             first.setdefault(item_id, i)
 
@@ -440,7 +440,7 @@ class _Reader:
         at = self.text(entry.get("at"), (*path, "at"), HH_MM, 'a quoted 24-hour time "HH:MM", e.g. "08:00"')
         tz = self.text(entry.get("tz"), (*path, "tz"), expected="an IANA time zone such as Asia/Tokyo")
         if tz and not known_zone(tz):
-            self.fail((*path, "tz"), f"unknown time zone {tz!r}", "an IANA time zone such as Asia/Tokyo")
+            self.fail((*path, "tz"), f"unknown time zone {quoted(tz)}", "an IANA time zone such as Asia/Tokyo")
         match = HH_MM.fullmatch(at)
         time = dt.time(int(match[1]), int(match[2])) if match else dt.time(0, 0)
         return Slot(weekday=cast(Weekday, day or "monday"), at=time, tz=tz)
@@ -463,7 +463,7 @@ def _got(value: object) -> str:
         return "empty"
     if isinstance(value, (dict, list)):
         return f"got a {'mapping' if isinstance(value, dict) else 'list'}"
-    return f"got {type(value).__name__} {value!r}"
+    return f"got {type(value).__name__} {quoted(value)}"
 
 
 def _is_amount(text: str) -> bool:

@@ -9,6 +9,10 @@ errors** (a misspelt ``lable_ja`` must not vanish silently); absent optional col
 CSV is split with the standard ``csv`` module rather than ``pandas.read_csv``: it reports the
 physical line each record starts on (quoted cells may span lines) and lets every malformed row be
 reported, where pandas stops at the first one or silently shifts an extra field into the index.
+A CSV cell a spreadsheet would run as a formula (text starting with ``= + - @``, tab or CR) is
+written by briefgen with a leading apostrophe (``neutralised``: ``'=HYPERLINK(…)``), the spreadsheet
+convention for "this is text"; reading drops that apostrophe again, so what briefgen writes loads
+back exactly. Plain numbers such as ``-3.7`` are not formulas and stay as they are.
 XLSX goes through pandas + openpyxl with ``dtype=str``; a date cell (which arrives as
 ``2024-05-26 00:00:00``) reads as its ISO date ``2024-05-26``, like the same date typed in a CSV.
 """
@@ -29,13 +33,17 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import yaml
 
-from briefgen.errors import BriefError, FactsError, Problem
+from briefgen.errors import QUOTE_LIMIT, BriefError, FactsError, Problem, quoted
 
 BOM = b"\xef\xbb\xbf"
 #: Deepest nesting of lists and mappings a YAML or JSON file may have (a table needs 2, a brief spec 4):
 #: the parsers recurse once per level, so a file nested 100,000 deep would overflow the stack.
 MAX_DEPTH = 32
 DEPTH_FORM = f"lists and mappings nested at most {MAX_DEPTH} deep"
+#: Text a spreadsheet would read as a formula, after any apostrophes already neutralising it.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_NEUTRALISED = re.compile(r"(?:^|[,\"])'+[=+\-@\t\r]", re.M)
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[][{}]')
 _XLSX_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00")
 
@@ -83,6 +91,8 @@ def read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ())
         raise FactsError(Problem(origin, f"unsupported file type {path.suffix!r}",
                                  expected=f"one of {', '.join(_READERS)}"))
     table = reader(path, origin)
+    if table.columns and not table.columns.keys() & set(required):
+        raise FactsError(_not_this_table(table.columns, required, origin))
     wanted = (*required, *optional)
     problems = table.problems + _column_problems(table.columns, required, wanted, origin)
     if not problems and not table.rows:
@@ -204,6 +214,14 @@ def _column_problems(columns: Mapping[str, int], required: Sequence[str], wanted
     return problems
 
 
+def _not_this_table(columns: Mapping[str, int], required: Sequence[str], origin: str) -> Problem:
+    """A file whose header has none of the required columns is some other file: one problem that
+    quotes a little of its first line (not a problem per row, nor every 'column' it seems to have)."""
+    return Problem(origin, f"no column of this table in the first row {quoted(','.join(columns))}",
+                   line=min(columns.values()), expected=f"a table whose first row names the columns "
+                                                        f"{', '.join(required)}")
+
+
 def _header(cells: Sequence[str], line: int, origin: str) -> tuple[list[str], list[Problem]]:
     names = [cell.strip() for cell in cells]
     problems = [Problem(origin, "empty column name", line=line, field=f"column {i + 1}",
@@ -249,9 +267,23 @@ def _fields(count: int) -> str:
     return f"{count} field" if count == 1 else f"{count} fields"
 
 
+def neutralised(cell: str) -> str:
+    """A cell for a CSV a spreadsheet may open: text that would start a formula gets a leading ``'``
+    (so does text already starting with ``'`` before such a character, so reading back is exact)."""
+    return "'" + cell if _FORMULA.match(cell) and not _PLAIN_NUMBER.fullmatch(cell) else cell
+
+
+def _unneutralised(cells: list[str]) -> list[str]:
+    return [cell[1:] if cell[:1] == "'" and _FORMULA.match(cell) else cell for cell in cells]
+
+
 def _csv_table(path: Path, origin: str) -> _Table:
     problems: list[Problem] = []
-    return _grid(_csv_records(read_text(path), origin, problems), origin, problems)
+    text = read_text(path)
+    records = _csv_records(text, origin, problems)
+    if _NEUTRALISED.search(text):
+        records = ((line, _unneutralised(cells)) for line, cells in records)
+    return _grid(records, origin, problems)
 
 
 def _csv_records(text: str, origin: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
@@ -278,7 +310,7 @@ def _xlsx_table(path: Path, origin: str) -> _Table:
         frame = pd.read_excel(path, header=None, dtype=str, keep_default_na=False,
                               na_filter=False, engine="openpyxl")
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        raise FactsError(Problem(origin, f"not a readable workbook ({exc})",
+        raise FactsError(Problem(origin, f"not a readable workbook ({str(exc)[:QUOTE_LIMIT]})",
                                  expected="an .xlsx file whose first sheet is the table")) from exc
     records = ((i + 1, [_xlsx_cell(c) for c in cells])
                for i, cells in enumerate(frame.itertuples(index=False, name=None)))
