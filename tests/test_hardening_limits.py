@@ -127,7 +127,7 @@ def test_a_template_beyond_the_sandbox_limits_is_one_line_naming_template_and_li
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[2:2] = [text, ""]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    error = assert_refused(ws.build("--lang", "en"), f"{path}:3: {problem}", "(expected a template within the sandbox's limits")
+    error = assert_refused(ws.build("--lang", "en", "-q"), f"{path}:3: {problem}", "(expected a template within the sandbox's limits")
     assert len(error) < 500
     ws.assert_untouched()
 
