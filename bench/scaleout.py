@@ -135,10 +135,12 @@ def measure(routes: dict[str, Route], readers: int, rounds: int, work: Path) -> 
     return times
 
 
-def table(times: dict[str, list[float]], readers: int, rounds: int) -> str:
+def table(times: dict[str, list[float]], readers: int, rounds: int, load: float) -> str:
     first = statistics.median(next(iter(times.values())))
     lines = [f"Delivery of one edition (1.5 KB PDFs) to {readers:,} readers, claim on, medians of {rounds} "
-             "interleaved rounds; every round: one message per reader at the sink.", "",
+             "interleaved rounds; every round: one message per reader at the sink. Machine: "
+             f"{os.cpu_count()} CPUs, load average {load:.1f} at the end of the run (other work shares "
+             "the CPUs: compare the ratios, not the rates).", "",
              "| route | median | rate | ratio to the first |", "|---|---|---|---|"]
     for name, seconds in times.items():
         median = statistics.median(seconds)
@@ -178,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for process in started:
                 process.terminate()
                 process.wait(timeout=60)
-    text = table(times, args.readers, args.rounds)
+    text = table(times, args.readers, args.rounds, os.getloadavg()[0])
     print(text)
     write_results(args.results, text)
     return 0
