@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import re
 from typing import Iterable, Iterator, Mapping
 
@@ -57,8 +58,10 @@ def lint(spec: BriefSpec, facts: FactSet, templates: Mapping[Lang, tuple[str, st
 # --- numbers typed into a template ----------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=64)
 def typed_numbers(source: str, origin: str, env: jinja2.Environment) -> tuple[Problem, ...]:
-    """A problem for each number a template prints from its own text rather than from data."""
+    """A problem for each number a template prints from its own text rather than from data (kept per
+    template text: Jinja's lexer is pure Python, and a warm build or a scheduler lints the same text)."""
     roles = _line_roles(source)
     problems = []
     for line, text in _printed(source, env):
