@@ -1,6 +1,7 @@
 """Benchmark settings → a results table (metric | median | target | ✓/✗) on stdout and in bench/RESULTS.md.
 
-``python bench/run.py [--smoke] [--repeat N] [--baseline COMMIT] [--results PATH]``. Sections: cold build (fresh processes in
+``python bench/run.py [--smoke] [--repeat N] [--baseline COMMIT] [--results PATH]``. A full run also
+rewrites the README's table (``README_ROWS`` of the same run, between its markers). Sections: cold build (fresh processes in
 a fresh clone of the current commit set up by ``scripts/setup.sh``, against bare platypus),
 warm build against the bare ReportLab render and the HTML route (interleaved in one process), growth
 (fact tables, brief length) and delivery (aiosmtpd sink + SQLite ledger). ``--smoke`` uses tiny sizes
@@ -34,6 +35,18 @@ from sections import Row  # noqa: E402
 
 RESULTS = BENCH / "RESULTS.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+README = ROOT / "README.md"
+README_START, README_END = "<!-- bench:start -->", "<!-- bench:end -->"
+#: The rows the README shows (metrics starting so), every one from the run that wrote RESULTS.md.
+README_ROWS = (
+    "cold build, both editions", "cold build peak RSS", "cold bare platypus render",
+    "cold build ÷ cold bare platypus render", "import of the CLI path", "… interpreter start",
+    "cold: HTML route time ÷ briefgen time", "warm build ja", "bare platypus render ja",
+    "warm build ÷ bare platypus render, ja", "HTML route ÷ briefgen warm build, ja", "warm build en",
+    "bare platypus render en", "warm build ÷ bare platypus render, en", "HTML route ÷ briefgen warm build, en",
+    "load + validate 100,000 facts", "time per fact at", "time per page at", "delivery, 1.5 KB PDF",
+    "… ledger sent / server received / most per reader (1.5 KB PDF)",
+)
 
 
 @dataclass(frozen=True)
@@ -60,12 +73,14 @@ def config(smoke: bool, repeat: int | None) -> Config:
                   repeat or 3, 10_000, 1_000)
 
 
-def machine() -> str:
-    """nproc, CPU model, Python version and the date, on one line."""
+def machine(load_at_start: float) -> str:
+    """nproc, CPU model, Python version, the date and the machine's load (1-minute load average at the
+    start and end of the run: other work on a shared machine slows every absolute time), on one line."""
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor() or "unknown CPU")
     return (f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()} on {platform.system()} "
-            f"{platform.release()}, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}")
+            f"{platform.release()}, {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, load average "
+            f"{load_at_start:.1f} → {os.getloadavg()[0]:.1f}")
 
 
 def table(rows: Sequence[Row]) -> str:
@@ -76,13 +91,18 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-def write_results(path: Path, text: str) -> None:
+def write_results(path: Path, text: str, start: str = START, end: str = END) -> None:
     """Replace the generated part of ``path`` (between the markers), keeping the notes around it."""
-    block = f"{START}\n{text}\n{END}"
-    old = path.read_text(encoding="utf-8") if path.exists() else f"# briefgen benchmark results\n\n{START}\n{END}\n"
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
+    block = f"{start}\n{text}\n{end}"
+    old = path.read_text(encoding="utf-8") if path.exists() else f"# briefgen benchmark results\n\n{start}\n{end}\n"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     path.write_text(pattern.sub(lambda _: block, old) if pattern.search(old) else f"{old}\n{block}\n",
                     encoding="utf-8")
+
+
+def readme_rows(rows: Sequence[Row]) -> list[Row]:
+    """The rows the README shows, in the results' order."""
+    return [row for row in rows if row.metric.startswith(README_ROWS)]
 
 
 def run(cfg: Config, work: Path) -> list[Row]:
@@ -110,16 +130,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                    help="Markdown file to update (default: bench/RESULTS.md, none with --smoke)")
     args = p.parse_args(argv)
     cfg = replace(config(args.smoke, args.repeat), baseline=args.baseline)
+    load_at_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="briefgen-bench-") as tmp:
         rows = run(cfg, Path(tmp))
     mode = "smoke" if cfg.smoke else "full"
     flags = (" --smoke" if cfg.smoke else "") + (f" --baseline {cfg.baseline}" if cfg.baseline else "")
-    text = (f"Machine: {machine()}  \nRun: `python bench/run.py{flags}` "
-            f"({mode}; medians over the rounds shown per section)\n\n{table(rows)}")
+    head = f"Machine: {machine(load_at_start)}  \nRun: `python bench/run.py{flags}` ({mode}; medians over the rounds shown per section)"
+    text = f"{head}\n\n{table(rows)}"
     print(text)
     results = args.results or (None if cfg.smoke else RESULTS)
     if results is not None:
         write_results(results, text)
+    if results == RESULTS:
+        write_results(README, f"{head}\n\n{table(readme_rows(rows))}", README_START, README_END)
     broken = [r for r in rows if r.integrity and r.ok is False]
     return 1 if broken else 0
 

@@ -40,3 +40,18 @@ def test_results_file_keeps_notes_around_the_generated_table(tmp_path: Path) -> 
     assert "old table" not in text
     assert text.startswith("# Results\n\nintro\n\n") and text.endswith("## Notes\nkept\n")
     assert "| x | 1 s | ≤ 2 s | ✓ |" in text
+
+
+def test_the_readme_table_is_rows_of_the_latest_full_run() -> None:
+    """The README's benchmark rows come from the run in bench/RESULTS.md (bench/run.py copies them),
+    including the cold build's ratio to bare platypus measured side by side."""
+    def block(text: str, start: str, end: str) -> str:
+        return text[text.index(start) + len(start):text.index(end)]
+
+    readme = block((ROOT / "README.md").read_text(encoding="utf-8"), "<!-- bench:start -->", "<!-- bench:end -->")
+    results = block((ROOT / "bench" / "RESULTS.md").read_text(encoding="utf-8"), "<!-- results:start -->",
+                    "<!-- results:end -->")
+    rows = [line for line in readme.splitlines() if line.startswith("| ")]
+    assert readme.splitlines()[1] == results.splitlines()[1]  # the same machine line and date
+    assert len(rows) > 10 and all(row in results.splitlines() for row in rows)
+    assert any(row.startswith("| cold build ÷ cold bare platypus render (same rounds) | ") for row in rows)
