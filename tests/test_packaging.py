@@ -30,16 +30,25 @@ def project(folder: Path) -> Path:
     return folder
 
 
+def source_copy(folder: Path) -> Path:
+    """The source tree as a fresh clone has it: no build/, caches, venv or outputs, so pip builds from
+    the sources alone (a stale build/lib could otherwise hide a change or keep a deleted module)."""
+    ignore = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "reports",
+                                    "var", "outbox", ".mypy_cache", ".pytest_cache", ".hypothesis")
+    return Path(shutil.copytree(ROOT, folder, ignore=ignore))
+
+
 def installed(tmp_path: Path, *pip_args: str) -> Path:
-    """A fresh virtualenv with briefgen installed by pip (pip, the build backend and briefgen's
-    dependencies come from this test run's environment through a .pth file: no download); returns the
-    venv's bin folder."""
+    """A fresh virtualenv with briefgen installed by pip from a copy of the sources (pip, the build
+    backend and briefgen's dependencies come from this test run's environment through a .pth file: no
+    download); returns the venv's bin folder."""
     env = tmp_path / "venv"
     venv.create(env, with_pip=False)
     site = next((env / "lib").glob("python3*/site-packages"))
     (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     subprocess.run([env / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation",
-                    "--disable-pip-version-check", *pip_args], cwd=ROOT, check=True, capture_output=True)
+                    "--disable-pip-version-check", *pip_args], cwd=source_copy(tmp_path / "src"), check=True,
+                   capture_output=True)
     return env / "bin"
 
 
