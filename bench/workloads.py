@@ -12,8 +12,10 @@ from briefgen.model import (
     Brief,
     Bullets,
     Chart,
+    Digest,
     Edition,
     Heading,
+    KeyFigure,
     Markup,
     Para,
     Rendered,
@@ -107,6 +109,6 @@ def edition(pdfs: dict[str, tuple[Brief, bytes]], day: dt.date = BRIEF_DATE) -> 
 
 def small_edition() -> Edition:
     """An edition whose PDFs are one-line pages: delivery measured without PDF weight."""
-    summary = ("xAI bought 100,000 GPUs, 4x GPT-4",)
-    return edition({lang: (Brief("xai-colossus", f"xAI Colossus ({lang})", lang, BRIEF_DATE, (), summary=summary),
+    digest = Digest("xAI bought 100,000 GPUs, 4x GPT-4", (KeyFigure("100,000 GPUs", "GPUs secured by xAI"),))
+    return edition({lang: (Brief("xai-colossus", f"xAI Colossus ({lang})", lang, BRIEF_DATE, (), digest=digest),
                            tiny_pdf(f"Colossus brief in {lang}")) for lang in ("ja", "en")})

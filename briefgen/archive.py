@@ -2,7 +2,7 @@
 
 When the first message of an edition is about to go out, ``freeze`` records the SHA-256 of each
 language's PDF and of the facts it was built from in the ledger (first sender wins), and writes a
-manifest next to the archived PDFs (``reports/<brief>/<edition>.edition.json``: title, summary and
+manifest next to the archived PDFs (``reports/<brief>/<edition>.edition.json``: title, digest and
 file of each language). From then on every sender of that edition — a rerun tomorrow, a second
 ``send``, a Celery worker — sends those bytes: ``load_frozen`` reads them back and checks them against
 the ledger's hashes, and builds nothing.
@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Mapping
 
 from briefgen.editions import edition_date
 from briefgen.errors import DeliveryError, Problem
 from briefgen.ledger import FrozenEdition, Ledger
-from briefgen.model import Brief, Edition, FactSet, Rendered
+from briefgen.model import Brief, ClaimWarning, Digest, Edition, FactSet, KeyFigure, Rendered
 from briefgen.output import report_path, safe_component, write_atomic
 from briefgen.snapshot import snapshot
 from briefgen.tables import read_text
@@ -70,7 +71,7 @@ def write_manifest(edition: Edition, frozen: FrozenEdition, reports_dir: Path, l
         "brief": edition.brief_id, "edition": edition.edition, "frozen_at": frozen.frozen_at,
         "facts_sha256": frozen.facts_sha256, "ledger": ledger_where,
         "languages": {lang: {"file": Path(r.path).name, "sha256": frozen.pdf_hash(lang),
-                             "title": r.brief.title, "summary": list(r.brief.summary)}
+                             "title": r.brief.title, "digest": asdict(r.brief.digest)}
                       for lang, r in edition.languages.items()},
     }
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -133,9 +134,25 @@ def _rendered(reports_dir: Path, brief_id: str, key: str, lang: str, entry: Mapp
         raise ArchiveMissing(Problem(str(pdf_path), "differs from the PDF this edition's readers got "
                                                    f"(SHA-256 recorded in {frozen.frozen_at})",
                                     expected="the archived PDF as it was sent; restore it from a backup"))
-    summary = entry.get("summary")
     brief = Brief(brief_id=brief_id, title=str(entry.get("title", "")), lang=lang,  # type: ignore[arg-type]
                   date=edition_date(key), blocks=(),
-                  summary=tuple(str(line) for line in summary) if isinstance(summary, list) else ())
+                  digest=_digest(entry.get("digest"), manifest_path(reports_dir, brief_id, key)))
     return Rendered(brief=brief, pdf=pdf, path=str(pdf_path))
+
+
+def _digest(data: object, where: Path) -> Digest:
+    """The manifest's digest (what the email says) back as a ``Digest``; none in a manifest written
+    before the email had one."""
+    if data is None:
+        return Digest()
+    try:
+        if not isinstance(data, dict):
+            raise TypeError("digest is not an object")
+        return Digest(headline=str(data["headline"]),
+                      key_numbers=tuple(KeyFigure(str(k["figure"]), str(k["caption"])) for k in data["key_numbers"]),
+                      warnings=tuple(ClaimWarning(w["verdict"], str(w["quote"]), str(w["finding"]), str(w["note"]))
+                                     for w in data["warnings"]))
+    except (KeyError, TypeError) as exc:
+        raise ArchiveMissing(Problem(str(where), f"unreadable digest in the edition manifest ({exc!r})",
+                                    expected="the JSON briefgen wrote when the edition went out")) from exc
 

@@ -39,19 +39,25 @@ import markupsafe
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefgen import caches, figures, markdown, numfmt, units
+from briefgen import caches, directives, figures, markdown, numfmt, units
 from briefgen.directives import DIRECTIVES, source_note
 from briefgen.errors import ComposeError, Problem, did_you_mean
 from briefgen.figures import CITE, Ctx, Escaped, Item, escape
 from briefgen.model import (
+    Block,
     Brief,
     BriefSpec,
     ClaimCheck,
     Comparison,
     Conflict,
+    Digest,
     Fact,
     FactSet,
+    Heading,
+    KeyFigure,
+    KeyNumbers,
     Lang,
+    Para,
     PartialDate,
     SourceNote,
 )
@@ -431,7 +437,7 @@ def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], 
         notes = tuple(SourceNote(n, source_note(sources[i], lang)) for i, n in numbers.order.items())
         return Brief(brief_id=spec.id, title=title, lang=lang, date=today, blocks=blocks, notes=notes,
                      subject=_subject(title, today, lang), author=spec.author,
-                     summary=tuple(_summary_line(ctx.item(i, spec.origin), ctx) for i in spec.key_numbers))
+                     digest=_digest(blocks, ctx, origin))
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping[str, object]) -> tuple[str, str]:
@@ -534,8 +540,17 @@ def _subject(title: str, today: dt.date, lang: Lang) -> str:
     return f"{title}（{edition}）" if lang == "ja" else f"{title} — {edition}"
 
 
-def _summary_line(item: Item, ctx: Ctx) -> str:
-    line = f"{figures.label(item, ctx)}: {figures.figure(item, ctx.lang)}"
-    if isinstance(item, Comparison) and item.value is not None:
-        line += f" ({figures.formula(item, ctx.lang)})"
-    return line
+_LEDE = re.compile(r"<b>(.*?)</b>")
+
+
+def _digest(blocks: Sequence[Block], ctx: Ctx, origin: str) -> Digest:
+    """What the email says: the lede's bold opening (the brief's headline; none without one), the
+    key numbers as the PDF's panel captions them (the spec's key numbers when the template has no
+    panel) and the claim warnings, as plain text without source markers."""
+    lede = next((b for b in blocks if isinstance(b, (Para, Heading))), None)
+    bold = _LEDE.match(lede.text) if isinstance(lede, Para) else None
+    panel = next((b.items for b in blocks if isinstance(b, KeyNumbers)), None)
+    items = directives.key_numbers(ctx, {}, origin) if panel is None else panel
+    return Digest(headline=markdown.plain(bold[1]) if bold else "",
+                  key_numbers=tuple(KeyFigure(markdown.plain(k.figure), markdown.plain(k.label)) for k in items),
+                  warnings=directives.claim_warnings(ctx))

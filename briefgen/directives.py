@@ -13,11 +13,24 @@ out and says so in the caption.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Mapping
 
 from briefgen import markdown, numfmt, units
 from briefgen.errors import ComposeError, Problem, did_you_mean
-from briefgen.figures import NA, Ctx, Escaped, Item, computed, escape, figure, formula, inputs, label, superscript
+from briefgen.figures import (
+    NA,
+    Ctx,
+    Escaped,
+    Item,
+    computed,
+    escape,
+    figure,
+    formula,
+    inputs,
+    label,
+    superscript,
+    unmarked,
+)
 from briefgen.model import (
     Bar,
     Block,
@@ -25,6 +38,7 @@ from briefgen.model import (
     Chart,
     ClaimCheck,
     ClaimSpec,
+    ClaimWarning,
     Comparison,
     KeyNumber,
     KeyNumbers,
@@ -106,13 +120,18 @@ def _keynumbers(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ..
         raise ComposeError(Problem(origin, f"```keynumbers labels {', '.join(stray)}, which the brief "
                                    "spec does not list as key numbers", line=d.line,
                                    expected=f"labels for {', '.join(ctx.spec.key_numbers) or 'none'}"))
+    return (KeyNumbers(key_numbers(ctx, labels, origin)),)
+
+
+def key_numbers(ctx: Ctx, labels: Mapping[str, str], origin: str) -> tuple[KeyNumber, ...]:
+    """The spec's key numbers with their captions: a ```keynumbers label, else the item's own label."""
     items = []
     for item_id in ctx.spec.key_numbers:
         item = ctx.item(item_id, ctx.spec.origin)
         shown = superscript(escape(figure(item, ctx.lang)), ctx.marker(item))
         named = markdown.inline(labels[item_id], origin) if item_id in labels else escape(label(item, ctx))
         items.append(KeyNumber(Markup(shown), Markup(named)))
-    return (KeyNumbers(tuple(items)),)
+    return tuple(items)
 
 
 def _chart(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
@@ -170,17 +189,34 @@ def _claims(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
 def _claim_row(check: ClaimCheck, ctx: Ctx) -> tuple[str, str, str]:
     """「半分」→ 42%（誇張） [1] — the article's figure, the computed one, the verdict, the sources; the
     note says computed vs asserted, how far off, and the tolerance, in the edition's language."""
+    quote, said, marker, note = _claim_cells(check, ctx)
+    return quote, f"{said} {marker}".rstrip(), note
+
+
+#: The verdicts an email warns about: the article's figure is wrong, or off by more than its tolerance.
+WARNED = ("contradicted", "overstated", "understated")
+
+
+def claim_warnings(ctx: Ctx) -> tuple[ClaimWarning, ...]:
+    """The claims the facts contradict or that over/understate them, worded as in the claims table
+    (without the source markers, which only the PDF's notes resolve)."""
+    return tuple(ClaimWarning(check.verdict, quote, unmarked(said), unmarked(note))
+                 for check in ctx.checks if check.verdict in WARNED
+                 for quote, said, _, note in (_claim_cells(check, ctx),))
+
+
+def _claim_cells(check: ClaimCheck, ctx: Ctx) -> tuple[str, str, str, str]:
+    """A claim's quote, finding, source marker and note."""
     words = WORDS[ctx.lang]
     target = ctx.item(check.claim.target, check.claim.origin)
     if check.claim.asserted is None:
-        return _order_row(check, target, ctx)
+        return _order_cells(check, target, ctx)
     kind = target.kind if isinstance(target, Comparison) else None
     said = words["check"].format(said=_asserted(check.claim, kind, ctx.lang), verdict=words[check.verdict],
                                  computed=computed(check, target, ctx.lang))
     notes = (words[check.position] if check.position else "", measure(check, target, ctx.lang),
              *_conflict_notes(target, ctx), check.claim.acknowledged)
-    return (words["quote"].format(check.claim.quote), f"{said} {ctx.marker(target)}".rstrip(),
-            "; ".join(n for n in notes if n))
+    return words["quote"].format(check.claim.quote), said, ctx.marker(target), "; ".join(n for n in notes if n)
 
 
 def measure(check: ClaimCheck, target: Item, lang: Lang) -> str:
@@ -222,14 +258,14 @@ def _actual(check: ClaimCheck) -> str:
     return "=" if (a.low, a.high) == (b.low, b.high) else "≈"
 
 
-def _order_row(check: ClaimCheck, of: Item, ctx: Ctx) -> tuple[str, str, str]:
+def _order_cells(check: ClaimCheck, of: Item, ctx: Ctx) -> tuple[str, str, str, str]:
     words = WORDS[ctx.lang]
     than = ctx.item(check.claim.than, check.claim.origin)
     marker = ctx.cite((*inputs(of), *inputs(than)), check.claim.id) if check.computed is not None else ""
     notes = (words["overlap"] if check.note == "ranges overlap" else "",
              *_conflict_notes(of, ctx), *_conflict_notes(than, ctx), check.claim.acknowledged)
     return (words["quote"].format(check.claim.quote),
-            f"{order_text(check, of, than, (label(of, ctx), label(than, ctx)), ctx.lang)} {marker}".rstrip(),
+            order_text(check, of, than, (label(of, ctx), label(than, ctx)), ctx.lang), marker,
             "; ".join(n for n in notes if n))
 
 

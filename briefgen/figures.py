@@ -26,6 +26,7 @@ from briefgen.model import BriefSpec, ClaimCheck, Comparison, Conflict, Fact, Fa
 from briefgen.snapshot import Change
 
 CITE = re.compile("\ue000(\\d+)\ue001")
+_MARKER = re.compile(" ?\\[(?:\ue000\\d+\ue001,?)+\\]")
 #: What stands where an unavailable comparison's figure would be.
 NA: dict[Lang, str] = {"ja": "算出不可", "en": "n/a"}
 _SPECIALS = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "*": "&#42;",
@@ -43,6 +44,11 @@ class Escaped(markupsafe.Markup):
     @classmethod
     def escape(cls, s: object) -> "Escaped":
         return s if isinstance(s, Escaped) else escape(str(s))
+
+
+def unmarked(text: str) -> str:
+    """Plain text without its source-note markers (for text that leaves the PDF and its notes)."""
+    return _MARKER.sub("", text)
 
 
 def escape(text: str) -> Escaped:

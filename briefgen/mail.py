@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import html
 import logging
@@ -61,7 +62,7 @@ from typing import TYPE_CHECKING, Callable, Literal, Mapping, Protocol
 from briefgen import headertext, numfmt
 from briefgen.editions import edition_date
 from briefgen.errors import AuthenticationFailed, ConfigError, DeliveryError, Problem
-from briefgen.model import Edition, Lang, Rendered
+from briefgen.model import ClaimWarning, Digest, Edition, KeyFigure, Lang, Rendered
 from briefgen.readers import Reader
 from briefgen.settings import PASSWORD_FILE_VAR, PASSWORD_VAR, Sender, SmtpSettings
 
@@ -94,18 +95,46 @@ class _Words:
     subject: str
     greeting: str
     intro: str
-    headlines: str
+    key_numbers: str
+    warnings: str
+    page_one: str
+    test: str
+    blocked: str
     closing: str
+    sep: str
 
 
 _WORDS: Mapping[Lang, _Words] = {
     "ja": _Words(subject="{title}（{date}号）", greeting="{name} 様",
                  intro="{title}（{date}号）をお届けします。全文は添付のPDFをご覧ください。",
-                 headlines="今号の主な数字：", closing="briefgen"),
+                 key_numbers="今号の主な数字", warnings="記事の記述の検証で食い違った箇所",
+                 page_one="PDFの1ページ目", test="テスト送信です。読者には送られておらず、配信記録にも残りません。",
+                 blocked="この号は送信できません（ブロック中）。", closing="briefgen", sep="："),
     "en": _Words(subject="{title} — {date}", greeting="Dear {name},",
                  intro="Here is {title} for {date}. The full brief is attached as a PDF.",
-                 headlines="Headline numbers:", closing="briefgen"),
+                 key_numbers="Key numbers", warnings="Claims in the article that the facts do not bear out",
+                 page_one="Page 1 of the PDF", test="This is a test send: no reader got it and the ledger does "
+                                                    "not record it.",
+                 blocked="BLOCKED: this edition cannot be sent.", closing="briefgen", sep=": "),
 }
+
+
+@dataclass(frozen=True)
+class Marking:
+    """A message that is not an ordinary send: a test (``send --test``) and/or a preview of an edition
+    that is blocked (``send --dry-run`` when a claim stops sending), with the reasons. The subject is
+    tagged ``[TEST]`` / ``[BLOCKED]`` and the body opens with a note saying so."""
+
+    test: bool = False
+    blocked: tuple[str, ...] = ()
+
+    @property
+    def tags(self) -> str:
+        return "".join(tag for tag, on in (("[TEST] ", self.test), ("[BLOCKED] ", self.blocked)) if on)
+
+    def notes(self, words: _Words) -> tuple[str, ...]:
+        blocked = (" ".join((words.blocked, *self.blocked)),) if self.blocked else ()
+        return ((words.test,) if self.test else ()) + blocked
 
 
 @dataclass(frozen=True)
@@ -124,11 +153,11 @@ class Headers:
 _MAX_LINE = 998  # RFC 5322: a header line holds at most 998 characters
 
 
-def headers(edition: Edition, reader: Reader, sender: Sender) -> Headers:
+def headers(edition: Edition, reader: Reader, sender: Sender, marking: Marking = Marking()) -> Headers:
     """Check what goes into ``reader``'s headers; raise ``DeliveryError`` naming the reader and field."""
     rendered = _rendered_for(edition, reader)
     date = numfmt.date(edition_date(edition.edition), reader.lang)
-    subject = _WORDS[reader.lang].subject.format(title=rendered.brief.title, date=date)
+    subject = marking.tags + _WORDS[reader.lang].subject.format(title=rendered.brief.title, date=date)
     return Headers(subject=_header(reader, "Subject", subject), sender_name=_header(reader, "From", sender.name),
                    name=_header(reader, "name", reader.name),
                    filename=_header(reader, "attachment filename",
@@ -137,65 +166,109 @@ def headers(edition: Edition, reader: Reader, sender: Sender) -> Headers:
 
 
 class Messages:
-    """One edition's messages from ``sender`` at ``now``: each language's PDF part encoded once.
+    """One edition's messages from ``sender`` at ``now``: each language's PDF and page-1 parts encoded once.
 
-    The PDF (base64: most of every message's bytes and of the time to build it) is the same for
-    every reader of a language; only the headers and the bodies (the greeting) differ. ``encode``
-    lets the ``email`` package write the reader's message without the PDF, then adds the PDF part
-    encoded once per language: the bytes are what the package writes for the whole message.
+    A message is multipart/mixed: multipart/related (multipart/alternative of text/plain and
+    text/html, then page 1 of the PDF as an inline PNG the HTML shows by its Content-ID), then the
+    PDF attached. The PDF and the picture (base64: most of every message's bytes and of the time to
+    build it) are the same for every reader of a language; only the headers and the bodies (the
+    greeting) differ. ``encode`` lets the ``email`` package write the reader's message without them,
+    then adds each part encoded once per language: the bytes are what the package writes for the
+    whole message. Page 1 is drawn once per PDF in a process (``_page_one``), however many
+    ``Messages`` a process makes for it.
     """
 
-    def __init__(self, edition: Edition, sender: Sender, now: dt.datetime) -> None:
+    def __init__(self, edition: Edition, sender: Sender, now: dt.datetime, marking: Marking = Marking()) -> None:
         self.edition = edition
         self.sender = sender
+        self.marking = marking
+        self._now = now
         self._date = format_datetime(now)
-        self._pdf_parts: dict[Lang, bytes] = {}
+        self._parts: dict[Lang, tuple[bytes, bytes]] = {}
 
     def message_id(self, reader: Reader) -> str:
-        """A stable Message-ID for this edition to ``reader`` (the same when the message is repeated)."""
+        """A stable Message-ID for this edition to ``reader`` (the same when the message is repeated);
+        a test message's is its own, and differs from one test to the next."""
         digest = hashlib.sha256(reader.email.lower().encode()).hexdigest()[:16]
-        return f"<{self.edition.brief_id}.{self.edition.edition}.{digest}@{self.sender.address.rpartition('@')[2]}>"
+        test = f"test{self._now.timestamp():.0f}." if self.marking.test else ""
+        return f"<{test}{self.edition.brief_id}.{self.edition.edition}.{digest}@{self._domain}>"
 
     def encode(self, reader: Reader) -> bytes:
         """The exact bytes sent to ``reader`` (and written by ``--dry-run``): CRLF line ends."""
-        checked = headers(self.edition, reader, self.sender)
-        message = self._message(reader, checked)
+        checked = headers(self.edition, reader, self.sender, self.marking)
+        message, related = self._message(reader, checked)
         data = message.as_bytes(policy=policy.SMTP)
-        # The generator ends a multipart with its close delimiter, on a boundary it chose so that no
-        # part holds it; the PDF part is base64 (no "-"), so it cannot hold it either.
-        delimiter = f"\r\n--{message.get_boundary()}".encode("ascii")
-        close = delimiter + b"--\r\n"
-        pdf = self._pdf_part(reader.lang, checked.filename)
-        return data[:-len(close)] + delimiter + b"\r\n" + pdf + close
+        # The generator ends each multipart with its close delimiter, on a boundary it chose so that
+        # no part holds it; the picture and the PDF are base64 (no "-"), so they cannot hold it either.
+        inner = f"\r\n--{related.get_boundary()}".encode("ascii")
+        outer = f"\r\n--{message.get_boundary()}".encode("ascii")
+        tail = inner + b"--\r\n" + outer + b"--\r\n"
+        if not data.endswith(tail):
+            raise AssertionError("the email package ended the message unexpectedly")
+        picture, pdf = self._encoded(reader.lang, checked.filename)
+        return (data[:-len(tail)] + inner + b"\r\n" + picture + inner + b"--\r\n"
+                + outer + b"\r\n" + pdf + outer + b"--\r\n")
 
-    def _message(self, reader: Reader, checked: Headers) -> EmailMessage:
-        """``reader``'s message without the PDF: headers, text/plain + text/html, as multipart/mixed."""
+    def _message(self, reader: Reader, checked: Headers) -> tuple[EmailMessage, EmailMessage]:
+        """``reader``'s message without the picture and the PDF, and its multipart/related part."""
         rendered = _rendered_for(self.edition, reader)
-        words = _WORDS[reader.lang]
-        title, lines = rendered.brief.title, rendered.brief.summary
+        body = _Body(_WORDS[reader.lang], reader.lang, reader.name, rendered.brief.title, checked.date,
+                     rendered.brief.digest, self.marking.notes(_WORDS[reader.lang]))
         message = EmailMessage()
         message["Subject"] = checked.subject
         message["From"] = Address(display_name=checked.sender_name, addr_spec=self.sender.address)
         message["To"] = Address(display_name=checked.name, addr_spec=reader.email)
         message["Date"] = self._date
         message["Message-ID"] = self.message_id(reader)
+        message["MIME-Version"] = "1.0"
         if checked.unsubscribe:
             message["List-Unsubscribe"] = _UriList("List-Unsubscribe", checked.unsubscribe)
             if self.sender.one_click:
                 message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(_plain(words, reader.name, title, checked.date, lines))
-        message.add_alternative(_html(words, reader.name, title, checked.date, lines), subtype="html")
+        alternative = EmailMessage()
+        alternative.set_content(body.plain())
+        alternative.add_alternative(body.html(self._cid(reader.lang)), subtype="html")
+        related = EmailMessage()
+        related.make_related()
+        for part in (alternative, related):
+            del part["MIME-Version"]
+        related.attach(alternative)
         message.make_mixed()
-        return message
+        message.attach(related)
+        return message, related
 
-    def _pdf_part(self, lang: Lang, filename: str) -> bytes:
-        """The ``lang`` PDF as an encoded attachment part (headers + base64), built on first need."""
-        if lang not in self._pdf_parts:
-            part = EmailMessage()
-            part.set_content(self.edition.languages[lang].pdf, maintype="application", subtype="pdf",
-                             disposition="attachment", filename=filename)
-            self._pdf_parts[lang] = part.as_bytes(policy=policy.SMTP)
-        return self._pdf_parts[lang]
+    def _encoded(self, lang: Lang, filename: str) -> tuple[bytes, bytes]:
+        """The ``lang`` page-1 picture and PDF as encoded parts (headers + base64), built on first need."""
+        if lang not in self._parts:
+            pdf = self.edition.languages[lang].pdf
+            picture = EmailMessage()
+            picture.set_content(_page_one(pdf), maintype="image", subtype="png", disposition="inline",
+                                filename=f"{filename.removesuffix('.pdf')}-page1.png", cid=self._cid(lang))
+            attached = EmailMessage()
+            attached.set_content(pdf, maintype="application", subtype="pdf", disposition="attachment",
+                                 filename=filename)
+            self._parts[lang] = (_part_bytes(picture), _part_bytes(attached))
+        return self._parts[lang]
+
+    def _cid(self, lang: Lang) -> str:
+        return f"<page1.{lang}.{self.edition.brief_id}.{self.edition.edition}@{self._domain}>"
+
+    @property
+    def _domain(self) -> str:
+        return self.sender.address.rpartition("@")[2]
+
+
+@functools.lru_cache(maxsize=8)
+def _page_one(pdf: bytes) -> bytes:
+    """Page 1 of ``pdf`` as the email's PNG: drawn once per PDF (an edition's language) in a process."""
+    from briefgen import pages
+
+    return pages.first_page_png(pdf)
+
+
+def _part_bytes(part: EmailMessage) -> bytes:
+    del part["MIME-Version"]  # only the message's own header says it
+    return part.as_bytes(policy=policy.SMTP)
 
 
 def _rendered_for(edition: Edition, reader: Reader) -> Rendered:
@@ -249,23 +322,77 @@ class _UriList(str):
         return f"{self.name}: " + f",{policy.linesep} ".join(f"<{uri}>" for uri in self.uris) + policy.linesep
 
 
-def _plain(words: _Words, name: str, title: str, date: str, lines: tuple[str, ...]) -> str:
-    parts = [words.greeting.format(name=name), ""] if name else []
-    parts += [words.intro.format(title=title, date=date), ""]
-    if lines:
-        parts += [words.headlines, *(f"- {line}" for line in lines), ""]
-    return "\n".join([*parts, words.closing, ""])
+@dataclass(frozen=True)
+class _Body:
+    """One reader's message text: the same content as plain text and as HTML (every text escaped once, here)."""
+
+    words: _Words
+    lang: Lang
+    name: str
+    title: str
+    date: str
+    digest: Digest
+    notes: tuple[str, ...]
+
+    def plain(self) -> str:
+        w, d = self.words, self.digest
+        parts = [*(f"*** {note} ***" for note in self.notes), *([""] if self.notes else [])]
+        parts += [w.greeting.format(name=self.name), ""] if self.name else []
+        parts += [w.intro.format(title=self.title, date=self.date), ""]
+        parts += [d.headline, ""] if d.headline else []
+        if d.key_numbers:
+            parts += [w.key_numbers, *(f"- {k.figure}{w.sep}{k.caption}" for k in d.key_numbers), ""]
+        if d.warnings:
+            parts += [w.warnings, *(line for c in d.warnings for line in _warning_lines(c)), ""]
+        return "\n".join([*parts, w.closing, ""])
+
+    def html(self, cid: str) -> str:
+        w, d, e = self.words, self.digest, html.escape
+        parts = [f'<p style="{_NOTE_STYLE}">{e(note)}</p>' for note in self.notes]
+        parts += [f"<p>{e(w.greeting.format(name=self.name))}</p>"] if self.name else []
+        parts.append(f"<p>{e(w.intro.format(title=self.title, date=self.date))}</p>")
+        parts.append(f'<h1 style="font-size:20px;margin:16px 0 8px">{e(self.title)}</h1>')
+        parts += [f'<p style="font-size:17px;font-weight:bold">{e(d.headline)}</p>'] if d.headline else []
+        if d.key_numbers:
+            parts += [f'<h2 style="{_H2}">{e(w.key_numbers)}</h2>', _key_table(d.key_numbers)]
+        if d.warnings:
+            items = "".join(_warning_item(c) for c in d.warnings)
+            parts += [f'<h2 style="{_H2}">{e(w.warnings)}</h2>', f"<ul>{items}</ul>"]
+        parts.append(f'<p><img src="cid:{e(cid[1:-1])}" alt="{e(w.page_one)}" width="600" '
+                     'style="width:100%;max-width:600px;border:1px solid #ccc"></p>')
+        parts.append(f"<p>{e(w.closing)}</p>")
+        return (f'<!DOCTYPE html><html lang="{self.lang}"><head><meta charset="utf-8"><title>{e(self.title)}'
+                f'</title></head><body style="{_BODY}"><div style="max-width:600px;margin:0 auto">'
+                f'{"".join(parts)}</div></body></html>\n')
 
 
-def _html(words: _Words, name: str, title: str, date: str, lines: tuple[str, ...]) -> str:
+_BODY = "margin:0;padding:16px;font-family:sans-serif;color:#222;line-height:1.5"
+_H2 = "font-size:15px;margin:20px 0 8px;color:#a51c30"
+_NOTE_STYLE = "padding:8px 12px;background:#fdecea;border:1px solid #a51c30;font-weight:bold"
+_VERDICT_COLOURS = {"contradicted": "#b00020", "overstated": "#a35a00", "understated": "#a35a00"}
+
+
+def _warning_lines(warning: ClaimWarning) -> list[str]:
+    lines = [f"- {warning.quote}", f"  {warning.finding}"]
+    return lines + [f"  {warning.note}"] if warning.note else lines
+
+
+def _warning_item(warning: ClaimWarning) -> str:
     e = html.escape
-    parts = [f"<p>{e(words.greeting.format(name=name))}</p>"] if name else []
-    parts.append(f"<p>{e(words.intro.format(title=title, date=date))}</p>")
-    if lines:
-        items = "".join(f"<li>{e(line)}</li>" for line in lines)
-        parts.append(f"<p>{e(words.headlines)}</p><ul>{items}</ul>")
-    parts.append(f"<p>{e(words.closing)}</p>")
-    return f'<!DOCTYPE html><html><body>{"".join(parts)}</body></html>\n'
+    colour = _VERDICT_COLOURS.get(warning.verdict, "#222")
+    note = f'<br><span style="color:#555;font-size:13px">{e(warning.note)}</span>' if warning.note else ""
+    return (f'<li style="margin-bottom:8px">{e(warning.quote)}<br>'
+            f'<strong style="color:{colour}">{e(warning.finding)}</strong>{note}</li>')
+
+
+def _key_table(figures: tuple[KeyFigure, ...]) -> str:
+    """The key numbers two to a row, each figure over its caption, as the PDF's panel sets them."""
+    e = html.escape
+    cells = [f'<td style="width:50%;padding:8px;background:#f6f3f0;vertical-align:top">'
+             f'<div style="font-size:22px;font-weight:bold;color:#a51c30">{e(k.figure)}</div>'
+             f'<div style="font-size:12px;color:#555">{e(k.caption)}</div></td>' for k in figures]
+    rows = "".join(f"<tr>{''.join(cells[i:i + 2])}</tr>" for i in range(0, len(cells), 2))
+    return f'<table role="presentation" style="width:100%;border-collapse:separate;border-spacing:4px">{rows}</table>'
 
 
 # --- SMTP -----------------------------------------------------------------------------------------

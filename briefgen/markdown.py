@@ -21,6 +21,7 @@ from briefgen.model import Bullets, Heading, Markup, Para
 FENCE = "```"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _TAG = re.compile(r"<[^>]*>")
+_NOTE = re.compile(r"<super>.*?</super>")
 _HEADINGS = (("## ", 2), ("# ", 1))
 
 
@@ -110,6 +111,11 @@ def inline(text: str, origin: str) -> Markup:
 def visible(markup: str) -> str:
     """Paragraph markup → the text it shows: tags dropped, entities decoded."""
     return html.unescape(_TAG.sub("", markup))
+
+
+def plain(markup: str) -> str:
+    """Paragraph markup → its text without source-note markers (what an email can quote)."""
+    return visible(_NOTE.sub("", markup)).strip()
 
 
 def _opening(text: str) -> tuple[str, str]:

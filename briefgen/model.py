@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, Mapping, NewType, Union, get_args
 
@@ -380,6 +380,34 @@ class SourceNote:
 
 
 @dataclass(frozen=True)
+class KeyFigure:
+    """One key number as the email shows it: the figure and the caption of the PDF's key-number panel."""
+
+    figure: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class ClaimWarning:
+    """A claim the facts contradict, or that over- or understates them, worded in the edition's language."""
+
+    verdict: Verdict
+    quote: str      # the article's words: 「…」 / “…”
+    finding: str    # what they assert against what the facts compute, and the verdict
+    note: str = ""  # how far off, the tolerance, conflicts behind it, an editor's acknowledgement
+
+
+@dataclass(frozen=True)
+class Digest:
+    """What the email says of one language of an edition, as plain text (each mail part escapes it
+    once): the lede's headline, the key numbers with the PDF's captions, and the claim warnings."""
+
+    headline: str = ""
+    key_numbers: tuple[KeyFigure, ...] = ()
+    warnings: tuple[ClaimWarning, ...] = ()
+
+
+@dataclass(frozen=True)
 class Brief:
     """A composed brief in one language, ready to render."""
 
@@ -391,7 +419,7 @@ class Brief:
     notes: tuple[SourceNote, ...] = ()
     subject: str = ""
     author: str = "briefgen"
-    summary: tuple[str, ...] = field(default=())
+    digest: Digest = Digest()
 
 
 # --- an edition: what delivery sends ---------------------------------------------------------------

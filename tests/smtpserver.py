@@ -25,7 +25,7 @@ from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from briefgen.model import Brief, Edition, Rendered
+from briefgen.model import Brief, ClaimWarning, Digest, Edition, KeyFigure, Rendered
 from briefgen.readers import Reader
 from briefgen.settings import Secret, SmtpSettings
 
@@ -205,13 +205,22 @@ def make_pdf(text: str) -> bytes:
     return buffer.getvalue()
 
 
-def make_edition(summary_en: tuple[str, ...] = ("xAI bought 100,000 GPUs, 4x GPT-4",),
-                 title_ja: str = "xAIコロッサス週報") -> Edition:
+#: What the test edition's emails say (``make_edition``): a headline, two key numbers, one warning.
+DIGEST_JA = Digest("10万台のGPUは、GPT-4の4倍。", (KeyFigure("10万台", "xAIが確保したGPU"), KeyFigure("4倍", "GPT-4との比")),
+                   (ClaimWarning("contradicted", "「評価額1300億ドル」", "「1300億ドル以上」→ 240億ドル（矛盾）",
+                                 "計算値240億ドル、記事1300億ドル"),))
+DIGEST_EN = Digest("100,000 GPUs: 4× the GPUs used for GPT-4.",
+                   (KeyFigure("100,000 GPUs", "GPUs secured by xAI"), KeyFigure("4×", "Versus GPT-4")),
+                   (ClaimWarning("overstated", "“half”", "“half” → 42%: overstated",
+                                 "computed 42% vs asserted 50% (+19.2%)"),))
+
+
+def make_edition(digest_en: Digest = DIGEST_EN, title_ja: str = "xAIコロッサス週報") -> Edition:
     """An edition of brief ``xai-colossus`` in ja and en whose PDFs say which language they are."""
     day = dt.date.fromisoformat(EDITION_DATE)
     briefs = {
-        "ja": Brief("xai-colossus", title_ja, "ja", day, (), summary=("GPUは10万台、GPT-4の4倍",)),
-        "en": Brief("xai-colossus", "xAI Colossus Weekly", "en", day, (), summary=summary_en),
+        "ja": Brief("xai-colossus", title_ja, "ja", day, (), digest=DIGEST_JA),
+        "en": Brief("xai-colossus", "xAI Colossus Weekly", "en", day, (), digest=digest_en),
     }
     languages = {lang: Rendered(brief, make_pdf(f"Colossus brief in {lang.upper()}"),
                                 f"reports/xai-colossus/{lang}.pdf")

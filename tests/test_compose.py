@@ -14,7 +14,7 @@ from conftest import FIXTURES, REFERENCE_SPEC, TEMPLATES
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
-from briefgen import compose, lint
+from briefgen import compose, lint, markdown
 from briefgen.errors import ComposeError
 from briefgen.model import (
     LANGS,
@@ -28,9 +28,11 @@ from briefgen.model import (
     Comparison,
     ComparisonSpec,
     Conflict,
+    Digest,
     Fact,
     FactSet,
     Heading,
+    KeyFigure,
     KeyNumbers,
     Lang,
     Markup,
@@ -113,8 +115,9 @@ def test_english_brief_fields() -> None:
     assert brief.blocks == (Heading("Title", 1), Para("July 29, 2024"))  # type: ignore[arg-type]
     assert (brief.title, brief.date, brief.lang, brief.author) == ("Title", TODAY, "en", "briefgen")
     assert brief.subject == "Title — July 29, 2024"
-    assert brief.summary == ("xAIのH100: 100,000 GPUs",
-                             "xAIのH100 ÷ gpt4_gpu_count (en): 4× (100,000 GPUs ÷ 25,000 GPUs)")
+    # no keynumbers panel: the email lists the spec's key numbers under their own labels, no formulas
+    assert brief.digest == Digest("", (KeyFigure("100,000 GPUs", "xAIのH100"),
+                                       KeyFigure("4×", "xAIのH100 ÷ gpt4_gpu_count (en)")), ())
     assert brief.notes == ()
 
 
@@ -470,7 +473,11 @@ def test_reference_brief_composes_from_the_real_data(lang: Lang, no_warnings: No
     assert all(part in lede.text for part in expected)
     assert len([b for b in brief.blocks if isinstance(b, Chart)]) == 2
     assert brief.notes and brief.notes[0].number == 1
-    assert len(brief.summary) == len(brief_spec_.key_numbers)
+    panel = next(b for b in brief.blocks if isinstance(b, KeyNumbers))
+    assert brief.digest.headline == markdown.plain(re.match(r"<b>(.*?)</b>", lede.text)[1])  # type: ignore[index]
+    assert [k.caption for k in brief.digest.key_numbers] == [markdown.visible(k.label) for k in panel.items]
+    assert [k.figure for k in brief.digest.key_numbers] == [markdown.plain(k.figure) for k in panel.items]
+    assert not any("[" in k.figure or "÷" in k.caption for k in brief.digest.key_numbers)
 
 
 # --- an unavailable comparison (if_unavailable: na) -------------------------------------------------
@@ -497,8 +504,9 @@ def test_an_unavailable_comparison_prints_na_wherever_its_figure_would_go(lang: 
     named = table.rows[0][0]
     assert chart.caption == {"en": f"Sources: [1] Not drawn (n/a): {named}",
                              "ja": f"出典：[1] 算出不可のため省略：{named}"}[lang]
-    assert brief.summary[1] == f"{named}: {na}"
-    text = " ".join([para.text, keys.items[1].figure, *table.rows[0], chart.caption, *brief.summary])
+    assert brief.digest.key_numbers[1] == KeyFigure(na, named)
+    text = " ".join([para.text, keys.items[1].figure, *table.rows[0], chart.caption,
+                     *(k.figure for k in brief.digest.key_numbers)])
     assert not re.search(r"\binf|nan\b|0%|<super>", text.lower())
 
 

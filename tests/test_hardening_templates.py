@@ -8,6 +8,7 @@ fact text comes out of the PDF and the email exactly as typed.
 
 from __future__ import annotations
 
+import html
 import logging
 import re
 import socket
@@ -100,16 +101,22 @@ HOSTILE = factories.HOSTILE
 def test_11_12_hostile_fact_text_prints_literally_in_the_pdf_and_the_email(
         ws: Workspace, server: Server, text: str) -> None:
     ws.set_fact("xai_h100_count", label_en=f"GPUs {text} end", label_ja=f"GPU {text} 終わり")
+    for lang in ("ja", "en"):  # the key-number panel captions the figure with the fact's label
+        template = ws.templates / BRIEF / f"{lang}.md"
+        template.write_text(re.sub(r"(?m)^xai_h100_count: .*\n", "", template.read_text(encoding="utf-8")),
+                            encoding="utf-8")
     result = ws.send(server)
     assert (result.code, result.err) == (0, "")
     for lang in ("ja", "en"):
         shown = pdf_text(ws.pdf(lang).read_bytes())
         assert squash(text) in squash(shown), lang
         assert "uid=" not in shown
-    bodies = [part.get_content() for r in server.handler.received
-              for part in r.message.walk() if part.get_content_type() == "text/plain"]
-    assert len(bodies) == 4 and all(text in body for body in bodies)
-    assert not any("49" in body.split("end")[0] and "7*7" not in body for body in bodies)
+    def bodies(kind: str) -> list[str]:
+        return [part.get_content() for r in server.handler.received
+                for part in r.message.walk() if part.get_content_type() == f"text/{kind}"]
+    assert len(bodies("plain")) == 4 and all(text in body for body in bodies("plain"))
+    assert not any("49" in body.split("end")[0] and "7*7" not in body for body in bodies("plain"))
+    assert len(bodies("html")) == 4 and all(html.escape(text) in body for body in bodies("html"))  # escaped once
 
 
 def test_12_reportlab_is_pinned_at_or_above_the_rl_safe_eval_fix() -> None:

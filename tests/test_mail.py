@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import html
 import logging
 import re
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 import trustme
 from conftest import pdf_text
+from PIL import Image
 from smtpserver import PASSWORD, USER, ServerFactory, make_edition, reader
 
+from briefgen import mail, pages
 from briefgen.errors import ConfigError, DeliveryError
 from briefgen.mail import MessageRefused, Messages, SmtpTransport, TemporaryFailure
-from briefgen.model import Edition
+from briefgen.model import ClaimWarning, Digest, Edition, KeyFigure
 from briefgen.readers import Reader
 from briefgen.settings import Secret, Sender, unsubscribe_token
 
 NOW = dt.datetime(2024, 5, 27, 8, 0, tzinfo=dt.timezone.utc)
-PARTS = ["multipart/mixed", "multipart/alternative", "text/plain", "text/html", "application/pdf"]
+PARTS = ["multipart/mixed", "multipart/related", "multipart/alternative", "text/plain", "text/html", "image/png",
+         "application/pdf"]
 
 
 def _read(data: bytes) -> EmailMessage:
@@ -43,7 +48,8 @@ def _parts(message: EmailMessage) -> tuple[str, str, bytes]:
     assert plain is not None and rich is not None
     pdf = next(message.iter_attachments())
     assert pdf.get_content_type() == "application/pdf"
-    return plain.get_content(), rich.get_content(), pdf.get_content()
+    lines = str.maketrans({"\r": None})  # quoted-printable parts decode with the wire's CRLF
+    return plain.get_content().translate(lines), rich.get_content().translate(lines), pdf.get_content()
 
 
 # --- building messages ----------------------------------------------------------------------------
@@ -56,24 +62,69 @@ def test_message_in_japanese_for_a_japanese_reader() -> None:
     assert message["To"].addresses[0].addr_spec == "hanako@example.jp"
     assert message["To"].addresses[0].display_name == "山田 花子"
     assert len(message["To"].addresses) == 1 and message["Cc"] is None and message["Bcc"] is None
-    assert plain.startswith("山田 花子 様\n") and "- GPUは10万台、GPT-4の4倍" in plain
-    assert "<li>GPUは10万台、GPT-4の4倍</li>" in rich
+    assert plain.startswith("山田 花子 様\n") and "\n10万台のGPUは、GPT-4の4倍。\n" in plain
+    assert "- 10万台：xAIが確保したGPU\n- 4倍：GPT-4との比\n" in plain
+    assert "- 「評価額1300億ドル」\n  「1300億ドル以上」→ 240億ドル（矛盾）\n  計算値240億ドル、記事1300億ドル\n" in plain
+    assert '<html lang="ja">' in rich and ">10万台のGPUは、GPT-4の4倍。</p>" in rich
     assert "Colossus brief in JA" in pdf_text(pdf)
     assert message["Date"] == "Mon, 27 May 2024 08:00:00 +0000"
 
 
-def test_message_in_english_escapes_html_and_has_a_stable_message_id() -> None:
-    edition = make_edition(summary_en=("<b>100,000</b> GPUs & more",))
+def test_message_in_english_escapes_html_once_and_has_a_stable_message_id() -> None:
+    hostile = Digest("<b>100,000</b> GPUs & more", (KeyFigure("&amp; 4×", 'Versus "GPT-4" <i>run</i>'),),
+                     (ClaimWarning("contradicted", "“<script>x</script>”", "“5×” → 4×: contradicted", "a & b"),))
+    edition = make_edition(hostile)
     first = build_message(edition, reader("alice@example.com"), USER, now=NOW)
     again = build_message(edition, reader("ALICE@example.com"), USER, now=NOW + dt.timedelta(hours=1))
     other = build_message(edition, reader("bob@example.com"), USER, now=NOW)
     plain, rich, pdf = _parts(first)
     assert first["Subject"] == "xAI Colossus Weekly — May 27, 2024"
-    assert "- <b>100,000</b> GPUs & more" in plain
-    assert "<li>&lt;b&gt;100,000&lt;/b&gt; GPUs &amp; more</li>" in rich and "<b>" not in rich
+    assert "\n<b>100,000</b> GPUs & more\n" in plain and "- &amp; 4×: Versus \"GPT-4\" <i>run</i>\n" in plain
+    assert ">&lt;b&gt;100,000&lt;/b&gt; GPUs &amp; more</p>" in rich
+    assert ">&amp;amp; 4×</div>" in rich and ">Versus &quot;GPT-4&quot; &lt;i&gt;run&lt;/i&gt;</div>" in rich
+    assert "“&lt;script&gt;x&lt;/script&gt;”" in rich and ">a &amp; b</span>" in rich
+    assert "<b>" not in rich and "<script>" not in rich and "&amp;lt;" not in rich  # escaped exactly once
     assert next(first.iter_attachments()).get_filename() == "xai-colossus-2024-05-27-en.pdf"
     assert first["Message-ID"] == again["Message-ID"] != other["Message-ID"]
     assert first["Message-ID"].endswith("@example.com>")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_html_shows_page_one_inline_by_its_content_id_and_the_text_part_says_the_same(lang: str) -> None:
+    edition = make_edition()
+    message = build_message(edition, reader("x@example.com", lang), USER, now=NOW)  # type: ignore[arg-type]
+    plain, rich, _ = _parts(message)
+    related = next(part for part in message.walk() if part.get_content_type() == "multipart/related")
+    picture = next(part for part in message.walk() if part.get_content_type() == "image/png")
+    cid = picture["Content-ID"]
+    assert cid == f"<page1.{lang}.xai-colossus.2024-05-27@example.com>"
+    assert f'<img src="cid:{cid[1:-1]}"' in rich and picture.get_content_disposition() == "inline"
+    assert picture in related.iter_parts()  # beside the HTML that shows it, not an attachment
+    with Image.open(BytesIO(picture.get_content())) as image:
+        assert image.format == "PNG" and image.size[0] == 800 and image.size[1] > 1000
+        assert image.convert("L").getextrema()[0] < 128  # the page's text is on it
+    digest = edition.languages[lang].brief.digest
+    for text in (digest.headline, *(t for k in digest.key_numbers for t in (k.figure, k.caption)),
+                 *(t for w in digest.warnings for t in (w.quote, w.finding, w.note))):
+        assert text in plain and html.escape(text) in rich, text
+
+
+def test_page_one_is_drawn_once_per_pdf_however_many_readers_and_senders(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn: list[bytes] = []
+    real = pages.first_page_png
+
+    def counting(pdf: bytes, *args: object, **kwargs: object) -> bytes:
+        drawn.append(pdf)
+        return real(pdf)
+
+    monkeypatch.setattr(pages, "first_page_png", counting)
+    mail._page_one.cache_clear()
+    edition = make_edition()
+    for _ in range(2):  # two senders (a rerun, a worker) of the same edition
+        messages = Messages(edition, Sender(USER), NOW)
+        for i in range(5):
+            messages.encode(reader(f"r{i}@example.com", "ja" if i % 2 else "en"))
+    assert sorted(drawn) == sorted(r.pdf for r in edition.languages.values())
 
 
 def test_encoded_bytes_are_what_the_email_package_writes_for_the_whole_message() -> None:

@@ -72,7 +72,7 @@ def test_each_reader_gets_one_message_in_their_language_once(
     got = {r.rcpt_tos[0]: r.message for r in server.handler.received}
     assert [r.rcpt_tos for r in server.handler.received] == [["hanako@example.jp"], ["alice@example.com"]]
     assert "今号の主な数字" in _body(got["hanako@example.jp"])
-    assert "Headline numbers" in _body(got["alice@example.com"])
+    assert "Key numbers" in _body(got["alice@example.com"])
     assert "Colossus brief in JA" in pdf_text(next(got["hanako@example.jp"].iter_attachments()).get_content())
     rows = {row.reader_email: row for row in ledger.rows("xai-colossus", EDITION)}
     assert rows["alice@example.com"].status == "sent"
