@@ -140,11 +140,15 @@ def _send_options(args: argparse.Namespace, **send: Any) -> "SendOptions":
 
 def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
     from briefgen import delivery, settings
+    from briefgen.errors import ConfigError, Problem
     from briefgen.ledger import utc_now
 
+    if args.test and (args.to or args.dry_run):
+        raise ConfigError(Problem("--test", "a test send goes to its own addresses, now",
+                                  expected="--test ADDRESS … without --to or --dry-run"))
     smtp = settings.load_settings(args.config, os.environ, need_password=not args.dry_run)
     options = _send_options(args, edition=args.edition or args.date, new_edition=args.new_edition,
-                            dry_run_dir=args.outbox if args.dry_run else None, only=args.to,
+                            dry_run_dir=args.outbox if args.dry_run else None, only=args.to, test_to=args.test,
                             queue=args.queue, queue_wait=dt.timedelta(seconds=args.wait))
     report = delivery.deliver(args.brief, _delivery(args), smtp, now=utc_now(), options=options)
     out.write(report_summary(report))
@@ -160,10 +164,16 @@ def report_summary(report: "SendReport") -> str:
     """What a send did: the messages written (dry run), or a count per outcome and a line for each
     reader not served (with the server's reply)."""
     head = f"{report.brief_id} {report.edition}: "
+    blocked = [f"BLOCKED: {report.brief_id} {report.edition} cannot be sent: {why}" for why in report.blocked]
     if report.written:
-        lines = [head + f"{len(report.written)} messages written (dry run, nothing sent)"]
+        lines = [*blocked, head + f"{len(report.written)} messages written (dry run, nothing sent"
+                                  f"{'; marked [BLOCKED]' if blocked else ''})"]
         lines += [f"  {_shown(path)}" for path in report.written]
         return "\n".join(lines) + "\n"
+    if report.test:
+        sent = ", ".join(f"{a.email} ({a.detail})" for a in report.having("sent")) or "nobody"
+        lines = [*blocked, head + f"test sent to {sent}; marked [TEST], no reader got it, the ledger is unchanged"]
+        return "\n".join(lines + [f"  failed {a.email}: {a.detail}" for a in report.having("failed")]) + "\n"
     counts = [f"{len(report.having(outcome))} {word}" for outcome, word in OUTCOME_WORDS.items()
               if outcome in ("sent", "skipped", "failed") or report.having(outcome)]
     lines = [head + ", ".join(counts)]
@@ -291,8 +301,12 @@ def parser() -> argparse.ArgumentParser:
     send.add_argument("brief", help="brief id or path to a brief.yaml")
     send.add_argument("--to", nargs="+", default=(), metavar="ADDRESS",
                       help="send only to these readers (addresses from the readers file)")
+    send.add_argument("--test", nargs="+", default=(), metavar="ADDRESS",
+                      help="send the current edition to these addresses (readers or not) with [TEST] in the "
+                           "subject; the ledger records nothing, so the readers still get it")
     send.add_argument("--dry-run", action="store_true",
-                      help="write the exact messages as .eml files to --outbox instead of sending")
+                      help="write the exact messages as .eml files to --outbox instead of sending (also when "
+                           "a claim blocks the edition: then marked [BLOCKED], with why)")
     send.add_argument("--outbox", type=Path, default=IN_PROJECT["outbox"],
                       help="folder for --dry-run messages (default: outbox/)")
     send.add_argument("--edition", type=_date, default=None, metavar="YYYY-MM-DD",

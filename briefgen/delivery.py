@@ -14,6 +14,10 @@ no edition behind, so the facts may still change.
 With ``SendOptions.queue`` the readers are not sent here but enqueued, one Celery task each
 (``briefgen.worker``), and the run waits (up to ``queue_wait``) for the workers to serve them,
 reading their progress from the shared ledger.
+
+A dry run (``.eml`` files) and a test send (``send --test``: any address, subject ``[TEST]``) build
+the edition in memory and record nothing in the ledger or the archive. Both go ahead when a claim
+blocks the edition, and their messages say so (``[BLOCKED]`` and why): the editor sees what is wrong.
 """
 
 from __future__ import annotations
@@ -29,9 +33,19 @@ import jinja2
 from briefgen import archive, compose, editions, pipeline, readers, spec
 from briefgen.errors import CheckFailed, DeliveryError, Problem
 from briefgen.ledger import DEFAULT_LEASE, Ledger, utc_now
-from briefgen.mail import SmtpTransport, Transport, headers
-from briefgen.model import Edition
-from briefgen.send import Attempt, Outcome, Patience, SendReport, State, edition_status, recipients_of, send_edition
+from briefgen.mail import Marking, SmtpTransport, Transport, headers
+from briefgen.model import ClaimCheck, Edition
+from briefgen.send import (
+    Attempt,
+    Outcome,
+    Patience,
+    SendReport,
+    State,
+    edition_status,
+    recipients_of,
+    send_edition,
+    send_test,
+)
 from briefgen.settings import SmtpSettings
 
 log = logging.getLogger("briefgen")
@@ -58,9 +72,15 @@ class SendOptions:
     ledger_is_new: bool = False             # --i-know-the-ledger-is-new
     dry_run_dir: Path | None = None         # --dry-run: write .eml files here, send nothing
     only: Sequence[str] = ()                # --to
+    test_to: Sequence[str] = ()             # --test: these addresses only, marked [TEST], no ledger
     lease: dt.timedelta = DEFAULT_LEASE     # how long a claim on one reader holds
     queue: str | None = None                # --queue: enqueue one Celery task per reader instead
     queue_wait: dt.timedelta = dt.timedelta(hours=1)  # --wait: how long to wait for the workers
+
+    @property
+    def sends_edition(self) -> bool:
+        """A real send: the edition is frozen and archived, and the ledger records each reader."""
+        return self.dry_run_dir is None and not self.test_to
 
 
 TransportFactory = Callable[[SmtpSettings], Transport]
@@ -75,16 +95,21 @@ def deliver(brief: str, where: Delivery, settings: SmtpSettings, *, now: dt.date
     ``options.queue_wait`` for a queued send)."""
     env = compose.template_env(where.templates_dir)
     prepared = pipeline.prepare(pipeline.resolve_spec(brief, where.data_dir))
-    refuse_if_contradicted(prepared)
+    if options.sends_edition:
+        refuse_if_contradicted(prepared)
     audience = readers.load_readers(where.readers_path, spec.find_specs(where.data_dir))
+    marking = Marking(test=bool(options.test_to), blocked=blocked_by(prepared))
     with Ledger(where.ledger_path, clock) as ledger:
         current = current_edition(prepared, env, where.reports_dir, ledger, now, options)
-        if options.queue is not None and options.dry_run_dir is None:
+        if options.test_to:  # the edition as built or archived, never frozen by a test
+            return send_test(current.edition, audience, options.test_to, transport(settings), now=clock(),
+                             marking=marking)
+        if options.queue is not None and options.sends_edition:
             return queue_edition(current, audience, ledger, where, settings, options, stop=stop, clock=clock,
                                  patience=patience)
         return send_edition(current.edition, audience, transport(settings), ledger,
                             dry_run_dir=options.dry_run_dir, only=options.only, clock=clock, lease=options.lease,
-                            stop=stop, patience=patience, before_first=current.freeze)
+                            stop=stop, patience=patience, before_first=current.freeze, marking=marking)
 
 
 @dataclass(frozen=True)
@@ -141,7 +166,7 @@ def _due(ledger: Ledger, edition: Edition, email: str) -> bool:
 def current_edition(prepared: pipeline.Prepared, env: jinja2.Environment, reports_dir: Path, ledger: Ledger,
                     now: dt.datetime, options: SendOptions) -> Current:
     """The edition to send now: the week's frozen edition read back, or a new one built, to be
-    frozen by its first message (a dry run's is never frozen)."""
+    frozen by its first message (a dry run's or a test send's is never frozen)."""
     brief_id = prepared.spec.id
     if not options.ledger_is_new:
         archive.check_ledger_knows(brief_id, reports_dir, ledger)
@@ -191,10 +216,20 @@ def _rebuild_archive(prepared: pipeline.Prepared, env: jinja2.Environment, repor
 
 def refuse_if_contradicted(prepared: pipeline.Prepared) -> None:
     """Raise ``CheckFailed`` when the spec blocks on contradicted claims no editor has acknowledged."""
-    if prepared.contradicted and prepared.spec.block_on_contradicted:
-        raise CheckFailed(*(Problem(c.claim.origin, f"claim {c.claim.id} 「{c.claim.quote}」 is "
-                                    f"contradicted by the facts; nothing was sent",
+    if blocked_by(prepared):
+        raise CheckFailed(*(Problem(c.claim.origin, f"{_contradicted(c)}; nothing was sent",
                                     field=f"{c.claim.id}.acknowledged",
                                     expected="an editor's note in `acknowledged`, or "
                                              "block_on_contradicted: false")
                             for c in prepared.contradicted))
+
+
+def blocked_by(prepared: pipeline.Prepared) -> tuple[str, ...]:
+    """Why this brief may not be sent (its unacknowledged contradicted claims, when the spec blocks on them)."""
+    if not prepared.spec.block_on_contradicted:
+        return ()
+    return tuple(f"{_contradicted(c)} ({c.claim.origin})" for c in prepared.contradicted)
+
+
+def _contradicted(check: ClaimCheck) -> str:
+    return f"claim {check.claim.id} 「{check.claim.quote}」 is contradicted by the facts"

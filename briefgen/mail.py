@@ -190,7 +190,7 @@ class Messages:
         """A stable Message-ID for this edition to ``reader`` (the same when the message is repeated);
         a test message's is its own, and differs from one test to the next."""
         digest = hashlib.sha256(reader.email.lower().encode()).hexdigest()[:16]
-        test = f"test{self._now.timestamp():.0f}." if self.marking.test else ""
+        test = f"test{self._now.timestamp():.0f}.{reader.lang}." if self.marking.test else ""
         return f"<{test}{self.edition.brief_id}.{self.edition.edition}.{digest}@{self._domain}>"
 
     def encode(self, reader: Reader) -> bytes:

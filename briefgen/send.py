@@ -24,16 +24,24 @@ import os
 import re
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Literal, Mapping, Sequence
 
 from briefgen.errors import BriefError, DeliveryError, Problem
 from briefgen.ledger import DEFAULT_LEASE, Ledger, LedgerRow, new_owner, utc_now
 from briefgen.logs import Progress
-from briefgen.mail import MessageRefused, Messages, ServerUnavailable, TemporaryFailure, Transport, headers
+from briefgen.mail import (
+    Marking,
+    MessageRefused,
+    Messages,
+    ServerUnavailable,
+    TemporaryFailure,
+    Transport,
+    headers,
+)
 from briefgen.model import Edition
-from briefgen.readers import Reader
+from briefgen.readers import Reader, is_address
 
 log = logging.getLogger("briefgen")
 
@@ -62,6 +70,8 @@ class SendReport:
     edition: str
     attempts: tuple[Attempt, ...] = ()
     written: tuple[Path, ...] = ()
+    test: bool = False              # a test send: no reader got it, the ledger knows nothing of it
+    blocked: tuple[str, ...] = ()   # why the edition may not be sent (a dry run goes ahead and says so)
 
     def having(self, *outcomes: Outcome) -> tuple[Attempt, ...]:
         return tuple(a for a in self.attempts if a.outcome in outcomes)
@@ -136,11 +146,13 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
                  dry_run_dir: Path | None = None, only: Sequence[str] = (),
                  clock: Callable[[], dt.datetime] = utc_now, lease: dt.timedelta = DEFAULT_LEASE,
                  stop: Callable[[], bool] = lambda: False, patience: Patience = Patience(),
-                 before_first: Callable[[], object] = lambda: None) -> SendReport:
+                 before_first: Callable[[], object] = lambda: None,
+                 marking: Marking = Marking()) -> SendReport:
     """Send ``edition`` to each reader who receives its brief (only ``only`` if given), once.
 
-    With ``dry_run_dir`` the exact messages are written there as ``.eml`` files instead; nothing is
-    sent and the ledger is not written. ``stop()`` is checked before each message (the message in
+    With ``dry_run_dir`` the exact messages are written there as ``.eml`` files instead (marked
+    with ``marking``: a blocked edition's say why); nothing is sent and the ledger is not written.
+    ``stop()`` is checked before each message (the message in
     flight always finishes; e.g. ``stop=stop_event.is_set`` from a signal handler): the readers not
     reached are reported ``untried`` and stay due. Readers another sender holds are waited for (up
     to ``patience.wait``): their sender finishes them, or dies and they are taken over.
@@ -155,10 +167,11 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
                     extra=_about(edition))
         return report
     for reader in recipients:  # every header checked before the first message goes out
-        headers(edition, reader, transport.sender)
-    sender = Sender(edition, transport, ledger, clock(), lease=lease)
+        headers(edition, reader, transport.sender, marking)
     if dry_run_dir is not None:
-        return _write_outbox(report, sender.messages, recipients, dry_run_dir)
+        return _write_outbox(replace(report, blocked=marking.blocked),
+                             Messages(edition, transport.sender, clock(), marking), recipients, dry_run_dir)
+    sender = Sender(edition, transport, ledger, clock(), lease=lease)
     before_first()
     reaped = ledger.reap(edition.brief_id, edition.edition, owner_alive)
     if reaped:
@@ -171,6 +184,36 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
     finally:
         transport.close()
     return SendReport(edition.brief_id, edition.edition, tuple(attempts[r.email] for r in recipients))
+
+
+def send_test(edition: Edition, readers: Sequence[Reader], addresses: Sequence[str], transport: Transport, *,
+              now: dt.datetime, marking: Marking) -> SendReport:
+    """``edition`` to each of ``addresses``, readers or not, marked as a test (``marking``), with no
+    ledger: a reader of the brief gets their own language and greeting, any other address one message
+    per language of the edition. A refused or deferred message is reported, not retried."""
+    known = {r.email.lower(): r for r in readers if r.receives(edition.brief_id)}
+    bad = [address for address in addresses if not is_address(address)]
+    if bad:
+        raise DeliveryError(*(Problem("--test", f"{address!r} is not a usable address",
+                                      expected="an address like editor@example.com") for address in bad))
+    targets = [reader for address in dict.fromkeys(addresses) for reader in
+               ([known[address.lower()]] if address.lower() in known else
+                [Reader("", address, r.brief.lang, (edition.brief_id,), origin="--test")
+                 for r in edition.languages.values()])]
+    for reader in targets:
+        headers(edition, reader, transport.sender, marking)
+    messages = Messages(edition, transport.sender, now, marking)
+    attempts = []
+    try:
+        for reader in targets:
+            try:
+                transport.send(reader.email, messages.encode(reader))
+                attempts.append(Attempt(reader.email, "sent", reader.lang))
+            except (MessageRefused, TemporaryFailure) as exc:
+                attempts.append(Attempt(reader.email, "failed", str(exc)))
+    finally:
+        transport.close()
+    return SendReport(edition.brief_id, edition.edition, tuple(attempts), test=True, blocked=marking.blocked)
 
 
 def recipients_of(edition: Edition, readers: Sequence[Reader], only: Sequence[str] = ()) -> list[Reader]:
@@ -280,7 +323,7 @@ def _write_outbox(report: SendReport, messages: Messages, recipients: Iterable[R
     except OSError as exc:
         raise DeliveryError(Problem(str(folder), f"cannot write the outbox ({exc.strerror or exc})",
                                     expected="a writable folder")) from exc
-    return SendReport(report.brief_id, report.edition, written=tuple(paths))
+    return replace(report, written=tuple(paths))
 
 
 def _write_eml(folder: Path, report: SendReport, messages: Messages, reader: Reader) -> Path:

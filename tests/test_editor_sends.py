@@ -1,0 +1,88 @@
+"""What an editor sends before the readers do, through ``run.py send`` against a real aiosmtpd server:
+``--test ADDRESS`` (any address, [TEST], the ledger untouched) and ``--dry-run`` of a blocked edition
+(the .eml files and the output say BLOCKED and why; exit 0, nothing sent)."""
+
+from __future__ import annotations
+
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+
+from hardening import BRIEF, EDITION, Workspace, assert_refused, run
+from smtpserver import Server
+
+
+def _block(ws: Workspace) -> None:
+    """Take back the editor's acknowledgement of the contradicted valuation claim: the edition blocks."""
+    spec = ws.brief_dir / "brief.yaml"
+    spec.write_text(spec.read_text(encoding="utf-8").replace("    acknowledged:", "    # acknowledged:"),
+                    encoding="utf-8")
+
+
+def _plain(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content()).replace("\r\n", "\n")
+
+
+def _status(ws: Workspace) -> str:
+    return run("--state", str(ws.state), "status", BRIEF).out
+
+
+def test_a_test_send_reaches_any_address_in_every_language_and_leaves_the_ledger_alone(
+        ws: Workspace, server: Server) -> None:
+    result = ws.send(server, "--test", "editor@example.org", "alice@example.com")
+    assert (result.code, result.err) == (0, "")
+    assert result.out == (f"{BRIEF} {EDITION}: test sent to editor@example.org (ja), editor@example.org (en), "
+                          "alice@example.com (en); marked [TEST], no reader got it, the ledger is unchanged\n")
+    got = [(r.rcpt_tos, r.message) for r in server.handler.received]
+    assert [rcpt for rcpt, _ in got] == [["editor@example.org"]] * 2 + [["alice@example.com"]]
+    subjects = [str(m["Subject"]) for _, m in got]
+    assert subjects[0].startswith("[TEST] xAIのメンフィス") and subjects[1].startswith("[TEST] xAI's Memphis")
+    assert _plain(got[2][1]).startswith("*** This is a test send: no reader got it")
+    assert "Dear Alice Martin," in _plain(got[2][1])  # a reader gets their own language and greeting
+    assert len({str(m["Message-ID"]) for _, m in got}) == 3
+    assert all(next(m.iter_attachments()).get_content_type() == "application/pdf" for _, m in got)
+    assert _status(ws) == "no deliveries recorded\n"
+    assert not list((ws.reports / BRIEF).glob("*.edition.json"))  # nothing frozen or archived
+    # the readers still get the edition, the test reader included
+    assert ws.send(server).out == f"{BRIEF} {EDITION}: 4 sent, 0 already delivered, 0 failed\n"
+    assert "4 sent" in _status(ws)
+
+
+def test_a_test_send_of_a_blocked_edition_says_why(ws: Workspace, server: Server) -> None:
+    _block(ws)
+    result = ws.send(server, "--test", "editor@example.org")
+    assert result.code == 0
+    assert result.out.startswith(f"BLOCKED: {BRIEF} {EDITION} cannot be sent: claim c_valuation")
+    (ja, en) = (r.message for r in server.handler.received)
+    assert str(en["Subject"]).startswith("[TEST] [BLOCKED] ")
+    assert "BLOCKED: this edition cannot be sent. claim c_valuation 「評価額1300億ドルを突破」 is contradicted" \
+        in _plain(en)
+    assert assert_refused(ws.send(server), "c_valuation", "nothing was sent")  # a real send still refuses
+    assert len(server.handler.received) == 2
+
+
+def test_a_dry_run_of_a_blocked_edition_writes_the_messages_marked_blocked(ws: Workspace, server: Server) -> None:
+    _block(ws)
+    outbox = ws.root / "outbox"
+    result = ws.send(server, "--dry-run", "--outbox", str(outbox))
+    assert (result.code, result.err) == (0, "")  # the dry run did its job: it shows
+    lines = result.out.splitlines()
+    assert lines[0].startswith(f"BLOCKED: {BRIEF} {EDITION} cannot be sent: claim c_valuation 「評価額1300億ドルを突破」"
+                               " is contradicted by the facts (")
+    assert lines[1] == f"{BRIEF} {EDITION}: 4 messages written (dry run, nothing sent; marked [BLOCKED])"
+    files = sorted(outbox.glob("*.eml"))
+    assert len(files) == 4 and server.handler.received == []
+    for path in files:
+        message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+        assert str(message["Subject"]).startswith("[BLOCKED] ")
+        note = _plain(message).splitlines()[0]
+        assert note.startswith("*** ") and "c_valuation" in note and ("BLOCKED" in note or "ブロック中" in note)
+    assert _status(ws) == "no deliveries recorded\n"
+
+
+def test_a_test_send_cannot_be_combined_with_a_dry_run_or_readers(ws: Workspace, server: Server) -> None:
+    assert_refused(ws.send(server, "--test", "editor@example.org", "--dry-run"), "--test", "without --to")
+    assert_refused(ws.send(server, "--test", "not an address"), "'not an address' is not a usable address")
+    assert server.handler.received == []
