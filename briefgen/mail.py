@@ -51,7 +51,7 @@ import smtplib
 import ssl
 import time
 from dataclasses import dataclass
-from email import policy
+from email import base64mime, policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import Policy
@@ -196,24 +196,24 @@ class Messages:
     def encode(self, reader: Reader) -> bytes:
         """The exact bytes sent to ``reader`` (and written by ``--dry-run``): CRLF line ends."""
         checked = headers(self.edition, reader, self.sender, self.marking)
-        message, related = self._message(reader, checked)
-        data = message.as_bytes(policy=policy.SMTP)
-        # The generator ends each multipart with its close delimiter, on a boundary it chose so that
-        # no part holds it; the picture and the PDF are base64 (no "-"), so they cannot hold it either.
-        inner = f"\r\n--{related.get_boundary()}".encode("ascii")
-        outer = f"\r\n--{message.get_boundary()}".encode("ascii")
-        tail = inner + b"--\r\n" + outer + b"--\r\n"
-        if not data.endswith(tail):
-            raise AssertionError("the email package ended the message unexpectedly")
-        picture, pdf = self._encoded(reader.lang, checked.filename)
-        return (data[:-len(tail)] + inner + b"\r\n" + picture + inner + b"--\r\n"
-                + outer + b"\r\n" + pdf + outer + b"--\r\n")
-
-    def _message(self, reader: Reader, checked: Headers) -> tuple[EmailMessage, EmailMessage]:
-        """``reader``'s message without the picture and the PDF, and its multipart/related part."""
         rendered = _rendered_for(self.edition, reader)
         body = _Body(_WORDS[reader.lang], reader.lang, reader.name, rendered.brief.title, checked.date,
                      rendered.brief.digest, self.marking.notes(_WORDS[reader.lang]))
+        seed = hashlib.sha256(self.message_id(reader).encode()).hexdigest()[:24]
+        mixed, related, alternative = (f"=_{kind}{seed}" for kind in ("m", "r", "a"))
+        picture, pdf = self._encoded(reader.lang, checked.filename)
+        return b"".join((
+            self._head(reader, checked, mixed),
+            _open(mixed), _multipart_head("related", related),
+            _open(related), _multipart_head("alternative", alternative),
+            _open(alternative), _text_part(body.plain(), "plain"),
+            _next(alternative), _text_part(body.html(self._cid(reader.lang)), "html"), _close(alternative),
+            _next(related), picture, _close(related),
+            _next(mixed), pdf, _close(mixed)))
+
+    def _head(self, reader: Reader, checked: Headers, boundary: str) -> bytes:
+        """``reader``'s message headers, as the ``email`` package writes them (it encodes names and the
+        subject), ending with the blank line."""
         message = EmailMessage()
         message["Subject"] = checked.subject
         message["From"] = Address(display_name=checked.sender_name, addr_spec=self.sender.address)
@@ -225,17 +225,13 @@ class Messages:
             message["List-Unsubscribe"] = _UriList("List-Unsubscribe", checked.unsubscribe)
             if self.sender.one_click:
                 message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        alternative = EmailMessage()
-        alternative.set_content(body.plain())
-        alternative.add_alternative(body.html(self._cid(reader.lang)), subtype="html")
-        related = EmailMessage()
-        related.make_related()
-        for part in (alternative, related):
-            del part["MIME-Version"]
-        related.attach(alternative)
-        message.make_mixed()
-        message.attach(related)
-        return message, related
+        message["Content-Type"] = f'multipart/mixed; boundary="{boundary}"'
+        data = message.as_bytes(policy=policy.SMTP)
+        # with no parts, the generator ends the headers with an empty multipart: opened and closed
+        empty = _open(boundary) + _close(boundary)
+        if not data.endswith(b"\r\n" + empty):
+            raise AssertionError("the email package wrote the headers unexpectedly")
+        return data[:-len(empty)]
 
     def _encoded(self, lang: Lang, filename: str) -> tuple[bytes, bytes]:
         """The ``lang`` page-1 picture and PDF as encoded parts (headers + base64), built on first need."""
@@ -264,6 +260,35 @@ def _page_one(pdf: bytes) -> bytes:
     from briefgen import pages
 
     return pages.first_page_png(pdf)
+
+
+# The message is assembled from encoded parts, in the form the ``email`` package writes (and reads
+# back to the same bytes): each delimiter on a line of its own after a blank line. Every part below
+# the headers is base64 (the texts too), so no line of a part can begin with "--", and a boundary
+# derived from the Message-ID is safe; naming it spares the generator's search for one.
+
+
+def _open(boundary: str) -> bytes:
+    return f"--{boundary}\r\n".encode("ascii")
+
+
+def _next(boundary: str) -> bytes:
+    return f"\r\n--{boundary}\r\n".encode("ascii")
+
+
+def _close(boundary: str) -> bytes:
+    return f"\r\n--{boundary}--\r\n".encode("ascii")
+
+
+def _multipart_head(subtype: str, boundary: str) -> bytes:
+    return f'Content-Type: multipart/{subtype}; boundary="{boundary}"\r\n\r\n'.encode("ascii")
+
+
+def _text_part(text: str, subtype: str) -> bytes:
+    """A UTF-8 text part, its lines ending CRLF (the canonical form), in base64."""
+    encoded = base64mime.body_encode(text.replace("\n", "\r\n").encode("utf-8"), 76, "\r\n")
+    return (f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+            f"{encoded}").encode("ascii")
 
 
 def _part_bytes(part: EmailMessage) -> bytes:
