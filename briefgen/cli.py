@@ -48,6 +48,12 @@ def _lang(text: str) -> str:
     return text
 
 
+def _width(text: str) -> int:
+    if not text.isdigit() or not 200 <= int(text) <= 4000:
+        raise argparse.ArgumentTypeError(f"invalid width {text!r} (expected a number of pixels, 200-4000)")
+    return int(text)
+
+
 def _source_id(text: str) -> str:
     from briefgen.facts import ID, ID_FORM
 
@@ -115,6 +121,38 @@ def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"{_shown(path)}: facts proposed from {len(cands)} candidates (source {args.source!r})\n")
     else:
         out.write(report.candidates_text(cands))
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
+    """Page PNGs in reports/<brief>/preview/; with --serve, a live-reload page until Ctrl-C or SIGTERM."""
+    from briefgen import preview
+
+    where = preview.Where(args.brief, args.data, args.templates, args.reports, lang=args.lang,
+                          today=args.date or dt.date.today(), width=args.width or preview.WIDTH)
+    if not args.serve:
+        _print_paths(preview.write(preview.render(where), args.reports), out)
+        return 0
+    import threading
+
+    from briefgen import scheduling
+
+    live = preview.Preview(where)
+    live.refresh()
+    http = preview.server(live, args.port)
+    threading.Thread(target=http.serve_forever, name="preview-http", daemon=True).start()
+    stop = threading.Event()
+    restore = scheduling.install_signal_handlers(stop)
+    try:
+        out.write(f"preview at http://127.0.0.1:{http.server_address[1]}/ — re-rendered when the facts, spec or "
+                  f"templates are saved (pages also in {_shown(preview.folder(args.reports, args.brief))}); "
+                  "stop with Ctrl-C\n")
+        out.flush()
+        preview.watch(live, stop)
+    finally:
+        restore()
+        http.shutdown()
+        http.server_close()
     return 0
 
 
@@ -352,6 +390,18 @@ def parser() -> argparse.ArgumentParser:
     ext.add_argument("--against", metavar="BRIEF", default=None,
                      help="list numbers no fact of BRIEF covers and facts whose quote is gone")
     ext.set_defaults(func=cmd_extract)
+
+    prev = sub.add_parser("preview", help="draw the brief's pages as PNGs into reports/<brief>/preview/ (built in "
+                                          "memory: no edition is archived); --serve: a live-reload page")
+    prev.add_argument("brief", help="brief id or path to a brief.yaml")
+    prev.add_argument("--lang", type=_lang, default="all", help="ja, en or all (default: all)")
+    prev.add_argument("--width", type=_width, default=None, metavar="PIXELS",
+                      help="page width in pixels, 200-4000 (default: 1240, about 150 dpi)")
+    prev.add_argument("--serve", action="store_true",
+                      help="serve the pages on 127.0.0.1 and redraw them whenever the facts, spec or templates "
+                           "are saved (errors show in the page); prints the URL")
+    prev.add_argument("--port", type=int, default=0, help="port for --serve (default: a free one)")
+    prev.set_defaults(func=cmd_preview)
 
     cache = sub.add_parser("cache", help="make the start-up caches in var/cache/ (compiled templates, the "
                                          "parsed Japanese font, pint's unit definitions); scripts/setup.sh "
