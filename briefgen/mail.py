@@ -2,7 +2,8 @@
 
 ``Messages`` is pure (the time is an argument): one message per reader, only that reader in
 ``To``, ``From`` with the sender's display name, subject, text/plain + text/html bodies in the
-reader's language, the PDF attached (encoded once per language, not once per reader). Names, titles,
+reader's language (the brief's headline, key numbers, claim warnings; page 1 of the PDF inline), the
+PDF attached (picture and PDF encoded once per language, not once per reader). Names, titles,
 the subject and the file name are refused (``DeliveryError``, before anything is sent) when they
 hold control characters, bidi controls or RFC 2047 encoded words (``briefgen.headertext``; readers
 and specs are checked at load time too); the ``email`` package then encodes legitimate non-ASCII.
@@ -172,10 +173,11 @@ class Messages:
     text/html, then page 1 of the PDF as an inline PNG the HTML shows by its Content-ID), then the
     PDF attached. The PDF and the picture (base64: most of every message's bytes and of the time to
     build it) are the same for every reader of a language; only the headers and the bodies (the
-    greeting) differ. ``encode`` lets the ``email`` package write the reader's message without them,
-    then adds each part encoded once per language: the bytes are what the package writes for the
-    whole message. Page 1 is drawn once per PDF in a process (``_page_one``), however many
-    ``Messages`` a process makes for it.
+    greeting) differ. ``encode`` lets the ``email`` package write the reader's headers (it encodes
+    names and subjects), and joins the parts below them itself: the texts in base64, the picture and
+    the PDF as encoded once per language, in the form the package writes (it reads them back to the
+    same bytes). Page 1 is drawn once per PDF in a process (``_page_one``), however many ``Messages``
+    a process makes for it.
     """
 
     def __init__(self, edition: Edition, sender: Sender, now: dt.datetime, marking: Marking = Marking()) -> None:

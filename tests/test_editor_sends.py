@@ -86,3 +86,12 @@ def test_a_test_send_cannot_be_combined_with_a_dry_run_or_readers(ws: Workspace,
     assert_refused(ws.send(server, "--test", "editor@example.org", "--dry-run"), "--test", "without --to")
     assert_refused(ws.send(server, "--test", "not an address"), "'not an address' is not a usable address")
     assert server.handler.received == []
+
+
+def test_a_refused_test_message_is_reported_and_exits_1(ws: Workspace, server: Server) -> None:
+    server.handler.rcpt_replies["nobody@example.org"] = "550 5.1.1 no such user"
+    result = ws.send(server, "--test", "nobody@example.org", "editor@example.org")
+    assert result.code == 1
+    assert "test sent to editor@example.org (ja), editor@example.org (en)" in result.out
+    assert result.out.count("  failed nobody@example.org: ") == 2 and "550 5.1.1 no such user" in result.out
+    assert [r.rcpt_tos for r in server.handler.received] == [["editor@example.org"]] * 2
