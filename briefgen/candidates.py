@@ -6,7 +6,7 @@ What ``propose`` does, so an editor can predict it:
   (the later mentions are listed for review, in case they are different facts after all).
 - **Named from the sentence.** The metric from words near the number (売上高, revenue, 評価額 …),
   the entity from a name before it (a Latin name such as ``xAI``, a Japanese subject ``北辰電機は``,
-  ``同社``/``Its`` for the last one named). Unsure → the placeholder ``?`` (a brief that keeps one
+  ``同社``/``Its`` for the last one named; in a headline, a name after it). Unsure → the placeholder ``?`` (a brief that keeps one
   must say ``draft: true``). Ids are made of the entity and metric (``xai_valuation``), else the unit.
 - **Dated.** A date in the same sentence becomes the amount's ``as_of`` (a period's last month);
   a date alone in its sentence is an event. A date written without its year takes the article's
@@ -27,12 +27,12 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from briefgen.errors import OutputError, Problem
+from briefgen.facts import PLACEHOLDER
 from briefgen.numberwords import Kind, Qualifier
 from briefgen.tables import neutralised
 
 CSV_COLUMNS = ("id", "entity", "metric", "value", "low", "high", "unit", "as_of", "source", "quote",
                "label_ja", "label_en")
-PLACEHOLDER = "?"
 DEFAULT_SOURCE = "article"
 
 
@@ -79,7 +79,12 @@ class Proposal:
 @dataclass(frozen=True)
 class Proposals:
     facts: tuple[Proposal, ...]
-    review: tuple[str, ...]                 # what an editor must look at, one line each
+    notes: tuple[str, ...]                  # what an editor must look at, one line each ...
+    unclear: tuple[str, ...] = ()           # ... and every entity or metric left a placeholder
+
+    @property
+    def review(self) -> tuple[str, ...]:
+        return self.notes + self.unclear
 
 
 def squash(text: str) -> str:
@@ -128,7 +133,8 @@ _METRIC = re.compile("|".join(f"(?P<m{i}>{p})" for i, (p, *_) in enumerate(METRI
 _QUALIFIER_WORDS = {"about": ("約", "about"), "at_least": ("以上", "at least"),
                     "at_most": ("以下", "at most"), "only": ("わずか", "only")}
 
-_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z0-9&'.-]*(?:\s(?:of\s)?[A-Z][A-Za-z0-9&'.-]*)*")
+#: A Latin name starts with a word holding a capital (Tesla, xAI): "in July" is not one, "July" may be.
+_LATIN_NAME = re.compile(r"(?<![A-Za-z0-9&'.-])[a-z]*[A-Z][A-Za-z0-9&'.-]*(?:\s(?:of\s)?[A-Z][A-Za-z0-9&'.-]*)*")
 _JA_SUBJECT = re.compile(r"(?<![一-龥々ァ-ヴー])(?P<s>[一-龥々ァ-ヴー・&]{2,12}?)(?P<title>氏)?(?:は|が)")
 #: A Japanese subject is a name when a person (マスク氏), an organisation (…電機, …省) or a katakana word.
 _JA_ORGANISATION = re.compile(r"(?:社|電機|銀行|自動車|工業|製作所|商事|物産|電力|ホールディングス|グループ|省|庁|府|"
@@ -140,6 +146,7 @@ UNIT_METRICS = {"GPU": ("gpus", "GPU数", "GPUs"), "server": ("servers", "サー
                 "m**3/day": ("water", "水", "water"), "household": ("households", "世帯数", "households"),
                 "position": ("positions", "募集職種数", "positions"),
                 **{t: ("span", "期間", "span") for t in ("year", "month", "week", "day", "hour")}}
+_SENTENCE_END = re.compile(r"[。．.!?！？」]$")
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour"})
 _EVENT_METRICS = frozenset({"founded", "release", "start", "completion"})
 _SAME = re.compile(r"^(?:同社|同行|同省|同国|同グループ|(?:Its?|The company|The group|The firm)\b)")
@@ -147,19 +154,19 @@ _NOT_NAMES = frozenset(
     "The A An In On At By For From With This That These Those But And It Its Their Our We They He "
     "She His Her As After Before Since Until While When If Shares Average Consumer Oil Retailers "
     "Analysts Work Work Visitor Visitors Cherry Prices Sales Revenue Profit Economists Expo World "
-    "GPU GPUs MW GW kW GDP EV CEO AI USD JPY CNY EUR No Q H Nikkei Treasury U.S. US Japan's "
+    "GPU GPUs MW GW kW GDP EV CEO AI USD JPY CNY EUR No Q H Nikkei Treasury U.S. U.S US Japan's "
     "January February March April May June July August September October November December "
     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split())
 
 
 def metric_of(before: str, after: str, unit: str) -> tuple[str, str, str] | None:
     """(id word, ja, en) of what the number measures: what its unit says (GPU, MW), else the
-    keyword nearest before it (up to 25 characters), else just after it (up to 10); events take
+    keyword nearest before it (up to 25 characters), else just after it (up to 20); events take
     only event words (設立, released …)."""
     if unit in UNIT_METRICS:
         return UNIT_METRICS[unit]
     found = [_metric(m) for m in _METRIC.finditer(before[-25:])][::-1]
-    later = _METRIC.search(after if unit == "date" else after[:10])
+    later = _METRIC.search(after if unit == "date" else after[:20])
     found += [_metric(later)] if later else []
     fitting = [m for m in found if (m[0] in _EVENT_METRICS) == (unit == "date")]
     return fitting[0] if fitting else None
@@ -256,10 +263,10 @@ def propose(cands: Sequence[Candidate], lang: str, today: dt.date | None = None)
     merged, notes = _merge(proposals)
     review += notes
     facts = _with_ids(merged)
-    review += [f"{p.id} (line {p.mention.line}): {field} unclear — write it in facts.csv"
-               for p in facts for field, value in (("entity", p.entity), ("metric", p.metric))
-               if value == PLACEHOLDER]
-    return Proposals(facts, tuple(review))
+    unclear = tuple(f"{p.id} (line {p.mention.line}): {field} unclear — write it in facts.csv"
+                    for p in facts for field, value in (("entity", p.entity), ("metric", p.metric))
+                    if value == PLACEHOLDER)
+    return Proposals(facts, tuple(review), unclear)
 
 
 def _years_before(cands: Sequence[Candidate]) -> dict[int, tuple[int | None, int | None]]:
@@ -300,7 +307,8 @@ class _Namer:
     def __call__(self, c: Candidate) -> tuple[str, str, tuple[str, str]]:
         at = c.sentence.find(squash(c.expression))
         before, after = c.sentence[:max(at, 0)], c.sentence[max(at, 0) + len(c.expression):]
-        entity = entity_of(before, self.lang) or (entity_of(after, self.lang) if c.kind == "date" else "")
+        late = c.kind == "date" or not _SENTENCE_END.search(c.sentence)  # a headline names it last
+        entity = entity_of(before, self.lang) or (entity_of(after, self.lang) if late else "")
         if _SAME.match(entity or before.lstrip()) and self.last:
             entity = self.last
         self.last = entity or self.last

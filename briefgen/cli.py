@@ -156,6 +156,22 @@ def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_draft(args: argparse.Namespace, out: TextIO) -> int:
+    from briefgen import drafts, pipeline, spec, tables
+
+    text = tables.read_text(args.article)
+    source = drafts.ArticleSource(args.publisher, args.title, args.date, args.url)
+    made = drafts.draft(text, args.id, source, args.lang, spec.load_units(args.data / spec.UNITS_NAME),
+                        article=args.article.name)
+    _print_paths(drafts.write_draft(made, args.data, args.templates, force=args.force), out)
+    _print_paths(pipeline.build_brief(args.id, lang=made.lang, today=args.date, out_dir=args.reports,
+                                      data_dir=args.data, templates_dir=args.templates), out)
+    out.write(f"draft {args.id}: {made.facts} facts, {made.comparisons} comparisons, {made.claims} claims; "
+              f"{len(made.review)} items to review (brief.yaml review: and the PDF's first section). "
+              f"Next: run.py check {args.id}\n")
+    return 0
+
+
 def cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
     _print_paths(caches.build(args.templates, args.dir), out)
     return 0
@@ -288,6 +304,9 @@ def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
         return run
 
     specs = {brief_id: spec.load_spec(path) for brief_id, path in spec.find_specs(args.data).items()}
+    for scheduled in specs.values():
+        if scheduled.schedule:
+            delivery.refuse_if_draft(scheduled)
     jobs = {brief_id: (s.schedule, job(brief_id)) for brief_id, s in specs.items() if s.schedule}
     if not jobs:
         raise ConfigError(Problem(str(args.data), "no brief has a schedule",
@@ -402,6 +421,19 @@ def parser() -> argparse.ArgumentParser:
                            "are saved (errors show in the page); prints the URL")
     prev.add_argument("--port", type=int, default=0, help="port for --serve (default: a free one)")
     prev.set_defaults(func=cmd_preview)
+
+    drf = sub.add_parser("draft", help="turn an article into a draft brief: data/<id>/ (facts, sources, "
+                                       "brief.yaml with draft: true) and templates/<id>/<lang>.md, then "
+                                       "build its PDF, marked DRAFT, with a to-review list")
+    drf.add_argument("article", type=Path, help="UTF-8 text file of the article")
+    drf.add_argument("--id", required=True, help="the new brief's id (lower-case letters, digits and -)")
+    drf.add_argument("--publisher", required=True, help="who published the article (sources.csv)")
+    drf.add_argument("--title", required=True, help="the article's title (sources.csv; also the draft's title)")
+    drf.add_argument("--url", default="", help="the article's address (sources.csv; default: none)")
+    drf.add_argument("--lang", choices=("ja", "en"), default=None,
+                     help="language of the brief (default: the article's)")
+    drf.add_argument("--force", action="store_true", help="replace an existing data/<id>/ and its template")
+    drf.set_defaults(func=cmd_draft)
 
     cache = sub.add_parser("cache", help="make the start-up caches in var/cache/ (compiled templates, the "
                                          "parsed Japanese font, pint's unit definitions); scripts/setup.sh "

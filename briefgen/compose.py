@@ -42,11 +42,13 @@ from jinja2.sandbox import SandboxedEnvironment
 from briefgen import caches, directives, figures, markdown, numfmt, units
 from briefgen.directives import DIRECTIVES, source_note
 from briefgen.errors import ComposeError, Problem, did_you_mean
+from briefgen.facts import PLACEHOLDER, placeholders
 from briefgen.figures import CITE, Ctx, Escaped, Item, escape
 from briefgen.model import (
     Block,
     Brief,
     BriefSpec,
+    Bullets,
     ClaimCheck,
     Comparison,
     Conflict,
@@ -57,6 +59,7 @@ from briefgen.model import (
     KeyFigure,
     KeyNumbers,
     Lang,
+    Markup,
     Para,
     PartialDate,
     SourceNote,
@@ -435,9 +438,27 @@ def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], 
                                        expected="a ```sources block where the source notes go"))
         sources = list(facts.sources.values())
         notes = tuple(SourceNote(n, source_note(sources[i], lang)) for i, n in numbers.order.items())
-        return Brief(brief_id=spec.id, title=title, lang=lang, date=today, blocks=blocks, notes=notes,
-                     subject=_subject(title, today, lang), author=spec.author,
-                     digest=_digest(blocks, ctx, origin))
+        return Brief(brief_id=spec.id, title=title, lang=lang, date=today, blocks=_to_review(spec, facts, lang) + blocks,
+                     notes=notes, subject=_subject(title, today, lang), author=spec.author,
+                     digest=_digest(blocks, ctx, origin), draft=spec.draft)
+
+
+#: A draft's "to review" list: its heading, and the line shown when nothing is left.
+TO_REVIEW = {"ja": ("要確認（草稿）", "確認事項はありません。brief.yaml の draft: true を消すと通常のブリーフになります。"),
+             "en": ("To review (draft)", "Nothing left to review: delete draft: true from brief.yaml to make "
+                                         "this a normal brief.")}
+
+
+def _to_review(spec: BriefSpec, fact_set: FactSet, lang: Lang) -> tuple[Block, ...]:
+    """A draft's first section: the spec's ``review:`` lines, then every ``?`` left in the facts."""
+    if not spec.draft:
+        return ()
+    heading, done = TO_REVIEW[lang]
+    left = [f"{fact.id} ({Path(fact.origin.path).name}:{fact.origin.line}): {field} {PLACEHOLDER} — "
+            "write it in the facts table"
+            for fact, field in placeholders(fact_set)]
+    lines = [*spec.review, *left] or [done]
+    return Heading(Markup(escape(heading))), Bullets(tuple(Markup(escape(line)) for line in lines))
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping[str, object]) -> tuple[str, str]:

@@ -2,7 +2,7 @@
 
 Used by ``run.py send`` and by every scheduled run. The order matters: validate everything (brief,
 facts, claims, readers, settings, the ledger) before building; build before sending; nothing is sent
-from a brief that failed to build, validate, or pass its claim checks.
+from a brief that failed to build, validate, or pass its claim checks, nor from a draft.
 
 Which edition: the week's (``briefgen.editions``): an edition already frozen this ISO week is
 continued — its archived PDFs are sent as they are, and if the facts changed since, the send is
@@ -31,10 +31,10 @@ from typing import Callable, Sequence
 import jinja2
 
 from briefgen import archive, compose, editions, pipeline, readers, spec
-from briefgen.errors import CheckFailed, DeliveryError, Problem
+from briefgen.errors import CheckFailed, DeliveryError, Problem, SpecError
 from briefgen.ledger import DEFAULT_LEASE, Ledger, utc_now
 from briefgen.mail import Marking, SmtpTransport, Transport, headers
-from briefgen.model import ClaimCheck, Edition
+from briefgen.model import BriefSpec, ClaimCheck, Edition
 from briefgen.send import (
     Attempt,
     Outcome,
@@ -95,6 +95,7 @@ def deliver(brief: str, where: Delivery, settings: SmtpSettings, *, now: dt.date
     ``options.queue_wait`` for a queued send)."""
     env = compose.template_env(where.templates_dir)
     prepared = pipeline.prepare(pipeline.resolve_spec(brief, where.data_dir))
+    refuse_if_draft(prepared.spec)
     if options.sends_edition:
         refuse_if_contradicted(prepared)
     audience = readers.load_readers(where.readers_path, spec.find_specs(where.data_dir))
@@ -212,6 +213,15 @@ def _rebuild_archive(prepared: pipeline.Prepared, env: jinja2.Environment, repor
     pipeline.write_edition(built, prepared.facts, reports_dir)
     archive.write_manifest(built, frozen, reports_dir, ledger.where)
     return built
+
+
+def refuse_if_draft(brief_spec: BriefSpec) -> None:
+    """Raise ``SpecError`` for a draft (``draft: true``): a brief ``run.py draft`` made is never sent
+    or scheduled until an editor has reviewed it and removed the flag."""
+    if brief_spec.draft:
+        raise SpecError(Problem(brief_spec.origin, f"brief {brief_spec.id} is a draft; nothing was sent",
+                                field="draft", expected="the brief reviewed (facts, claims, the to-review list), "
+                                                        "then draft: true and review: deleted"))
 
 
 def refuse_if_contradicted(prepared: pipeline.Prepared) -> None:

@@ -3,6 +3,7 @@
 Rules a fact row must follow (each broken rule is one located ``Problem``):
 
 - ``id`` matches ``[a-z0-9_]+`` and is unique; ``entity``, ``metric``, ``quote`` are not empty;
+  ``entity`` and ``metric`` may be the placeholder ``?`` only in a draft (``placeholders``);
 - ``unit`` is a known unit (``briefgen.units``), or ``date`` for an event whose ``value`` is a
   partial ISO date (``2025``, ``2023-07``, ``2024-04-13``);
 - an amount has ``value`` (a point) **or** ``low`` and ``high`` (a range, ``low <= high``), never both;
@@ -38,6 +39,8 @@ FACT_COLUMNS = ("id", "entity", "metric", "value", "low", "high", "unit", "as_of
 FACT_OPTIONAL = ("label_ja", "label_en", "precision")
 SOURCE_COLUMNS = ("id", "publisher", "title", "date", "url", "lang")
 EVENT_UNIT = "date"
+#: What ``run.py draft`` writes for an entity or metric it could not tell; only a draft may keep it.
+PLACEHOLDER = "?"
 MAX_EXPONENT = 300
 
 NUMBER_FORM = "a number such as 1,234 or -3 or 0.25 or 1.5e9 (digits only: no words, 万/億, NaN or inf)"
@@ -117,6 +120,19 @@ def cyclic_gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def placeholders(fact_set: FactSet) -> tuple[tuple[Fact, str], ...]:
+    """(fact, field) for every entity or metric still ``?`` (left by ``run.py draft``)."""
+    return tuple((fact, field) for fact in fact_set.facts.values()
+                 for field, value in (("entity", fact.entity), ("metric", fact.metric)) if value == PLACEHOLDER)
+
+
+def placeholder_problems(fact_set: FactSet) -> tuple[Problem, ...]:
+    """``placeholders`` as located problems: what a brief that is not a draft refuses."""
+    return tuple(Problem(fact.origin.path, f"placeholder {PLACEHOLDER!r} left by draft", fact.origin.line, field,
+                         f"the fact's {field} (or draft: true in brief.yaml while the brief is a draft)")
+                 for fact, field in placeholders(fact_set))
 
 
 def _load(facts_path: Path, sources_path: Path) -> FactSet:

@@ -276,6 +276,11 @@ class BriefSpec:
     stale_after_days: int = 90
     #: The built-in units extended by the data folder's units.yaml and the spec's ``units:``.
     units: UnitTable | None = None
+    #: ``draft: true``: made by ``run.py draft`` and not reviewed yet. Its facts may hold the
+    #: placeholder ``?``, its PDF is marked DRAFT with a "to review" list, and it is never sent.
+    draft: bool = False
+    #: What an editor must still look at (``review:``, only in a draft), one line each.
+    review: tuple[str, ...] = ()
 
 
 # --- claim checks ---------------------------------------------------------------------------------
@@ -420,6 +425,7 @@ class Brief:
     subject: str = ""
     author: str = "briefgen"
     digest: Digest = Digest()
+    draft: bool = False                     # marked DRAFT on every page and in the PDF's title
 
 
 # --- an edition: what delivery sends ---------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 import jinja2
 
 from briefgen import checks, compare, compose, facts, glyphs, lint, output, render, snapshot, spec, units
-from briefgen.errors import Problem, SpecError, StrictFailed
+from briefgen.errors import FactsError, Problem, SpecError, StrictFailed
 from briefgen.model import (
     BriefSpec,
     ClaimCheck,
@@ -69,6 +69,9 @@ def prepare(spec_path: Path) -> Prepared:
     brief_spec = spec.load_spec(spec_path)
     with units.using(brief_spec.units):
         fact_set = facts.load_facts(Path(brief_spec.facts_path), Path(brief_spec.sources_path))
+        left = () if brief_spec.draft else facts.placeholder_problems(fact_set)
+        if left:
+            raise FactsError(*left)
         comparisons = compare.compute(brief_spec.comparisons, fact_set)
         return Prepared(
             spec=brief_spec,

@@ -16,6 +16,7 @@ from io import BytesIO
 from typing import Any, Callable, Sequence
 
 from reportlab import rl_config  # type: ignore[import-untyped]
+from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]
 from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
@@ -48,9 +49,12 @@ FAUX_BOLD_STROKE = 0.03  # stroke width per point of font size for fonts without
 KEEP_START = 60  # points of a long table or paragraph a heading needs under it to stay on the page
 
 _WORDS: dict[str, dict[str, str]] = {
-    "ja": {"edition": "{date}号", "language": "日本語", "sources": "出典"},
-    "en": {"edition": "Edition of {date}", "language": "English", "sources": "Sources"},
+    "ja": {"edition": "{date}号", "language": "日本語", "sources": "出典", "draft": "DRAFT — 草稿・未確認（送信不可）"},
+    "en": {"edition": "Edition of {date}", "language": "English", "sources": "Sources",
+           "draft": "DRAFT — not reviewed, not for sending"},
 }
+DRAFT = "DRAFT"
+DRAFT_INK = HexColor("#B3261E")
 _IMG = re.compile(r"<\s*img\b", re.I)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
@@ -362,6 +366,22 @@ def _footer(canvas: Canvas, brief: Brief, page: int, total: int) -> None:
     canvas.setFont(font, 8)
     canvas.drawRightString(right, y, numbers)
     canvas.restoreState()
+    if brief.draft:
+        _draft_marks(canvas, brief, font)
+
+
+def _draft_marks(canvas: Canvas, brief: Brief, font: str) -> None:
+    """A draft's page: a line above the frame saying so, and DRAFT across the page, faint."""
+    canvas.saveState()
+    canvas.setFillColor(DRAFT_INK)
+    canvas.setFont(font, 9)
+    canvas.drawString(MARGIN + FRAME_PADDING, A4[1] - MARGIN + 6 * mm, _WORDS[brief.lang]["draft"])
+    canvas.setFillAlpha(0.12)
+    canvas.translate(A4[0] / 2, A4[1] / 2)
+    canvas.rotate(45)
+    canvas.setFont(font, 110)
+    canvas.drawCentredString(0, -40, DRAFT)
+    canvas.restoreState()
 
 
 def _canvas_maker(brief: Brief) -> Callable[..., Canvas]:
@@ -393,8 +413,8 @@ def _canvas_maker(brief: Brief) -> Callable[..., Canvas]:
 def _build(brief: Brief, story: Sequence[Flowable]) -> bytes:
     buffer = BytesIO()
     doc = _BriefDoc(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-                    bottomMargin=MARGIN, title=brief.title, author=brief.author,
-                    subject=brief.subject or brief.title, creator="briefgen", lang=brief.lang, invariant=1,
+                    bottomMargin=MARGIN, title=f"{DRAFT}: {brief.title}" if brief.draft else brief.title,
+                    author=brief.author, subject=brief.subject or brief.title, creator="briefgen", lang=brief.lang, invariant=1,
                     initialFontName=_setup(), keepTogetherClass=_KeepWithStart)
     try:
         doc.build(list(story), canvasmaker=_canvas_maker(brief))

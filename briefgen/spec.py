@@ -76,7 +76,7 @@ _Entry = TypeVar("_Entry")
 
 TOP_REQUIRED = ("id", "title", "languages", "template", "facts", "sources")
 TOP_OPTIONAL = ("author", "units", "key_numbers", "comparisons", "charts", "claims", "schedule",
-                "block_on_contradicted", "precision", "stale_after_days")
+                "block_on_contradicted", "precision", "stale_after_days", "draft", "review")
 CLAIM_KINDS: tuple[ClaimKind, ...] = get_args(ClaimKind)
 #: For each claim kind: (required keys, optional keys), besides id, quote, kind and acknowledged.
 CLAIM_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -292,9 +292,8 @@ class _Reader:
 
     def sections(self, top: Mapping[str, object], table: units.UnitTable) -> BriefSpec:
         languages = self.languages(top.get("languages"))
-        block = top.get("block_on_contradicted", True)
-        if not isinstance(block, bool):
-            self.fail(("block_on_contradicted",), _got(block), "true or false")
+        block = self.flag(top, "block_on_contradicted", True)
+        draft = self.flag(top, "draft", False)
         return BriefSpec(
             id=self.text(top.get("id"), ("id",), SLUG, SLUG_FORM),
             title=self.subject_texts(self.langs(top.get("title"), ("title",), languages), ("title",)),
@@ -308,12 +307,30 @@ class _Reader:
             charts=self.section(top, "charts", lambda v, p: self.chart(v, p, languages)),
             claims=self.section(top, "claims", self.claim),
             schedule=None if top.get("schedule") is None else self.schedule(top["schedule"], ("schedule",)),
-            block_on_contradicted=block is True,
+            block_on_contradicted=block,
             author=self.text(top.get("author", "briefgen"), ("author",)),
             origin=self.origin,
             stale_after_days=self.count(top.get("stale_after_days", STALE_AFTER_DAYS), ("stale_after_days",)),
             units=table,
+            draft=draft,
+            review=self.review(top.get("review", []), draft),
         )
+
+    def flag(self, top: Mapping[str, object], key: str, default: bool) -> bool:
+        value = top.get(key, default)
+        if not isinstance(value, bool):
+            self.fail((key,), _got(value), "true or false")
+        return value is True
+
+    def review(self, value: object, draft: bool) -> tuple[str, ...]:
+        """``review:`` — lines an editor must still look at; only a draft may keep any."""
+        path: KeyPath = ("review",)
+        lines = tuple(self.text(v, (*path, i), expected="one line of text")
+                      for i, v in enumerate(self.items(value, path)))
+        if lines and not draft:
+            self.fail(path, f"{len(lines)} item{'s' if len(lines) != 1 else ''} left to review in a brief "
+                            "that is not a draft", "the items resolved and review: deleted, or draft: true")
+        return lines
 
     def languages(self, value: object) -> tuple[Lang, ...]:
         path: KeyPath = ("languages",)
