@@ -521,7 +521,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     """The command. One that builds and exits runs with the cycle collector paused: nearly all it
     allocates (modules, caches, the brief) lives until the end, and rescanning it for cycles is about
     5 % of a cold build. ``send`` and ``schedule``, which can run for long, keep the collector."""
-    if args.func not in (cmd_default, cmd_build, cmd_check, cmd_extract, cmd_cache):
+    if args.func not in (cmd_default, cmd_build, cmd_check, cmd_extract, cmd_draft, cmd_cache):
         return int(args.func(args, out))
     from briefgen.facts import cyclic_gc_paused
 
