@@ -162,7 +162,7 @@ def cmd_draft(args: argparse.Namespace, out: TextIO) -> int:
     text = tables.read_text(args.article)
     source = drafts.ArticleSource(args.publisher, args.title, args.date, args.url)
     made = drafts.draft(text, args.id, source, args.lang, spec.load_units(args.data / spec.UNITS_NAME),
-                        article=args.article.name)
+                        article=str(args.article))
     _print_paths(drafts.write_draft(made, args.data, args.templates, force=args.force), out)
     _print_paths(pipeline.build_brief(args.id, lang=made.lang, today=args.date, out_dir=args.reports,
                                       data_dir=args.data, templates_dir=args.templates), out)

@@ -18,9 +18,9 @@ from typing import Sequence
 
 import yaml
 
-from briefgen import candidates, extract, output, spec, units
+from briefgen import candidates, extract, headertext, output, spec, units
 from briefgen.candidates import Proposal
-from briefgen.errors import OutputError, Problem, SpecError
+from briefgen.errors import FactsError, OutputError, Problem, SpecError
 from briefgen.facts import PLACEHOLDER, SOURCE_COLUMNS
 from briefgen.model import Lang
 from briefgen.statements import Arithmetic, arithmetic, comparable, is_statement
@@ -74,6 +74,9 @@ def draft(text: str, brief_id: str, source: ArticleSource, lang: Lang | None = N
     """The draft brief ``brief_id`` for ``text`` in ``lang`` (default: the article's language)."""
     if not spec.SLUG.fullmatch(brief_id):
         raise SpecError(Problem("--id", f"bad brief id {brief_id!r}", expected=spec.SLUG_FORM))
+    refused = headertext.refusal(source.title) or ("" if source.title.strip() else "empty")
+    if refused:
+        raise SpecError(Problem("--title", f"{refused} in the title", expected=headertext.EXPECTED))
     written_in = extract.detect_lang(text)
     lang = lang or written_in
     found = extract.extract(text, written_in)
@@ -81,6 +84,9 @@ def draft(text: str, brief_id: str, source: ArticleSource, lang: Lang | None = N
     facts, dated = _shared_dates(proposed.facts)
     drafted = arithmetic(facts, [c for c in found if is_statement(c, text)], text, SOURCE_ID)
     rows = [*candidates.rows(facts, SOURCE_ID), *drafted.rates]
+    if not rows:
+        raise FactsError(Problem(article, "no amount or date found; nothing was written",
+                                 expected="an article with numbers (10万台, $6 billion, 2023年7月)"))
     review = (*(() if source.date else ("the source has no date (--date): check every as_of",)),
               *proposed.notes, *dated, *drafted.review)
     spec_text = _SPEC_HEAD.format(article=article, brief=brief_id) + _spec_yaml({

@@ -128,9 +128,10 @@ def _unique(base: str, taken: set[str]) -> str:
 
 
 def comparable(p: Proposal) -> bool:
-    """An amount fact that can be compared: not an event, a span or a percentage; a positive size."""
+    """An amount fact that can be compared: not an event, a span or a percentage; above zero throughout."""
     c = p.mention
-    return not p.event and c.unit not in _TIME_UNITS and c.unit != "percent" and _size(c) > 0
+    above_zero = _size(c) > 0 and (c.low is None or c.low > 0)
+    return not p.event and c.unit not in _TIME_UNITS and c.unit != "percent" and above_zero
 
 
 def _size(c: Candidate) -> Decimal:

@@ -33,6 +33,17 @@ _SESSION_UNITS = ExitStack()
 _SESSION_UNITS.enter_context(units.using(spec.load_units(DATA / spec.UNITS_NAME)))
 
 
+#: The README's article-to-brief walkthrough: its commands run in sequence (tests/test_draft.py), not one by one.
+WALKTHROUGH = "## From an article to a brief in five minutes"
+
+
+def readme_section(heading: str) -> str:
+    """The README from ``heading`` to the next ``## `` heading."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(heading):]
+    return section[:section.index("\n## ", 1)]
+
+
 def pdf_text(data: bytes) -> str:
     """All text of a PDF, pages joined by newlines (pypdf extraction)."""
     return "\n".join(page.extract_text() or "" for page in PdfReader(BytesIO(data)).pages)

@@ -13,7 +13,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from conftest import DATA, FIXTURES, ROOT, SEED_ARTICLE, pdf_text
+from conftest import DATA, FIXTURES, SEED_ARTICLE, WALKTHROUGH, pdf_text, readme_section
 from hardening import Result, run
 from pypdf import PdfReader
 
@@ -119,12 +119,20 @@ def test_draft_refuses_to_overwrite_a_brief_unless_forced(tmp_path: Path) -> Non
     assert facts.read_text(encoding="utf-8").startswith("id,entity,metric")
 
 
-def test_a_bad_id_is_one_located_line(tmp_path: Path) -> None:
-    result = run("--project", str(tmp_path), "draft", str(ENGLISH), "--publisher", "P", "--title", "T",
-                 "--id", "Bad_ID")
+@pytest.mark.parametrize("text, argv, message", [
+    (None, ("--id", "Bad_ID"), "--id: bad brief id 'Bad_ID' (expected lower-case letters"),
+    (None, ("--id", "ok", "--title", "x\u202ey"), "--title: bidi controls U+202E in the title"),
+    ("Nothing to count here.\n", ("--id", "ok"), "{article}: no amount or date found; nothing was written"),
+])
+def test_bad_input_is_one_located_line_and_writes_nothing(tmp_path: Path, text: str | None,
+                                                          argv: tuple[str, ...], message: str) -> None:
+    article = ENGLISH if text is None else tmp_path / "article.txt"
+    if text is not None:
+        article.write_text(text, encoding="utf-8")
+    result = run("--project", str(tmp_path), "draft", str(article), "--publisher", "P", "--title", "T", *argv)
     assert result.code == 1 and result.err.count("\n") == 1
-    assert result.err.startswith("error: --id: bad brief id 'Bad_ID' (expected lower-case letters")
-    assert not (tmp_path / "data").exists()
+    assert result.err.startswith("error: " + message.format(article=article)), result.err
+    assert not (tmp_path / "data").exists() and not (tmp_path / "templates").exists()
 
 
 def _name_placeholders(facts: Path) -> None:
@@ -187,15 +195,9 @@ def test_removing_draft_true_after_editing_makes_it_a_normal_brief(tmp_path: Pat
 
 # --- the README's walkthrough, command by command ---------------------------------------------------
 
-WALKTHROUGH = "## From an article to a brief in five minutes"
-
-
 def _walkthrough_blocks() -> list[list[list[str]]]:
     """The README walkthrough's ```sh blocks, each a list of run.py argument lists."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index(WALKTHROUGH):]
-    section = section[:section.index("\n## ", 1)]
-    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    blocks = re.findall(r"```sh\n(.*?)```", readme_section(WALKTHROUGH), re.S)
     prefix = [".venv/bin/python", "run.py"]
     commands = [[shlex.split(line) for line in block.splitlines() if line.strip()] for block in blocks]
     assert all(c[:2] == prefix for block in commands for c in block)
