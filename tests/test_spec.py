@@ -81,7 +81,7 @@ def test_reference_spec_arguments_and_claims_are_typed() -> None:
 def test_every_spec_problem_is_reported_with_line_and_key_path() -> None:
     path = FX / "spec_bad.yaml"
     assert problems(path) == [
-        f"{path}:7: comparsions: unknown key 'comparsions' (expected only id, title, languages, template, facts, sources, author, units, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days)",
+        f"{path}:7: comparsions: unknown key 'comparsions' (expected only id, title, languages, template, facts, sources, author, units, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days, draft, review)",
         f"{path}:3: languages[2]: unknown value 'fr' (expected one of ja, en)",
         f"{path}:22: block_on_contradicted: got str 'yes' (expected true or false)",
         f"{path}:1: id: bad value 'Bad_Id' (expected lower-case letters, digits and - (e.g. xai-colossus))",
@@ -158,7 +158,7 @@ def test_spec_that_is_not_a_mapping(tmp_path: Path) -> None:
     path = write_spec(tmp_path, "- just\n- a list\n")
     assert problems(path) == [
         f"{path}:1: got a list (expected a mapping with keys id, title, languages, template, facts, sources, "
-        "author, units, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days)"]
+        "author, units, key_numbers, comparisons, charts, claims, schedule, block_on_contradicted, precision, stale_after_days, draft, review)"]
 
 
 def test_duplicate_yaml_key_is_an_error(tmp_path: Path) -> None:
@@ -277,3 +277,16 @@ def test_a_bad_unit_entry_is_located(tmp_path: Path, project: str, brief_units: 
     with pytest.raises(SpecError) as info:
         load_spec(path)
     assert expected in str(info.value) and "\n" not in str(info.value)
+
+
+def test_review_needs_draft_and_draft_is_a_boolean(tmp_path: Path) -> None:
+    spec = tmp_path / "brief.yaml"
+    spec.write_text(REFERENCE_SPEC.read_text(encoding="utf-8").replace(
+        "facts: facts.csv", "facts: facts.csv\ndraft: yes please\nreview: [check the headline]"), encoding="utf-8")
+    for name in ("facts.csv", "sources.csv"):
+        (tmp_path / name).write_text((REFERENCE_SPEC.parent / name).read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    problems = [str(p) for p in caught.value.problems]
+    assert any(":9: draft: got str 'yes please' (expected true or false)" in p for p in problems), problems
+    assert any(":10: review: 1 item left to review in a brief that is not a draft" in p for p in problems), problems
