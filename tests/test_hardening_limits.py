@@ -287,7 +287,8 @@ def test_extract_out_neutralises_formula_cells_and_the_table_loads_back_exactly(
 
     spec = ws.brief_dir / "brief.yaml"
     spec.write_text("id: xai-colossus\ntitle: {en: Proposed}\nlanguages: [en]\ntemplate: xai-colossus\n"
-                    "facts: proposed.csv\nsources: sources.csv\n", encoding="utf-8")
+                    "facts: proposed.csv\nsources: sources.csv\ndraft: true\n",  # its '?' need draft: true
+                    encoding="utf-8")
     against = run(*ws.options(), "extract", str(article), "--against", "xai-colossus")
     assert against.code == 0, against.err
     assert "Facts whose quote is no longer in the article: 0" in against.out
