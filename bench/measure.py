@@ -58,6 +58,13 @@ def interleave(contenders: Mapping[str, Callable[[], object]], rounds: int, warm
 
 def run_child(argv: Sequence[str], cwd: Path = ROOT) -> tuple[float, int]:
     """Run a command to completion: (wall seconds, peak RSS in KiB of that child alone)."""
+    wall, _, rss = child_usage(argv, cwd)
+    return wall, rss
+
+
+def child_usage(argv: Sequence[str], cwd: Path = ROOT, ok: Sequence[int] = (0,)) -> tuple[float, float, int]:
+    """Run a command to completion: (wall seconds, CPU seconds (user + system), peak RSS in KiB) of
+    that child alone; an exit code not in ``ok`` raises."""
     start = time.perf_counter()
     proc = subprocess.Popen(list(argv), cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -66,9 +73,9 @@ def run_child(argv: Sequence[str], cwd: Path = ROOT) -> tuple[float, int]:
     errors = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.stderr:
         proc.stderr.close()
-    if proc.returncode != 0:
+    if proc.returncode not in ok:
         raise RuntimeError(f"{' '.join(argv)} exited {proc.returncode}: {errors[-2000:]}")
-    return elapsed, int(usage.ru_maxrss)
+    return elapsed, usage.ru_utime + usage.ru_stime, int(usage.ru_maxrss)
 
 
 def interleave_children(commands: Mapping[str, Sequence[str]], rounds: int, warmup: int = 1,

@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 from io import BytesIO
 from pathlib import Path
+from typing import Iterator
 
 from briefgen.model import (
     Bar,
@@ -53,12 +54,17 @@ def write_fact_table(folder: Path, rows: int) -> tuple[Path, Path]:
     with facts_path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(FACT_HEADER)
-        for i in range(rows):
-            value, low, high, unit, as_of = (part.format(n=1000 + i, m=2000 + i, k=i % 1000)
-                                             for part in _SHAPES[i % len(_SHAPES)])
-            writer.writerow((f"fact_{i}", f"entity {i % 97}", f"metric_{i}", value, low, high, unit, as_of,
-                             SOURCES[i % 2][0], f"記事の記述 {i}", f"項目{i}", f"item {i}"))
+        writer.writerows(fact_rows(rows, tuple(source[0] for source in SOURCES)))
     return facts_path, sources_path
+
+
+def fact_rows(rows: int, sources: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """``rows`` valid fact rows in ``FACT_HEADER`` order, citing ``sources`` in turn."""
+    for i in range(rows):
+        value, low, high, unit, as_of = (part.format(n=1000 + i, m=2000 + i, k=i % 1000)
+                                         for part in _SHAPES[i % len(_SHAPES)])
+        yield (f"fact_{i}", f"entity {i % 97}", f"metric_{i}", value, low, high, unit, as_of,
+               sources[i % len(sources)], f"記事の記述 {i}", f"項目{i}", f"item {i}")
 
 
 def section(number: int) -> tuple[Heading | Para | Bullets | Chart | Table, ...]:

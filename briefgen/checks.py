@@ -66,10 +66,17 @@ def check_claims(claims: Sequence[ClaimSpec], facts: FactSet,
 
 def find_conflicts(facts: FactSet) -> tuple[Conflict, ...]:
     """Comparable facts about the same entity, metric and date that disagree (first one is used)."""
-    groups: dict[tuple[str, str, PartialDate | None, str], list[Fact]] = {}
+    first: dict[tuple[str, str, PartialDate | None, str], Fact] = {}
+    groups: dict[tuple[str, str, PartialDate | None, str], list[Fact]] = {}  # only those of 2 or more
+    kinds: dict[str | None, str] = {}  # unit → kind: one parse per unit, not per fact
     with localcontext(compare.DECIMALS), units.using(facts.units):
         for fact in facts.facts.values():
-            groups.setdefault((fact.entity, fact.metric, fact.as_of, _kind(fact)), []).append(fact)
+            unit = None if fact.quantity is None else fact.quantity.unit
+            kind = kinds.get(unit) or kinds.setdefault(unit, _kind(fact))
+            key = (fact.entity, fact.metric, fact.as_of, kind)
+            earlier = first.setdefault(key, fact)
+            if earlier is not fact:
+                groups.setdefault(key, [earlier]).append(fact)
         found = [_conflict(group) for group in groups.values()]
     return tuple(c for c in found if c is not None)
 

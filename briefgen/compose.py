@@ -333,9 +333,8 @@ class _Undefined(jinja2.StrictUndefined):
             return str(super()._undefined_message)
         if obj is jinja2.utils.missing:
             return f"{name!r} is undefined{did_you_mean(name, CONTEXT)}"
-        view = next((v for v in obj.values() if isinstance(v, View)), None) if isinstance(obj, dict) else None
-        if view is not None:
-            return _no_item(name, view._ctx, _prefix(view))
+        if isinstance(obj, Views):
+            return _no_item(name, obj._ctx, obj.prefix)
         known = obj if isinstance(obj, dict) else _public(obj)
         return f"{_shown(obj)} has no attribute {name!r}{did_you_mean(name, known)}"
 
@@ -365,6 +364,27 @@ def _prefix(view: View) -> str:
 
 def _public(obj: object) -> list[str]:
     return [n for n in dir(obj) if not n.startswith("_")]
+
+
+class Views(Mapping[str, View]):
+    """``f`` or ``c`` as templates see them: each view made when the template asks for it (a brief
+    of 1,000,000 facts does not build 1,000,000 views for a template that prints ten)."""
+
+    __slots__ = ("_items", "_ctx", "prefix")
+
+    def __init__(self, items: Mapping[str, Item], ctx: Ctx, prefix: str) -> None:
+        self._items = items
+        self._ctx = ctx
+        self.prefix = prefix  # how templates name it: f or c
+
+    def __getitem__(self, item_id: str) -> View:
+        return View(self._items[item_id], self._ctx)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def _view(value: object, filter_name: str) -> View:
@@ -423,8 +443,7 @@ def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], 
         title = spec.title.get(lang, spec.id)
         name = f"{spec.template}/{lang}.md"
         text, origin = _render(env, name, {
-            "f": {i: View(f, ctx) for i, f in facts.facts.items()},
-            "c": {i: View(c, ctx) for i, c in ctx.comparisons.items()},
+            "f": Views(facts.facts, ctx, "f"), "c": Views(ctx.comparisons, ctx, "c"),
             "brief": BriefView(title, today), "lang": lang,
         })  # the CONTEXT names
         parsed = markdown.parse(text, origin)

@@ -13,10 +13,12 @@ out and says so in the caption.
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from itertools import islice
+from pathlib import PurePath
+from typing import Callable, Iterable, Mapping, TypeVar
 
 from briefgen import markdown, numfmt, units
-from briefgen.errors import ComposeError, Problem, did_you_mean
+from briefgen.errors import ComposeError, Problem, did_you_mean, quoted
 from briefgen.figures import (
     NA,
     Ctx,
@@ -67,7 +69,10 @@ WORDS: dict[Lang, dict[str, str]] = {
            "no_claims": "検証した記述はありません。", "no_conflicts": "食い違う数値はありません。",
            "first_edition": "初回の号のため、前号との比較はありません。",
            "no_changes": "前号からの変更はありません。", "new": "新規：{}", "removed": "削除：{}",
-           "was": "（前号：{}）", "no_url": "URLなし", "no_date": "日付不明", "quote": "「{}」"},
+           "was": "（前号：{}）", "no_url": "URLなし", "no_date": "日付不明", "quote": "「{}」",
+           "facts_cut": "全{total}件の事実のうち{shown}件を表示。全件は{file}にあります。",
+           "conflicts_cut": "食い違う数値{total}件のうち{shown}件を表示。全件はcheckコマンドで確認できます。",
+           "changes_cut": "前号からの変更{total}件のうち{shown}件を表示。全件は{file}と前号の比較で確認できます。"},
     "en": {"holds": "holds", "overstated": "overstated", "understated": "understated",
            "contradicted": "contradicted", "unverifiable": "not checkable", "not_drawn": "Not drawn (n/a): {}",
            "used": "used", "unused": "not used",
@@ -85,8 +90,18 @@ WORDS: dict[Lang, dict[str, str]] = {
            "first_edition": "This is the first edition: there is no earlier edition to compare with.",
            "no_changes": "No changes since the last edition.", "new": "New: {}",
            "removed": "Removed: {}", "was": " (was {})", "no_url": "no URL", "no_date": "date unknown",
-           "quote": "“{}”"},
+           "quote": "“{}”",
+           "facts_cut": "Showing {shown} of {total} facts; the full table is in {file}.",
+           "conflicts_cut": "Showing {shown} of {total} conflicting figures; check lists them all.",
+           "changes_cut": "Showing {shown} of {total} changes since the last edition; compare {file} with "
+                          "the last edition's for all of them."},
 }
+#: Rows a ```facts, ```conflicts or ```changes block shows unless its fence says (```facts 50);
+#: a longer list is cut there with a line saying how many are shown and where the rest are.
+MAX_ROWS = 200
+ROWS_LIMIT = 10_000
+ROWS_FORM = f"a whole number of rows from 1 to {ROWS_LIMIT:,} after the directive (default {MAX_ROWS})"
+T = TypeVar("T")
 HEADERS: dict[str, dict[Lang, tuple[str, ...]]] = {
     "comparisons": {"ja": ("比較", "値", "計算式"), "en": ("Comparison", "Value", "Formula")},
     "claims": {"ja": ("記事の記述", "検証（記事 → 計算値）", "注記"),
@@ -294,16 +309,42 @@ def _conflicts(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...
     if not ctx.conflicts:
         return _notice("no_conflicts", ctx.lang)
     words = WORDS[ctx.lang]
-    rows = tuple((f.label(ctx.lang), f"{figure(f, ctx.lang)} {ctx.marker(f)}".strip(),
-                  words["quote"].format(f.quote), words["used" if f.id == c.used.id else "unused"])
-                 for c in ctx.conflicts for f in c.facts)
-    return (Table(HEADERS["conflicts"][ctx.lang], rows),)
+    rows = ((f.label(ctx.lang), f"{figure(f, ctx.lang)} {ctx.marker(f)}".strip(),
+             words["quote"].format(f.quote), words["used" if f.id == c.used.id else "unused"])
+            for c in ctx.conflicts for f in c.facts)
+    shown, total = _cut(rows, _max_rows(d, origin), sum(len(c.facts) for c in ctx.conflicts))
+    return (Table(HEADERS["conflicts"][ctx.lang], shown), *_cut_note("conflicts_cut", len(shown), total, ctx))
 
 
 def _changes(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
     if not ctx.changes:
         return _notice("first_edition" if ctx.changes is None else "no_changes", ctx.lang)
-    return (Bullets(tuple(Markup(_change_line(c, ctx)) for c in ctx.changes)),)
+    shown, total = _cut(ctx.changes, _max_rows(d, origin), len(ctx.changes))
+    return (Bullets(tuple(Markup(_change_line(c, ctx)) for c in shown)),
+            *_cut_note("changes_cut", len(shown), total, ctx))
+
+
+def _max_rows(d: markdown.Directive, origin: str) -> int:
+    if not d.arg:
+        return MAX_ROWS
+    if not d.arg.isdigit() or not 1 <= int(d.arg) <= ROWS_LIMIT:
+        raise ComposeError(Problem(origin, f"bad row count {quoted(d.arg)} in ```{d.name}", line=d.line,
+                                   expected=ROWS_FORM))
+    return int(d.arg)
+
+
+def _cut(items: Iterable[T], most: int, total: int) -> tuple[tuple[T, ...], int]:
+    """The first ``most`` of ``total`` items (the rest are never built), and ``total``."""
+    return tuple(islice(items, most)), total
+
+
+def _cut_note(key: str, shown: int, total: int, ctx: Ctx) -> tuple[Block, ...]:
+    """Under a cut list: how many rows it shows of how many, and where the rest are."""
+    if shown >= total:
+        return ()
+    text = WORDS[ctx.lang][key].format(shown=f"{shown:,}", total=f"{total:,}",
+                                       file=PurePath(ctx.facts.origin).name or "the facts file")
+    return (Para(Markup(escape(text))),)
 
 
 def _change_line(change: Change, ctx: Ctx) -> Escaped:
@@ -338,10 +379,11 @@ def _value_text(q: Quantity | None, event: PartialDate | None, lang: Lang) -> st
 
 def _facts(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
     none = WORDS[ctx.lang]["none"]
-    rows = tuple((f.label(ctx.lang), figure(f, ctx.lang),
-                  numfmt.date(f.as_of, ctx.lang) if f.as_of else none, ctx.marker(f))
-                 for f in ctx.facts.facts.values())
-    return (Table(HEADERS["facts"][ctx.lang], rows),)
+    rows = ((f.label(ctx.lang), figure(f, ctx.lang),
+             numfmt.date(f.as_of, ctx.lang) if f.as_of else none, ctx.marker(f))
+            for f in ctx.facts.facts.values())
+    shown, total = _cut(rows, _max_rows(d, origin), len(ctx.facts.facts))
+    return (Table(HEADERS["facts"][ctx.lang], shown), *_cut_note("facts_cut", len(shown), total, ctx))
 
 
 def _sources(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import re
+import sys
 from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
@@ -33,7 +34,7 @@ from typing import Iterator, Mapping
 from briefgen import units
 from briefgen.errors import FactsError, Problem, quoted
 from briefgen.model import MOST_SIGNIFICANT, Fact, FactSet, Origin, PartialDate, Precision, Quantity, Source
-from briefgen.tables import Row, read_rows
+from briefgen.tables import Cells, Row, read_rows
 
 FACT_COLUMNS = ("id", "entity", "metric", "value", "low", "high", "unit", "as_of", "source", "quote")
 FACT_OPTIONAL = ("label_ja", "label_en", "precision")
@@ -160,13 +161,14 @@ class _RowCheck:
 
     def __init__(self, row: Row, problems: list[Problem]) -> None:
         self.row = row
+        self.values = row.values.todict() if isinstance(row.values, Cells) else row.values
         self.problems = problems
 
     def fail(self, field: str, problem: str, expected: str) -> None:
         self.problems.append(Problem(self.row.origin, problem, self.row.line, field, expected))
 
     def text(self, field: str, expected: str = "a non-empty value") -> str:
-        value = self.row.values[field]
+        value = self.values[field]
         if not value:
             self.fail(field, "empty", expected)
         return value
@@ -181,7 +183,7 @@ class _RowCheck:
         return value
 
     def number(self, field: str) -> Decimal | None:
-        text = self.row.values[field]
+        text = self.values[field]
         try:
             return parse_number(text) if text else None
         except ValueError as exc:
@@ -189,7 +191,7 @@ class _RowCheck:
             return None
 
     def precision(self, field: str) -> Precision:
-        text = self.row.values.get(field, "")
+        text = self.values.get(field, "")
         try:
             return parse_precision(text) if text else "exact"
         except ValueError as exc:
@@ -197,7 +199,7 @@ class _RowCheck:
             return "exact"
 
     def date(self, field: str) -> PartialDate | None:
-        text = self.row.values[field]
+        text = self.values[field]
         try:
             return parse_partial_date(text) if text else None
         except ValueError as exc:
@@ -211,7 +213,7 @@ def _sources(rows: list[Row], problems: list[Problem]) -> dict[str, Source]:
     for row in rows:
         check = _RowCheck(row, problems)
         source_id = check.ident(seen)
-        url, lang = row.values["url"], row.values["lang"]
+        url, lang = check.values["url"], check.values["lang"]
         if url and not url.startswith(("https://", "http://")):
             check.fail("url", f"not a web address: {quoted(url)}", "an http(s):// URL, or empty")
         if lang and _LANG.fullmatch(lang) is None:
@@ -224,8 +226,9 @@ def _sources(rows: list[Row], problems: list[Problem]) -> dict[str, Source]:
 def _facts(rows: list[Row], sources: Mapping[str, Source], problems: list[Problem]) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
     seen: dict[str, int] = {}
-    for row in rows:
-        check = _RowCheck(row, problems)
+    rows.reverse()
+    while rows:  # each row is let go once its fact is built: rows and facts never both fill memory
+        check = _RowCheck(rows.pop(), problems)
         fact_id = check.ident(seen)
         before = len(problems)
         fact = _fact(check, fact_id, sources)
@@ -235,8 +238,8 @@ def _facts(rows: list[Row], sources: Mapping[str, Source], problems: list[Proble
 
 
 def _fact(check: _RowCheck, fact_id: str, sources: Mapping[str, Source]) -> Fact:
-    values = check.row.values
-    unit = check.text("unit", f"{EVENT_UNIT} or a unit such as GPU, USD, USD/GPU, MW, gallon/day, 1")
+    values = check.values
+    unit = sys.intern(check.text("unit", f"{EVENT_UNIT} or a unit such as GPU, USD, USD/GPU, MW, gallon/day, 1"))
     event = _event(check) if unit == EVENT_UNIT else None
     quantity = _quantity(check, unit) if unit and unit != EVENT_UNIT else None
     source_id = check.text("source", "the id of a row in the sources table")
@@ -244,7 +247,7 @@ def _fact(check: _RowCheck, fact_id: str, sources: Mapping[str, Source]) -> Fact
     if source_id and source is None:
         check.fail("source", f"unknown source {quoted(source_id)}", "the id of a row in the sources table")
     return Fact(
-        id=fact_id, entity=check.text("entity"), metric=check.text("metric"),
+        id=fact_id, entity=sys.intern(check.text("entity")), metric=sys.intern(check.text("metric")),
         quantity=quantity, event=event, as_of=check.date("as_of"),
         source=source or Source(source_id, "", "", None, ""),
         quote=check.text("quote", "the article's own words for this fact"),
@@ -255,9 +258,9 @@ def _fact(check: _RowCheck, fact_id: str, sources: Mapping[str, Source]) -> Fact
 
 def _event(check: _RowCheck) -> PartialDate | None:
     for field in ("low", "high"):
-        if check.row.values[field]:
+        if check.values[field]:
             check.fail(field, "an event has no range", f"empty {field}; the date goes in value")
-    if not check.row.values["value"]:
+    if not check.values["value"]:
         check.fail("value", "empty", f"the event's date: {DATE_FORM}")
         return None
     return check.date("value")
@@ -269,7 +272,7 @@ def _quantity(check: _RowCheck, unit: str) -> Quantity | None:
     except ValueError as exc:
         check.fail("unit", str(exc), f"{EVENT_UNIT}, or {units.FORM}")
     value, low, high = check.number("value"), check.number("low"), check.number("high")
-    given = [bool(check.row.values[f]) for f in ("value", "low", "high")]
+    given = [bool(check.values[f]) for f in ("value", "low", "high")]
     if given == [False, False, False]:
         check.fail("value", "no amount", "value for a point, or low and high for a range")
     elif given[0] and (given[1] or given[2]):

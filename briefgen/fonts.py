@@ -225,6 +225,28 @@ def _cmap(font: str) -> frozenset[int]:
     return frozenset(face.charToGlyph)
 
 
+#: Every white-space character (``str.isspace``; none lies above U+3000).
+_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+
+
+@lru_cache(maxsize=None)
+def _outside(font: str) -> re.Pattern[str]:
+    """A pattern matching any character ``font`` has no glyph for, white space aside."""
+    ranges: list[tuple[int, int]] = []
+    for code in sorted(_cmap(font) | {ord(c) for c in _SPACES}):
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    inside = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" if b > a else re.escape(chr(a)) for a, b in ranges)
+    return re.compile(f"[^{inside}]")
+
+
+def covers(text: str, font: str) -> bool:
+    """Whether ``font`` has every character of ``text`` but white space (one scan, for long texts)."""
+    return _outside(font).search(text) is None
+
+
 def coverage(text: str, font: str) -> frozenset[str]:
     """The characters of ``text`` that ``font`` has no glyph for (white space never counts)."""
     cmap = _cmap(font)

@@ -28,7 +28,7 @@ MOST_SIGNIFICANT = 15
 Markup = NewType("Markup", str)
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)
 class PartialDate:
     """A date known to the year, the month or the day ("2023-07", "2024-04-13", "2024")."""
 
@@ -49,7 +49,7 @@ class PartialDate:
         return dt.date(self.year, self.month or 1, self.day or 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Quantity:
     """A number with its unit: a point (``low == high``) or a closed range.
 
@@ -87,7 +87,7 @@ class Source:
     lang: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a record was read: file path and 1-based line (the header is line 1 of a CSV)."""
 
@@ -98,7 +98,7 @@ class Origin:
         return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Fact:
     """One sourced statement: an amount (``quantity``) or an event date (``event``), never both."""
 

@@ -21,6 +21,7 @@ import os
 import re
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from pathlib import Path
 
 from briefgen.errors import OutputError, Problem
@@ -76,14 +77,15 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(data: bytes, path: Path) -> Path:
-    """Write ``data`` to ``path`` (mode 0644) via temp file + fsync + rename; return ``path``."""
+def write_atomic(data: bytes | Iterable[bytes], path: Path) -> Path:
+    """Write ``data`` (bytes, or chunks of bytes written as they come) to ``path`` (mode 0644) via
+    temp file + fsync + rename; return ``path``."""
     temp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.writelines([data] if isinstance(data, bytes) else data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, 0o644)

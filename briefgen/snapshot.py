@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Literal, Mapping, cast
+from typing import Iterator, Literal, Mapping, cast
 
 from briefgen.errors import FactsError, Problem
 from briefgen.facts import parse_partial_date
@@ -133,9 +133,19 @@ def snapshot_path(reports_dir: Path, brief_id: str, edition: str) -> Path:
 
 
 def save_snapshot(facts: FactSet, path: Path) -> Path:
-    """Write the snapshot of ``facts`` to ``path`` atomically (sorted keys: stable, diffable files)."""
-    text = json.dumps(snapshot(facts), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    return write_atomic(text.encode("utf-8"), path)
+    """Write the snapshot of ``facts`` to ``path`` atomically: one fact a line, ids and keys sorted
+    (stable, diffable files), encoded a chunk of lines at a time (never every record at once)."""
+    return write_atomic(_snapshot_chunks(facts), path)
+
+
+def _snapshot_chunks(facts: FactSet, lines: int = 10_000) -> Iterator[bytes]:
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    ids = sorted(facts.facts)
+    yield b"{\n"
+    for start in range(0, len(ids), lines):
+        chunk = ",\n".join(f"{encode(i)}: {encode(_record(facts.facts[i]))}" for i in ids[start:start + lines])
+        yield ((",\n" if start else "") + chunk).encode("utf-8")
+    yield b"\n}\n"
 
 
 def load_snapshot(path: Path) -> Snapshot | None:

@@ -20,7 +20,6 @@ XLSX goes through pandas + openpyxl with ``dtype=str``; a date cell (which arriv
 from __future__ import annotations
 
 import csv
-import io
 import json
 import json.decoder
 import json.scanner
@@ -42,7 +41,6 @@ MAX_DEPTH = 32
 DEPTH_FORM = f"lists and mappings nested at most {MAX_DEPTH} deep"
 #: Text a spreadsheet would read as a formula, after any apostrophes already neutralising it.
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
-_NEUTRALISED = re.compile(r"(?:^|[,\"])'+[=+\-@\t\r]", re.M)
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9][0-9,]*(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[][{}]')
 _XLSX_DATE = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) 00:00:00")
@@ -66,6 +64,32 @@ class YamlDoc:
     problems: tuple[Problem, ...] = ()
 
 
+class Cells(Mapping[str, str]):
+    """One grid row's cells by column name: the row's tuple of cells and the header's column →
+    position index, shared by every row (a dict per row would cost three times the memory). A
+    column the file does not have (an optional one) reads as ``""``."""
+
+    __slots__ = ("_index", "_cells")
+
+    def __init__(self, index: Mapping[str, int], cells: tuple[str, ...]) -> None:
+        self._index = index
+        self._cells = cells
+
+    def __getitem__(self, name: str) -> str:
+        position = self._index[name]
+        return self._cells[position] if position < len(self._cells) else ""
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def todict(self) -> dict[str, str]:
+        """The cells as a dict (one C-level step, for reading many of them)."""
+        return dict(zip(self._index, self._cells + ("",) * (len(self._index) - len(self._cells))))
+
+
 @dataclass
 class _Table:
     """What a format reader hands back: columns (name → line first seen), raw rows, problems."""
@@ -73,8 +97,9 @@ class _Table:
     columns: dict[str, int]
     rows: list[Row]
     problems: list[Problem]
-    #: True when every row has every column (a grid); mapping rows may leave keys out.
-    uniform: bool = False
+    #: A grid's column → position index, shared by its rows' ``Cells`` (``None``: mapping rows,
+    #: which may leave keys out).
+    index: dict[str, int] | None = None
 
 
 def read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> list[Row]:
@@ -100,7 +125,8 @@ def read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ())
                                 expected=f"at least one row with columns {', '.join(required)}"))
     if problems:
         raise FactsError(*problems)
-    if table.uniform and table.columns.keys() >= set(wanted):
+    if table.index is not None:
+        table.index.update((name, len(table.index)) for name in wanted if name not in table.index)
         return table.rows
     empty = dict.fromkeys(wanted, "")
     return [Row(row.line, empty | dict(row.values), origin) for row in table.rows]
@@ -249,6 +275,7 @@ def _grid(records: Iterator[tuple[int, Sequence[str]]], origin: str, problems: l
     names, header_problems = _header(header, header_line, origin)
     problems += header_problems
     width = len(names)
+    index = {name: i for i, name in enumerate(names)}
     rows: list[Row] = []
     for line, cells in records:
         if len(cells) != width:
@@ -256,8 +283,8 @@ def _grid(records: Iterator[tuple[int, Sequence[str]]], origin: str, problems: l
                                     line=line,
                                     expected="one value per header column (quote values with commas)"))
         elif any(cells):
-            rows.append(Row(line, dict(zip(names, map(str.strip, cells))), origin))
-    return _Table({name: header_line for name in names if name}, rows, problems, uniform=True)
+            rows.append(Row(line, Cells(index, tuple(map(str.strip, cells))), origin))
+    return _Table({name: header_line for name in names if name}, rows, problems, index)
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -278,22 +305,43 @@ def _unneutralised(cells: list[str]) -> list[str]:
 
 
 def _csv_table(path: Path, origin: str) -> _Table:
+    """The table, parsed as the file is read (a 100 MB file is never held as one text). A file that
+    is not UTF-8 text (or holds NUL) is read again by ``read_text``, which raises the located error."""
     problems: list[Problem] = []
-    text = read_text(path)
-    records = _csv_records(text, origin, problems)
-    if _NEUTRALISED.search(text):
-        records = ((line, _unneutralised(cells)) for line, cells in records)
-    return _grid(records, origin, problems)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return _grid(_csv_records(_Lines(handle), origin, problems), origin, problems)
+    except (OSError, ValueError):
+        read_text(path)
+        raise
 
 
-def _csv_records(text: str, origin: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+class _Lines(Iterator[str]):
+    """A CSV file's lines for ``csv.reader``; ``apostrophe`` tells whether the record being read has
+    a ``'`` (it may hold a neutralised cell)."""
+
+    def __init__(self, handle: Iterator[str]) -> None:
+        self.handle = handle
+        self.apostrophe = False
+
+    def __next__(self) -> str:
+        line = next(self.handle)
+        if "\0" in line:
+            raise ValueError("NUL in a text file")
+        if "'" in line:
+            self.apostrophe = True
+        return line
+
+
+def _csv_records(lines: _Lines, origin: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
     """(first line, cells) of each non-blank CSV record; malformed quoting ends it with a problem."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(lines, strict=True)
     start = 1
     try:
         for cells in reader:
             if cells:
-                yield start, cells
+                yield start, _unneutralised(cells) if lines.apostrophe else cells
+            lines.apostrophe = False
             start = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(origin, f"malformed CSV ({exc})", line=start,
