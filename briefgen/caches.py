@@ -1,4 +1,4 @@
-"""Set-up time → the on-disk caches a cold start reads: compiled templates, IPAex's parsed tables, pint's definitions.
+"""Set-up time → the on-disk caches a cold start reads: compiled templates, the core fonts' parsed tables, pint's definitions.
 
 ``run.py cache`` (``scripts/setup.sh`` runs it) writes them under ``var/cache/`` of the project (the CLI
 says where: ``use(--state/cache)``); a build only reads
@@ -52,7 +52,7 @@ def write(name: str, key: str, data: bytes, root: Path | None = None) -> Path:
 
 def build(templates_dir: Path, root: Path | None = None) -> tuple[Path, ...]:
     """Make every cache under ``root`` (default ``var/cache/``): pint's parsed definitions, the
-    bytecode of every template in ``templates_dir``, IPAex's parsed tables. Returns the folders."""
+    bytecode of every template in ``templates_dir``, the core fonts' parsed tables. Returns the folders."""
     from briefgen import compose, fonts, units
 
     base = root or CACHE_DIR

@@ -1,29 +1,33 @@
-"""Font files → registered ReportLab TrueType fonts (embedded subsets), with per-character fallbacks.
+"""Font files → registered ReportLab TrueType families (embedded subsets), with per-character faces.
 
-The primary face is IPAex Gothic (Japanese + Latin + Greek + Cyrillic). IPAex has no bold weight, so
-its bold is the same file under a second name (``IPAexGothic-Bold``); ``render`` draws that name with a
-synthetic stroke (see ``FAUX_BOLD``). Characters IPAex lacks (Arabic, Hebrew, Thai, symbols) are
-wrapped in ``<font name=…>`` of the first installed fallback that has them. Only TrueType files are
-used: ReportLab embeds them as subsets, unlike its built-in CID fonts, which are never embedded.
+Two core families, each with real bold faces (nothing is faked by stroking):
+- Japanese (``PRIMARY``): IPAex Gothic, bold MigMix 1P Bold (IPA Gothic kanji with M+ kana, drawn
+  bold; IPAex has no bold weight). Japanese has no italic: italic maps to the upright faces.
+- Latin (``LATIN``): Noto Sans regular, bold, italic and bold italic. The English edition is set in
+  it, and so are Latin runs (letters, digits, Latin punctuation) inside Japanese text.
+
+``split_frags`` gives each character of a parsed paragraph the face that has it and keeps the run's
+bold/italic: Latin inside Japanese → Noto Sans, Japanese inside English → IPAex/MigMix, and what
+neither has (Arabic, Hebrew, Thai, symbols) → the first installed fallback family that has it. Only
+TrueType files are used: ReportLab embeds them as subsets (it refuses CFF-based OpenType).
 
 Registration is global ReportLab state, so it happens once, lazily, in cached functions.
 """
 
 from __future__ import annotations
 
-import copy
-import html
 import logging
 import pickle
 import re
 import sys
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Sequence
 from weakref import WeakKeyDictionary
 
 import reportlab  # type: ignore[import-untyped]
-from reportlab.lib.fonts import addMapping  # type: ignore[import-untyped]
+from reportlab.lib.fonts import addMapping, ps2tt, tt2ps  # type: ignore[import-untyped]
 from reportlab.pdfbase import pdfmetrics, ttfonts  # type: ignore[import-untyped]
 from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
 
@@ -33,33 +37,59 @@ from briefgen.errors import Problem, RenderError
 log = logging.getLogger("briefgen")
 
 PRIMARY = "IPAexGothic"
-PRIMARY_BOLD = "IPAexGothic-Bold"
-#: Font names that have no real bold file and must be emboldened when drawn.
-FAUX_BOLD = frozenset({PRIMARY_BOLD})
+PRIMARY_BOLD = "MigMix1P-Bold"
+LATIN = "NotoSans"
 
-_PRIMARY_FILE = "ipaexg.ttf"
-_PRIMARY_PATHS = (
+_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/Library/Fonts")
+_NOTO = "/usr/share/fonts/truetype/noto/"
+
+
+@dataclass(frozen=True)
+class _Face:
+    """One font file of a core family: its ReportLab name, file name, the usual paths, its package."""
+
+    name: str
+    filename: str
+    known: tuple[str, ...]
+    package: str
+
+
+_IPAEX = _Face(PRIMARY, "ipaexg.ttf", (
     "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
     "/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf",
     "/usr/local/share/fonts/ipaexg.ttf",
     "/Library/Fonts/ipaexg.ttf",
-)
-_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/Library/Fonts")
+), "fonts-ipaexfont-gothic")
+_MIGMIX_BOLD = _Face(PRIMARY_BOLD, "migmix-1p-bold.ttf", ("/usr/share/fonts/truetype/migmix/migmix-1p-bold.ttf",),
+                     "fonts-migmix")
 
-#: (name, regular file, bold file or "") in the order they are tried for a missing character.
+
+def _noto(suffix: str, style: str) -> _Face:
+    return _Face(f"{LATIN}{suffix}", f"NotoSans-{style}.ttf", (f"{_NOTO}NotoSans-{style}.ttf",), "fonts-noto-core")
+
+
+#: family → faces for (regular, bold, italic, bold italic).
+_CORE: dict[str, tuple[_Face, _Face, _Face, _Face]] = {
+    PRIMARY: (_IPAEX, _MIGMIX_BOLD, _IPAEX, _MIGMIX_BOLD),
+    LATIN: (_noto("", "Regular"), _noto("-Bold", "Bold"), _noto("-Italic", "Italic"),
+            _noto("-BoldItalic", "BoldItalic")),
+}
+
+#: (name, regular file, bold file or "") in the order they are tried for a character no core face has.
 _FALLBACKS = (
     ("NotoSansArabic", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
     ("NotoSansHebrew", "NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf"),
     ("NotoSansThai", "NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf"),
     ("NotoSansDevanagari", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"),
     ("DejaVuSans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf"),
-    ("NotoSans", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf"),
     ("NotoSansSymbols", "NotoSansSymbols-Regular.ttf", "NotoSansSymbols-Bold.ttf"),
     ("NotoSansSymbols2", "NotoSansSymbols2-Regular.ttf", ""),
 )
 
-_TOKEN = re.compile(r"(<[^>]*>)|(&#?[0-9A-Za-z]+;)|(.)", re.S)
-_ENTITY = re.compile(r"&#?[0-9A-Za-z]+;")
+#: Characters set in the Latin face inside Japanese text: ASCII, Latin-1 and Latin Extended letters,
+#: digits and punctuation, and the Western quotes and dashes (not the ellipsis or em dash, which
+#: Japanese text sets full width).
+_LATIN_CHARS = re.compile("[\u0021-\u007e\u00a0-\u024f\u2010-\u2013\u2018-\u201f\u2032\u2033]")
 
 
 def find_font_file(filename: str, known: Iterable[str] = ()) -> Path | None:
@@ -76,13 +106,18 @@ def find_font_file(filename: str, known: Iterable[str] = ()) -> Path | None:
     return None
 
 
-def _register(name: str, path: Path) -> None:
-    pdfmetrics.registerFont(TTFont(name, str(path)))
+#: registered family names by their lower-case form (ReportLab's font mapping lower-cases them).
+_FAMILIES: dict[str, str] = {}
 
 
-def _register_family(name: str, bold: str) -> None:
-    for is_bold, is_italic in ((0, 0), (0, 1), (1, 0), (1, 1)):
-        addMapping(name, is_bold, is_italic, bold if is_bold else name)
+def _register_family(name: str, faces: Sequence[str]) -> None:
+    """Map ``name`` + bold/italic to ``faces`` (regular, bold, italic, bold italic).
+
+    A face that serves two styles (IPAex is also the Japanese italic) reads back as the upright one:
+    ReportLab keeps the last mapping of a face, so the upright styles go last."""
+    _FAMILIES[name.lower()] = name
+    for (is_bold, is_italic), face in reversed(list(zip(((0, 0), (1, 0), (0, 1), (1, 1)), faces))):
+        addMapping(name, is_bold, is_italic, face)
 
 
 _BFCHAR = re.compile(r"^<([0-9A-F]{2})> <([0-9A-F]{5,6})>$", re.MULTILINE)
@@ -105,39 +140,63 @@ _REPORTLAB_TO_UNICODE = ttfonts.makeToUnicodeCMap
 
 @lru_cache(maxsize=None)
 def primary() -> str:
-    """Register IPAex Gothic (regular + its faux-bold alias) once; return the font name.
+    """Register the Japanese family (IPAex Gothic, MigMix 1P Bold) once; return its name.
 
     Also installs the ToUnicode fix above (ReportLab looks the function up when it writes a font).
     """
+    return _core(PRIMARY)
+
+
+@lru_cache(maxsize=None)
+def latin() -> str:
+    """Register the Latin family (Noto Sans in four faces) once; return its name."""
+    return _core(LATIN)
+
+
+def family(lang: str) -> str:
+    """The family an edition is set in: Noto Sans for English, IPAex Gothic for Japanese."""
+    return latin() if lang == "en" else primary()
+
+
+def bold(font: str) -> str:
+    """The bold face of a registered family (``font`` itself when it has none)."""
+    return str(tt2ps(font, 1, 0))
+
+
+def _core(name: str) -> str:
     ttfonts.makeToUnicodeCMap = _to_unicode_cmap
-    path = _primary_file()
-    font = _thawed(caches.read(FONT_CACHE, _cache_key(path)))
-    if font is None:
-        font = _parsed(path)
-    pdfmetrics.registerFont(font)
-    pdfmetrics.registerFont(_alias(font, PRIMARY_BOLD))
-    _register_family(PRIMARY, PRIMARY_BOLD)
-    return PRIMARY
+    faces = _CORE[name]
+    for face in dict.fromkeys(faces):
+        path = _file(face)
+        if face.name not in pdfmetrics.getRegisteredFontNames():
+            font = _thawed(caches.read(FONT_CACHE, _cache_key(path)))
+            pdfmetrics.registerFont(font if font is not None else _parsed(path, face.name))
+    _register_family(name, [face.name for face in faces])
+    return name
 
 
-def _primary_file() -> Path:
-    path = find_font_file(_PRIMARY_FILE, _PRIMARY_PATHS)
+def _file(face: _Face) -> Path:
+    path = find_font_file(face.filename, face.known)
     if path is None:
         raise RenderError(Problem(
-            _PRIMARY_FILE, "the IPAex Gothic font is not installed",
-            expected="run scripts/setup.sh (Debian package fonts-ipaexfont-gothic)"))
+            face.filename, f"the font {face.name} is not installed",
+            expected=f"run scripts/setup.sh (Debian package {face.package})"))
     return path
 
 
-def _parsed(path: Path) -> TTFont:
+def _primary_file() -> Path:
+    return _file(_IPAEX)
+
+
+def _parsed(path: Path, name: str = PRIMARY) -> TTFont:
     try:
-        return TTFont(PRIMARY, str(path))
+        return TTFont(name, str(path))
     except TTFError as exc:
         raise RenderError(Problem(str(path), f"unusable font file: {exc}",
-                                  expected="IPAex Gothic TrueType (ipaexg.ttf)")) from exc
+                                  expected=f"a TrueType font file for {name}")) from exc
 
 
-# --- the parsed primary font, cached at set-up time (see briefgen.caches) -------------------------
+# --- the parsed core fonts, cached at set-up time (see briefgen.caches) ---------------------------
 
 FONT_CACHE = "fonts"  # the folder of parsed fonts under var/cache/
 
@@ -179,42 +238,38 @@ def _em_scale(units_per_em: int) -> Callable[[float], float]:
 
 
 def write_cache(root: Path) -> Path:
-    """Save IPAex parsed under ``root`` (set-up time; see ``briefgen.caches``)."""
-    path = _primary_file()
-    return caches.write(FONT_CACHE, _cache_key(path), _frozen(_parsed(path)), root).parent
+    """Save every core face parsed under ``root`` (set-up time; see ``briefgen.caches``)."""
+    folder = root / FONT_CACHE
+    for face in dict.fromkeys(face for faces in _CORE.values() for face in faces):
+        path = _file(face)
+        folder = caches.write(FONT_CACHE, _cache_key(path), _frozen(_parsed(path, face.name)), root).parent
+    return folder
 
 
-def _alias(font: TTFont, name: str) -> TTFont:
-    """``font`` under a second name, sharing its parsed face.
-
-    ReportLab registers a name whose face is already registered as the first font object, so
-    parsing the file a second time (about 0.1 s for IPAex) would only be thrown away.
-    """
-    alias = copy.copy(font)
-    alias.fontName = name
-    return alias
+# --- fallbacks and coverage -----------------------------------------------------------------------
 
 
-def _register_fallback(name: str, regular: str, bold: str) -> bool:
+def _register_fallback(name: str, regular: str, bold_file: str) -> bool:
     path = find_font_file(regular)
     if path is None:
         return False
     try:
-        _register(name, path)
-        bold_path = find_font_file(bold) if bold else None
+        pdfmetrics.registerFont(TTFont(name, str(path)))
+        bold_path = find_font_file(bold_file) if bold_file else None
         if bold_path is not None:
-            _register(f"{name}-Bold", bold_path)
+            pdfmetrics.registerFont(TTFont(f"{name}-Bold", str(bold_path)))
     except TTFError as exc:
         log.debug("skipping fallback font %s: %s", path, exc)
         return False
-    _register_family(name, f"{name}-Bold" if bold_path is not None else name)
+    heavy = f"{name}-Bold" if bold_path is not None else name
+    _register_family(name, (name, heavy, name, heavy))
     return True
 
 
 @lru_cache(maxsize=None)
 def fallbacks() -> tuple[str, ...]:
     """Register the installed fallback fonts once; return their names in the order they are tried."""
-    return tuple(name for name, regular, bold in _FALLBACKS if _register_fallback(name, regular, bold))
+    return tuple(name for name, regular, heavy in _FALLBACKS if _register_fallback(name, regular, heavy))
 
 
 @lru_cache(maxsize=None)
@@ -253,14 +308,21 @@ def coverage(text: str, font: str) -> frozenset[str]:
     return frozenset(c for c in text if not c.isspace() and ord(c) not in cmap)
 
 
-def _font_covering(text: str) -> str | None:
-    """The first installed fallback that has every character of ``text``."""
-    return next((name for name in fallbacks() if not coverage(text, name)), None)
+def _others(font: str) -> tuple[str, ...]:
+    """The families tried, in order, for a character ``font`` lacks: the other core family, then the
+    fallbacks (registered on first need)."""
+    core = latin() if font == primary() else primary()
+    return (core, *(name for name in fallbacks() if name != font))
+
+
+def _font_covering(text: str, font: str = PRIMARY) -> str | None:
+    """The first family after ``font`` that has every character of ``text``."""
+    return next((name for name in _others(font) if not coverage(text, name)), None)
 
 
 def unprintable(text: str, font: str) -> frozenset[str]:
-    """The characters of ``text`` that neither ``font`` nor any installed fallback has."""
-    return frozenset(c for c in coverage(text, font) if _font_covering(c) is None)
+    """The characters of ``text`` that neither ``font`` nor any installed font has."""
+    return frozenset(c for c in coverage(text, font) if _font_covering(c, font) is None)
 
 
 def describe(chars: Iterable[str]) -> str:
@@ -273,63 +335,85 @@ def _warn_missing(missing: set[str]) -> None:
         log.warning("no installed font has a glyph for %s; it prints as a blank box", describe(missing))
 
 
-def _units(markup: str) -> Iterator[tuple[str, str | None]]:
-    """(source text, character it shows) for each tag, entity or character; tags show nothing."""
-    for match in _TOKEN.finditer(markup):
-        tag, entity, char = match.groups()
-        if tag is not None:
-            yield tag, None
-        elif entity is not None:
-            yield entity, html.unescape(entity)
-        else:
-            yield char, char
-
-
-def with_fallbacks(markup: str, font: str) -> str:
-    """Wrap runs of characters ``font`` lacks in ``<font name=…>`` of a fallback that has them.
-
-    Logs one warning naming the characters no installed font has.
-    """
-    if _covers_all(markup, font):
-        return markup
-    out: list[str] = []
-    run: list[str] = []
-    run_font: str | None = None
-    missing: set[str] = set()
-
-    def flush() -> None:
-        if run:
-            text = "".join(run)
-            out.append(f'<font name="{run_font}">{text}</font>' if run_font else text)
-            run.clear()
-
-    for source, shown in _units(markup):
-        lacking = coverage(shown, font) if shown is not None else frozenset()
-        target = _font_covering(shown) if lacking and shown is not None else None
-        if lacking and target is None:
-            missing |= lacking
-        if shown is None or target != run_font:
-            flush()
-            run_font = target
-        (out if shown is None else run).append(source)
-    flush()
-    _warn_missing(missing)
-    return "".join(out)
-
-
-def _covers_all(markup: str, font: str) -> bool:
-    """True when ``font`` has every character ``markup`` has or its entities stand for (a superset of
-    what it shows), so ``with_fallbacks`` would wrap nothing: the common case, decided in one pass."""
-    decoded = "".join(html.unescape(entity) for entity in _ENTITY.findall(markup))
-    return not coverage(markup, font) and not coverage(decoded, font)
-
-
 def font_for(text: str, font: str) -> str:
-    """``font`` if it has every glyph of ``text``, else the first fallback that does (else ``font``, logged)."""
+    """``font`` if it has every glyph of ``text``, else the first other family that does (else ``font``, logged)."""
     lacking = coverage(text, font)
     if not lacking:
         return font
-    found = _font_covering(text)
+    found = _font_covering(text, font)
     if found is None:
         _warn_missing(set(unprintable(text, font)) or set(lacking))
     return found or font
+
+
+# --- per-character faces inside a paragraph -------------------------------------------------------
+
+
+def _style_of(face: str) -> tuple[str, int, int]:
+    """(family, bold, italic) of a face name; a face outside any family is its own family."""
+    try:
+        found = ps2tt(face)
+    except ValueError:
+        return face, 0, 0
+    return _FAMILIES.get(found[0], face), int(found[1]), int(found[2])
+
+
+def _family_for(char: str, face: str, base: str) -> str | None:
+    """The family ``char`` is set in within text of ``face`` (of family ``base``); None when no font has it."""
+    if char.isspace():
+        return base
+    if base == PRIMARY and _LATIN_CHARS.match(char) and not coverage(char, latin()):
+        return LATIN
+    if not coverage(char, face):
+        return base
+    return _font_covering(char, base)
+
+
+def _runs(text: str, face: str, missing: set[str], bold_italic: tuple[int, int] = (0, 0)) -> list[tuple[str, str]]:
+    """``text`` of one face cut into (face, text) runs, each set in the face that has its glyphs, in
+    the bold/italic of ``face`` or ``bold_italic`` (a Japanese face has no italic, its Latin runs do).
+
+    White space stays in the run it is in, so a Latin phrase inside Japanese is one run."""
+    base, is_bold, is_italic = _style_of(face)
+    is_bold, is_italic = is_bold | bold_italic[0], is_italic | bold_italic[1]
+    runs: list[tuple[str, list[str]]] = []
+    for char in text:
+        chosen = _family_for(char, face, base)
+        if chosen is None:
+            missing.add(char)
+            chosen = base
+        target = face if chosen == base else tt2ps(chosen, is_bold, is_italic)
+        if runs and (char.isspace() or runs[-1][0] == target):
+            runs[-1][1].append(char)
+        else:
+            runs.append((target, [char]))
+    return [(target, "".join(chars)) for target, chars in runs]
+
+
+def _truetype(face: str) -> bool:
+    return hasattr(pdfmetrics.getFont(face), "face")
+
+
+def split_frags(frags: list[Any]) -> list[Any]:
+    """Parsed paragraph fragments → the same text with every character in a face that has it.
+
+    Logs one warning naming the characters no installed font has (they print as blank boxes)."""
+    out: list[Any] = []
+    missing: set[str] = set()
+    for frag in frags:
+        text = getattr(frag, "text", "")
+        if not text or hasattr(frag, "cbDefn") or not _truetype(frag.fontName):
+            out.append(frag)
+            continue
+        runs = _runs(text, frag.fontName, missing, (int(getattr(frag, "bold", 0)), int(getattr(frag, "italic", 0))))
+        if len(runs) == 1:
+            out.append(frag if runs[0][0] == frag.fontName else frag.clone(fontName=runs[0][0]))
+        else:
+            out.extend(frag.clone(text=part, fontName=face) for face, part in runs)
+    _warn_missing(missing)
+    return out
+
+
+def width(text: str, face: str, size: float) -> float:
+    """The width in points of plain ``text`` set in ``face`` the way ``split_frags`` sets it."""
+    return sum(float(pdfmetrics.stringWidth(part, run_face, size)) for run_face, part in _runs(text, face, set()))

@@ -21,9 +21,7 @@ from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
-from reportlab.pdfgen.textobject import PDFTextObject  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
     Flowable,
     HRFlowable,
@@ -45,7 +43,6 @@ from briefgen.model import Table as TableBlock
 MARGIN = 20 * mm
 FRAME_PADDING = 6  # ReportLab's default Frame padding on each side
 FRAME_WIDTH = A4[0] - 2 * MARGIN - 2 * FRAME_PADDING
-FAUX_BOLD_STROKE = 0.03  # stroke width per point of font size for fonts without a bold file
 KEEP_START = 60  # points of a long table or paragraph a heading needs under it to stay on the page
 
 _WORDS: dict[str, dict[str, str]] = {
@@ -60,15 +57,15 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 @lru_cache(maxsize=None)
-def _setup() -> str:
-    """Register the primary font once and forbid ReportLab from fetching any URL (global settings).
+def _font(lang: Lang) -> str:
+    """Register the edition's font family and forbid ReportLab from fetching any URL (global settings).
 
-    Fallback fonts are registered on first need (``fonts.with_fallbacks``/``font_for``), so a brief
-    IPAex covers never pays for reading them.
+    Fallback fonts are registered on first need (``fonts.split_frags``/``font_for``), so a brief the
+    core families cover never pays for reading them.
     """
     rl_config.trustedHosts = None
     rl_config.trustedSchemes = []
-    return fonts.primary()
+    return fonts.family(lang)
 
 
 # --- styles ----------------------------------------------------------------------------------------
@@ -76,7 +73,8 @@ def _setup() -> str:
 
 @lru_cache(maxsize=None)
 def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
-    font = _setup()
+    font = _font(lang)
+    heavy = fonts.bold(font)
     base = ParagraphStyle("body", fontName=font, fontSize=10, leading=16 if lang == "ja" else 15,
                           textColor=INK, spaceAfter=7, wordWrap="CJK" if lang == "ja" else None)
 
@@ -85,20 +83,20 @@ def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
 
     return {
         "body": base,
-        "brand": style("brand", fontName=fonts.PRIMARY_BOLD, fontSize=10, leading=12, textColor=ACCENT),
+        "brand": style("brand", fontName=heavy, fontSize=10, leading=12, textColor=ACCENT),
         "meta": style("meta", fontSize=8.5, leading=12, textColor=MUTED, alignment=TA_RIGHT),
-        "title": style("title", fontName=fonts.PRIMARY_BOLD, fontSize=20, leading=26, spaceBefore=6, spaceAfter=4),
+        "title": style("title", fontName=heavy, fontSize=20, leading=26, spaceBefore=6, spaceAfter=4),
         "dek": style("dek", fontSize=10.5, leading=16, textColor=MUTED, spaceAfter=2),
-        "h1": style("h1", fontName=fonts.PRIMARY_BOLD, fontSize=13, leading=18, spaceBefore=2, spaceAfter=6,
+        "h1": style("h1", fontName=heavy, fontSize=13, leading=18, spaceBefore=2, spaceAfter=6,
                     keepWithNext=1),
-        "h2": style("h2", fontName=fonts.PRIMARY_BOLD, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=4,
+        "h2": style("h2", fontName=heavy, fontSize=10.5, leading=15, spaceBefore=6, spaceAfter=4,
                     textColor=ACCENT, keepWithNext=1),
         "bullet": style("bullet", leftIndent=12, bulletIndent=2, spaceAfter=3, bulletFontName=font),
-        "figure": style("figure", fontName=fonts.PRIMARY_BOLD, fontSize=20, leading=24, textColor=ACCENT,
+        "figure": style("figure", fontName=heavy, fontSize=20, leading=24, textColor=ACCENT,
                         spaceAfter=2),
         "label": style("label", fontSize=8.5, leading=12, textColor=MUTED, spaceAfter=0),
         "cell": style("cell", fontSize=8.5, leading=12, spaceAfter=0),
-        "head": style("head", fontName=fonts.PRIMARY_BOLD, fontSize=8.5, leading=12, spaceAfter=0),
+        "head": style("head", fontName=heavy, fontSize=8.5, leading=12, spaceAfter=0),
         "caption": style("caption", fontSize=8.5, leading=12, textColor=MUTED, spaceBefore=2, spaceAfter=4),
         "note": style("note", fontSize=8, leading=11.5, textColor=MUTED, leftIndent=16, bulletIndent=0, bulletFontSize=8,
                       spaceAfter=2, bulletFontName=font),
@@ -106,6 +104,16 @@ def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
 
 
 # --- text entering paragraphs ----------------------------------------------------------------------
+
+
+class _Paragraph(Paragraph):  # type: ignore[misc]
+    """A Paragraph whose characters are each set in a face that has them (``fonts.split_frags``)."""
+
+    def _setup(self, text: str, style: ParagraphStyle, bulletText: Any, frags: Any, cleaner: Any) -> None:
+        super()._setup(text, style, bulletText, frags, cleaner)
+        if frags is None:
+            parsed: list[Any] = self.__dict__["frags"]
+            self.frags = fonts.split_frags(parsed)
 
 
 def _plain(text: str) -> Markup:
@@ -118,7 +126,7 @@ def _para(markup: Markup, style: ParagraphStyle, where: str, bullet: str | None 
         raise RenderError(Problem(where, "images are not allowed in brief text",
                                   expected="text markup only (<b>, <i>, <super>, <font>, entities)"))
     try:
-        return Paragraph(fonts.with_fallbacks(markup, _setup()), style, bulletText=bullet)
+        return _Paragraph(markup, style, bulletText=bullet)
     except ValueError as exc:
         reason = " ".join(str(exc).split())[:300]
         raise RenderError(Problem(where, f"invalid paragraph markup: {reason}",
@@ -141,9 +149,9 @@ def _bullets(block: Bullets, lang: Lang, where: str) -> list[Flowable]:
     return [*items, Spacer(1, 4)]
 
 
-def _table_style(commands: list[tuple[Any, ...]]) -> TableStyle:
+def _table_style(lang: Lang, commands: list[tuple[Any, ...]]) -> TableStyle:
     """A TableStyle whose own text font is the embedded one (ReportLab's default is Helvetica)."""
-    return TableStyle([("FONTNAME", (0, 0), (-1, -1), _setup()), *commands])
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), _font(lang)), *commands])
 
 
 def _columns(count: int) -> int:
@@ -153,9 +161,10 @@ def _columns(count: int) -> int:
     return min((4, 3), key=lambda cols: ((-count) % cols, -cols))
 
 
-def _figure_style(style: ParagraphStyle, figure: Markup, width: float) -> ParagraphStyle:
-    """The figure style, shrunk (down to 11pt) so this figure stays on one line of ``width``."""
-    wide = stringWidth(markdown.visible(figure), style.fontName, style.fontSize)
+def _figure_style(style: ParagraphStyle, figures: Sequence[Markup], width: float) -> ParagraphStyle:
+    """The figure style, shrunk (down to 11pt) so the widest figure stays on one line of ``width``:
+    one size for every figure of the panel."""
+    wide = max(fonts.width(markdown.visible(f), style.fontName, style.fontSize) for f in figures)
     size = max(11.0, min(style.fontSize, style.fontSize * width / wide)) if wide else style.fontSize
     return ParagraphStyle("figure-fit", parent=style, fontSize=size, leading=max(size * 1.2, 16))
 
@@ -165,12 +174,12 @@ def _key_numbers(block: KeyNumbers, lang: Lang, where: str) -> list[Flowable]:
         return []
     styles = _styles(lang)
     cols = _columns(len(block.items))
-    width = FRAME_WIDTH / cols - 24
-    cells = [[_para(k.figure, _figure_style(styles["figure"], k.figure, width), where),
+    figure = _figure_style(styles["figure"], [k.figure for k in block.items], FRAME_WIDTH / cols - 24)
+    cells = [[_para(k.figure, figure, where),
               _para(k.label, styles["label"], where)] for k in block.items]
     rows = [cells[i:i + cols] + [[]] * (cols - len(cells[i:i + cols])) for i in range(0, len(cells), cols)]
     table = Table(rows, colWidths=[FRAME_WIDTH / cols] * cols, splitInRow=1)
-    table.setStyle(_table_style([
+    table.setStyle(_table_style(lang, [
         ("BACKGROUND", (0, 0), (-1, -1), TINT),
         ("LINEABOVE", (0, 0), (-1, 0), 2, ACCENT),
         ("LINEBEFORE", (1, 0), (-1, -1), 0.5, RULE),
@@ -185,7 +194,7 @@ def _key_numbers(block: KeyNumbers, lang: Lang, where: str) -> list[Flowable]:
 
 
 def _chart(block: Chart, lang: Lang, where: str) -> list[Flowable]:
-    parts: list[Flowable] = [charts.bar_chart(block, FRAME_WIDTH, _setup())]
+    parts: list[Flowable] = [charts.bar_chart(block, FRAME_WIDTH, _font(lang))]
     if block.caption:
         parts.append(_para(_plain(block.caption), _styles(lang)["caption"], where))
     return [Spacer(1, 6), KeepTogether(parts), Spacer(1, 8)]
@@ -219,7 +228,7 @@ def _table(block: TableBlock, lang: Lang, where: str) -> list[Flowable]:
     rows = [[_para(_plain(c), styles["head"], where) for c in block.header]]
     rows += [[_para(_plain(c), styles["cell"], where) for c in row] for row in block.rows]
     table = Table(rows, colWidths=_weights(block), repeatRows=1, splitInRow=1)
-    table.setStyle(_table_style([
+    table.setStyle(_table_style(lang, [
         ("LINEABOVE", (0, 0), (-1, 0), 1, INK),
         ("LINEBELOW", (0, 0), (-1, 0), 0.6, INK),
         ("LINEBELOW", (0, 1), (-1, -1), 0.3, RULE),
@@ -260,7 +269,7 @@ def _masthead(brief: Brief) -> list[Flowable]:
     meta = f"{_edition(brief)}  ·  {_WORDS[brief.lang]['language']}"
     top = Table([[_para(Markup("briefgen"), styles["brand"], where), _para(_plain(meta), styles["meta"], where)]],
                 colWidths=[FRAME_WIDTH / 2] * 2)
-    top.setStyle(_table_style([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    top.setStyle(_table_style(brief.lang, [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                              ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                              ("LINEBELOW", (0, 0), (-1, 0), 2, ACCENT)]))
     parts = [top, _para(_plain(brief.title), styles["title"], where)]
@@ -323,35 +332,12 @@ class _BriefDoc(SimpleDocTemplate):  # type: ignore[misc]
         super().handle_flowable(flowables)
 
 
-class _BoldableText(PDFTextObject):  # type: ignore[misc]
-    """A text object that draws faux-bold font names with fill + stroke in the text colour."""
-
-    def _setFont(self, psfontname: str, size: float) -> None:
-        super()._setFont(psfontname, size)
-        self._embolden(psfontname, size)
-
-    def setFont(self, psfontname: str, size: float, leading: float | None = None) -> None:
-        super().setFont(psfontname, size, leading)
-        self._embolden(psfontname, size)
-
-    def _embolden(self, psfontname: str, size: float) -> None:
-        if psfontname not in fonts.FAUX_BOLD:
-            self._code.append("0 Tr")
-            return
-        self._code.append(f"2 Tr {size * FAUX_BOLD_STROKE:.2f} w")
-        self.setStrokeColor(getattr(self, "_fillColorObj", self._canvas._fillColorObj))
-
-    def setFillColor(self, aColor: Any, alpha: float | None = None) -> None:
-        super().setFillColor(aColor, alpha)
-        self.setStrokeColor(aColor, alpha)
-
-
 def _pdf_date(day: dt.date, *_: int) -> str:
     return f"D:{day:%Y%m%d}000000+00'00'"
 
 
 def _footer(canvas: Canvas, brief: Brief, page: int, total: int) -> None:
-    font = _setup()
+    font = _font(brief.lang)
     y = MARGIN - 10 * mm
     canvas.saveState()
     canvas.setStrokeColor(RULE)
@@ -393,9 +379,6 @@ def _canvas_maker(brief: Brief) -> Callable[..., Canvas]:
             self.setDateFormatter(partial(_pdf_date, brief.date))
             self._held: list[dict[str, Any]] = []
 
-        def beginText(self, x: float = 0, y: float = 0, direction: Any = None) -> PDFTextObject:
-            return _BoldableText(self, x, y, direction)
-
         def showPage(self) -> None:
             self._held.append(dict(self.__dict__))
             self._startPage()
@@ -415,7 +398,7 @@ def _build(brief: Brief, story: Sequence[Flowable]) -> bytes:
     doc = _BriefDoc(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                     bottomMargin=MARGIN, title=f"{DRAFT}: {brief.title}" if brief.draft else brief.title,
                     author=brief.author, subject=brief.subject or brief.title, creator="briefgen", lang=brief.lang, invariant=1,
-                    initialFontName=_setup(), keepTogetherClass=_KeepWithStart)
+                    initialFontName=_font(brief.lang), keepTogetherClass=_KeepWithStart)
     try:
         doc.build(list(story), canvasmaker=_canvas_maker(brief))
     except LayoutError as exc:

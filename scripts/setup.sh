@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up a fresh machine: Debian packages (Japanese font, poppler), a virtualenv, pinned Python deps.
+# Set up a fresh machine: Debian packages (Japanese and Latin fonts, poppler), a virtualenv, pinned Python deps.
 #   bash scripts/setup.sh        runtime only
 #   bash scripts/setup.sh dev    runtime + tests, type checks and benchmarks
 # Each step says what it does on stdout ("setup: …"), so a first run is never minutes of silence.
@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 step() { printf 'setup: [%3ds] %s\n' "$((SECONDS - started))" "$*"; }
 
-apt_packages=(fonts-ipaexfont-gothic fonts-noto-core fonts-dejavu-core poppler-utils)
+apt_packages=(fonts-ipaexfont-gothic fonts-migmix fonts-noto-core fonts-dejavu-core poppler-utils)
 # The tests start real Redis and PostgreSQL servers for the scale-out delivery (tests/services.py).
 [ "${1:-}" = "dev" ] && apt_packages+=(redis-server postgresql)
 step "checking Debian packages: ${apt_packages[*]}"
