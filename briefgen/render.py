@@ -33,8 +33,14 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     TableStyle,
 )
 from reportlab.platypus.doctemplate import LayoutError  # type: ignore[import-untyped]
+from reportlab.platypus.paragraph import (  # type: ignore[import-untyped]
+    ParaLines,
+    _handleBulletWidth,
+    cjkU,
+    makeCJKParaLine,
+)
 
-from briefgen import charts, fonts, markdown, numfmt
+from briefgen import charts, fonts, linebreak, markdown, numfmt
 from briefgen.charts import ACCENT, INK, MUTED, RULE, TINT
 from briefgen.errors import Problem, RenderError
 from briefgen.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para
@@ -53,6 +59,8 @@ _WORDS: dict[str, dict[str, str]] = {
 DRAFT = "DRAFT"
 DRAFT_INK = HexColor("#B3261E")
 _IMG = re.compile(r"<\s*img\b", re.I)
+_HEADINGS = frozenset({"title", "h1", "h2"})
+OBJECT = "\ufffc"  # stands in the line breaker's text for a fragment that has no text (an anchor)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
@@ -76,7 +84,7 @@ def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
     font = _font(lang)
     heavy = fonts.bold(font)
     base = ParagraphStyle("body", fontName=font, fontSize=10, leading=16 if lang == "ja" else 15,
-                          textColor=INK, spaceAfter=7, wordWrap="CJK" if lang == "ja" else None)
+                          textColor=INK, spaceAfter=7, wordWrap="CJK")
 
     def style(name: str, **kw: Any) -> ParagraphStyle:
         return ParagraphStyle(name, parent=base, **kw)
@@ -107,13 +115,50 @@ def _styles(lang: Lang) -> dict[str, ParagraphStyle]:
 
 
 class _Paragraph(Paragraph):  # type: ignore[misc]
-    """A Paragraph whose characters are each set in a face that has them (``fonts.split_frags``)."""
+    """A Paragraph whose characters are each set in a face that has them (``fonts.split_frags``) and
+    whose lines, in CJK wrapping, break where ``linebreak`` allows (ReportLab's own CJK wrapping
+    knows only a few line-start characters and nothing of numbers, markers or widows)."""
+
+    balance = False
 
     def _setup(self, text: str, style: ParagraphStyle, bulletText: Any, frags: Any, cleaner: Any) -> None:
         super()._setup(text, style, bulletText, frags, cleaner)
         if frags is None:
             parsed: list[Any] = self.__dict__["frags"]
             self.frags = fonts.split_frags(parsed)
+
+    def breakLinesCJK(self, maxWidths: Any) -> Any:
+        if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
+            return self.blPara
+        widths = list(maxWidths) if isinstance(maxWidths, (list, tuple)) else [maxWidths]
+        self.height = 0
+        _handleBulletWidth(self.bulletText, self.style, widths)
+        units: list[Any] = []
+        forced: list[int] = []
+        for frag in self.frags:
+            if hasattr(frag, "lineBreak"):
+                forced.append(len(units))
+            elif frag.text:
+                units.extend(cjkU(char, frag, "utf8") for char in frag.text)
+            else:
+                units.append(cjkU("", frag, "utf8"))
+        text = "".join(unit or OBJECT for unit in units)
+        starts = linebreak.line_starts(text, [unit.width for unit in units], widths, forced=forced,
+                                       glued=[bool(getattr(unit.frag, "rise", 0)) for unit in units],
+                                       balance=self.balance)
+        return ParaLines(kind=1, lines=[_line(units[a:b], widths[min(n, len(widths) - 1)], b in forced)
+                                        for n, (a, b) in enumerate(zip(starts, [*starts[1:], len(units)]))])
+
+
+class _Heading(_Paragraph):
+    """A title or heading: two lines are balanced, so no word is left alone on the last line."""
+
+    balance = True
+
+
+def _line(units: list[Any], width: float, forced: bool) -> Any:
+    used = sum(unit.width for unit in units)
+    return makeCJKParaLine(units, width, used, width - used, forced, False)
 
 
 def _plain(text: str) -> Markup:
@@ -126,7 +171,7 @@ def _para(markup: Markup, style: ParagraphStyle, where: str, bullet: str | None 
         raise RenderError(Problem(where, "images are not allowed in brief text",
                                   expected="text markup only (<b>, <i>, <super>, <font>, entities)"))
     try:
-        return _Paragraph(markup, style, bulletText=bullet)
+        return (_Heading if style.name in _HEADINGS else _Paragraph)(markup, style, bulletText=bullet)
     except ValueError as exc:
         reason = " ".join(str(exc).split())[:300]
         raise RenderError(Problem(where, f"invalid paragraph markup: {reason}",

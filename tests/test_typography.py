@@ -6,12 +6,14 @@ import datetime as dt
 import re
 import subprocess
 from io import BytesIO
+from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
-from briefgen import fonts
+from briefgen import fonts, linebreak, markdown
 from briefgen.model import Brief, Heading, Markup, Para
 from briefgen.render import render_pdf
 
@@ -70,3 +72,70 @@ def test_a_fallback_script_keeps_its_bold(no_warnings: None) -> None:
     assert faces("<b>Arabic مرحبا</b> and مرحبا", "en") == [
         ("NotoSans-Bold", "Arabic "), ("NotoSansArabic-Bold", "مرحبا"), ("NotoSans", " and "),
         ("NotoSansArabic", "مرحبا")]
+
+
+def lines(text: str, width: int, *, balance: bool = False, glued: tuple[int, ...] = ()) -> list[str]:
+    """``text`` broken into lines of ``width`` characters of width 1 each."""
+    starts = linebreak.line_starts(text, [1.0] * len(text), [float(width)], balance=balance,
+                                   glued=[i in glued for i in range(len(text))])
+    return [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)])]
+
+
+@pytest.mark.parametrize(("text", "width", "expected"), [
+    ("あいうえ（かきく", 5, ["あいうえ", "（かきく"]),  # an opening bracket never ends a line
+    ("あいうえおーかき", 5, ["あいうえ", "おーかき"]),  # ー never starts a line
+    ("あいうえお。かき", 5, ["あいうえ", "お。かき"]),  # nor 。
+    ("あいうえっかき", 4, ["あいう", "えっかき"]),  # nor a small kana
+    ("あいうえ」かき", 4, ["あいう", "え」かき"]),  # nor a closing bracket
+    ("あいう1.5キロワット/世帯です", 12, ["あいう", "1.5キロワット/世帯", "です"]),  # number + unit whole
+    ("あいうえおかき（40億ドル）です", 10, ["あいうえおかき", "（40億ドル）です"]),
+    ("あいうえおかき（正しい）です", 9, ["あいうえおかき", "（正しい）です"]),  # a short bracket whole
+    ("100,000 GPUs ÷ 25,000 GPUs [1]", 26, ["100,000 GPUs ÷ 25,000 ", "GPUs [1]"]),  # a marker stays with its word
+    ("Latin words stay whole", 9, ["Latin ", "words ", "stay ", "whole"]),
+])
+def test_line_breaking_follows_the_japanese_rules(text: str, width: int, expected: list[str]) -> None:
+    assert lines(text, width) == expected
+
+
+def test_a_superscript_marker_stays_with_the_character_before_it() -> None:
+    assert lines("あいうえお[1]かき", 6, glued=(5, 6, 7)) == ["あいうえ", "お[1]かき"]
+
+
+def test_no_last_line_of_one_character() -> None:
+    assert lines("あいうえおかきくけこさ。", 10) == ["あいうえおかきくけ", "こさ。"]
+    assert lines("あいうえおかきくけこ", 5) == ["あいうえお", "かきくけこ"]
+
+
+def test_a_heading_leaves_no_orphan_and_breaks_after_punctuation() -> None:
+    title = "xAIのメンフィス・スーパーコンピューター：数字で読む"
+    assert lines(title, 25) == ["xAIのメンフィス・スーパーコンピューター：数字で", "読む"]
+    assert lines(title, 25, balance=True) == ["xAIのメンフィス・スーパーコンピューター：", "数字で読む"]
+    assert lines("xAI's Memphis supercomputer, by the numbers", 38, balance=True) == [
+        "xAI's Memphis supercomputer, ", "by the numbers"]
+
+
+def test_japanese_lines_in_the_pdf_follow_the_rules(tmp_path: Path) -> None:
+    text = ("最大電力は150メガワットで、10万世帯分の電力に相当する。世帯あたりに直すと1.5キロワット/世帯、"
+            "総額は40億ドル（正しい）となる。ーーー「長い引用」（40億ドル + 20億ドル）だった。") * 6
+    data = render_pdf(brief("ja", Para(M(text))))
+    (tmp_path / "p.pdf").write_bytes(data)
+    shown = subprocess.run(["pdftotext", "-layout", str(tmp_path / "p.pdf"), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    body = [line.strip() for line in shown.splitlines() if line.strip()][2:-1]  # masthead, title; footer
+    assert len(body) > 5
+    for line, after in zip(body, body[1:]):
+        assert line[-1] not in linebreak.NO_END and after[0] not in linebreak.NO_START, (line, after)
+    joined = "".join(body)
+    assert joined.count("1.5キロワット/世帯") == 6 and joined.count("（正しい）") == 6
+    assert all("1.5キロワット/世帯" in line or "1.5" not in line for line in body)
+    assert all("40億ドル" in line or "40億" not in line for line in body)
+
+
+@pytest.mark.parametrize(("lang", "markup", "expected"), [
+    ("en", '"Checking the article" and Musk\'s <b>"own"</b> \'quote\'', "“Checking the article” and Musk’s <b>“own”</b> ‘quote’"),
+    ("en", '<font color="#A61E22">red</font> it\'s', '<font color="#A61E22">red</font> it’s'),
+    ("ja", '記事は"正しい"と"数量"を示すxAI\'s', "記事は「正しい」と「数量」を示すxAI’s"),
+    ("en", "fact text &quot;as given&quot; &#39;x&#39;", "fact text &quot;as given&quot; &#39;x&#39;"),
+])
+def test_straight_quotes_the_template_wrote_become_typographic(lang: str, markup: str, expected: str) -> None:
+    assert markdown.quotes(markup, lang) == expected  # type: ignore[arg-type]
