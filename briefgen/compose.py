@@ -446,7 +446,7 @@ def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], 
             "f": Views(facts.facts, ctx, "f"), "c": Views(ctx.comparisons, ctx, "c"),
             "brief": BriefView(title, today), "lang": lang,
         })  # the CONTEXT names
-        parsed = markdown.parse(text, origin)
+        parsed = markdown.parse(text, origin, lang)
         blocks = tuple(b for p in parsed for b in (
             DIRECTIVES[p.name](p, ctx, origin) if isinstance(p, markdown.Directive) else (p,)))
         numbers = _Numbers()

@@ -144,7 +144,7 @@ def key_numbers(ctx: Ctx, labels: Mapping[str, str], origin: str) -> tuple[KeyNu
     for item_id in ctx.spec.key_numbers:
         item = ctx.item(item_id, ctx.spec.origin)
         shown = superscript(escape(figure(item, ctx.lang)), ctx.marker(item))
-        named = markdown.inline(labels[item_id], origin) if item_id in labels else escape(label(item, ctx))
+        named = markdown.inline(labels[item_id], origin, ctx.lang) if item_id in labels else escape(label(item, ctx))
         items.append(KeyNumber(Markup(shown), Markup(named)))
     return tuple(items)
 

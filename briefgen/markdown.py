@@ -4,8 +4,9 @@ The subset: ``# `` and ``## `` headings, paragraphs separated by blank lines, ``
 indented line continues the bullet above), ``**bold**`` → ``<b>bold</b>``, and fenced directives
 (```` ```chart gpu_counts ```` … ```` ``` ````) that ``compose`` fills from data. Lines of one
 paragraph are joined with a space, or with nothing next to Japanese text. The input is already
-markup: values printed by Jinja were escaped by ``compose``, so every ``*``, ``#`` or ``-`` left is
-the editor's own. ``visible`` turns such markup back into the text it shows.
+markup: values printed by Jinja were escaped by ``compose``, so every ``*``, ``#``, ``-`` or
+straight quote left is the editor's own; the quotes become typographic ones (“ ” ‘ ’ in English,
+「」 in Japanese). ``visible`` turns such markup back into the text it shows.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from dataclasses import dataclass, field
 from typing import Iterator, Union
 
 from briefgen.errors import ComposeError, Problem
-from briefgen.model import Bullets, Heading, Markup, Para
+from briefgen.model import Bullets, Heading, Lang, Markup, Para
 
 FENCE = "```"
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _TAG = re.compile(r"<[^>]*>")
 _NOTE = re.compile(r"<super>.*?</super>")
+_TAG_OR_TEXT = re.compile(r"(<[^>]*>)|([^<]+)")
+_OPENS_AFTER = frozenset("([{“‘—–-/「（『")  # a quote after these (or a space, or nothing) opens
 _HEADINGS = (("## ", 2), ("# ", 1))
 
 
@@ -41,15 +44,16 @@ Parsed = Union[Heading, Para, Bullets, Directive]
 @dataclass
 class _Builder:
     origin: str
+    lang: Lang
     out: list[Parsed] = field(default_factory=list)
     para: list[str] = field(default_factory=list)
     bullets: list[str] = field(default_factory=list)
 
     def flush(self) -> None:
         if self.para:
-            self.out.append(Para(inline(_join(self.para), self.origin)))
+            self.out.append(Para(inline(_join(self.para), self.origin, self.lang)))
         if self.bullets:
-            self.out.append(Bullets(tuple(inline(b, self.origin) for b in self.bullets)))
+            self.out.append(Bullets(tuple(inline(b, self.origin, self.lang) for b in self.bullets)))
         self.para, self.bullets = [], []
 
     def line(self, raw: str) -> None:
@@ -68,9 +72,9 @@ class _Builder:
             self.para.append(text)
 
 
-def parse(text: str, origin: str) -> tuple[Parsed, ...]:
+def parse(text: str, origin: str, lang: Lang) -> tuple[Parsed, ...]:
     """Split rendered text into blocks; an unclosed fence or unmatched ``**`` raises ``ComposeError``."""
-    builder = _Builder(origin)
+    builder = _Builder(origin, lang)
     lines = iter(enumerate(text.splitlines(), start=1))
     for number, raw in lines:
         heading = next(((raw.strip()[len(p):], lvl) for p, lvl in _HEADINGS if raw.strip().startswith(p)),
@@ -80,7 +84,7 @@ def parse(text: str, origin: str) -> tuple[Parsed, ...]:
             builder.out.append(_directive(raw.strip(), number, lines, origin))
         elif heading is not None:
             builder.flush()
-            builder.out.append(Heading(inline(heading[0].strip(), origin), heading[1]))
+            builder.out.append(Heading(inline(heading[0].strip(), origin, lang), heading[1]))
         else:
             builder.line(raw)
     builder.flush()
@@ -99,13 +103,38 @@ def fences(source: str) -> Iterator[tuple[int, str]]:
             inside = True
 
 
-def inline(text: str, origin: str) -> Markup:
-    """``**bold**`` → ``<b>bold</b>``; a ``**`` left unmatched raises ``ComposeError``."""
+def inline(text: str, origin: str, lang: Lang) -> Markup:
+    """``**bold**`` → ``<b>bold</b>`` and typographic quotes; a ``**`` left unmatched raises ``ComposeError``."""
     bold = _BOLD.sub(r"<b>\1</b>", text)
     if "**" in bold:
         raise ComposeError(Problem(origin, f"unmatched ** in {text[:60]!r}",
                                    expected="**bold text** with both markers on one line"))
-    return Markup(bold)
+    return Markup(quotes(bold, lang))
+
+
+def quotes(markup: str, lang: Lang) -> str:
+    """The straight quotes of ``markup``'s text → “ ” ‘ ’ (English) or 「」 and ’ (Japanese).
+
+    A quote opens at the start or after a space or an opening bracket or dash, and closes (or is an
+    apostrophe) elsewhere; Japanese double quotes pair up in order. Tags are left as they are."""
+    out: list[str] = []
+    before = ""
+    doubles = 0
+    for tag, text in _TAG_OR_TEXT.findall(markup):
+        if tag:
+            out.append(tag)
+            continue
+        for char in text:
+            opens = not before or before.isspace() or before in _OPENS_AFTER
+            if char == '"' and lang == "ja":
+                char, doubles = "「」"[doubles % 2], doubles + 1
+            elif char == '"':
+                char = "“" if opens else "”"
+            elif char == "'":
+                char = "‘" if opens else "’"
+            out.append(char)
+            before = char
+    return "".join(out)
 
 
 def visible(markup: str) -> str:
