@@ -27,6 +27,10 @@ INK = colors.HexColor("#1A1A1A")
 MUTED = colors.HexColor("#5F6368")
 RULE = colors.HexColor("#C8C8C8")
 TINT = colors.HexColor("#F6F3EF")
+#: Verdict tones: contradicted, over/understated, holds (always beside a text mark, never alone).
+ALERT = colors.HexColor("#C4161C")
+CAUTION = colors.HexColor("#A15C00")
+OK = colors.HexColor("#1E7B34")
 
 TITLE_SIZE = 10.0
 LABEL_SIZE = 8.5

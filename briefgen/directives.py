@@ -51,6 +51,8 @@ from briefgen.model import (
     Quantity,
     Source,
     Table,
+    Tone,
+    Verdict,
 )
 from briefgen.snapshot import Change
 
@@ -60,8 +62,8 @@ WORDS: dict[Lang, dict[str, str]] = {
            "used": "採用", "unused": "不採用", "upper": "上限値を採用", "lower": "下限値を採用",
            "within": "範囲内の値", "above": "範囲を上回る", "below": "範囲を下回る",
            "about": "{}", "at_least": "{}以上", "at_most": "{}以下",
-           "check": "「{said}」→ {computed}（{verdict}）",
-           "order": "{of} {claimed} {than} → {a} {actual} {b}（{verdict}）",
+           "check": "「{said}」→ {computed}（{mark}{verdict}）",
+           "order": "{of} {claimed} {than} → {a} {actual} {b}（{mark}{verdict}）",
            "measure": "計算値{computed}、記事{asserted}{deviation}。許容差{tolerance}、{beyond}超は矛盾",
            "deviation": "（{}）", "overlap": "範囲が重なり、どちらが大きいか判定できない",
            "conflict": "食い違い：{rivals} vs {used} → {used}を採用",
@@ -79,8 +81,8 @@ WORDS: dict[Lang, dict[str, str]] = {
            "upper": "article used the high end", "lower": "article used the low end",
            "within": "within the range", "above": "above the range", "below": "below the range",
            "about": "{}", "at_least": "at least {}", "at_most": "at most {}",
-           "check": "“{said}” → {computed}: {verdict}",
-           "order": "{of} {claimed} {than} → {a} {actual} {b}: {verdict}",
+           "check": "“{said}” → {computed}: {mark} {verdict}",
+           "order": "{of} {claimed} {than} → {a} {actual} {b}: {mark} {verdict}",
            "measure": "computed {computed} vs asserted {asserted}{deviation}; tolerance {tolerance}, "
                       "contradicted beyond {beyond}",
            "deviation": " ({})", "overlap": "the ranges overlap: the facts cannot tell which is larger",
@@ -102,6 +104,12 @@ MAX_ROWS = 200
 ROWS_LIMIT = 10_000
 ROWS_FORM = f"a whole number of rows from 1 to {ROWS_LIMIT:,} after the directive (default {MAX_ROWS})"
 T = TypeVar("T")
+#: Each verdict's text mark and tone (render colours the check: red, amber, green).
+MARKS: dict[Verdict, tuple[str, Tone]] = {
+    "contradicted": ("✗", "alert"), "overstated": ("▲", "caution"), "understated": ("▼", "caution"),
+    "holds": ("✓", "ok"), "unverifiable": ("?", ""),
+}
+_PLAIN: Tone = ""
 HEADERS: dict[str, dict[Lang, tuple[str, ...]]] = {
     "comparisons": {"ja": ("比較", "値", "計算式"), "en": ("Comparison", "Value", "Formula")},
     "claims": {"ja": ("記事の記述", "検証（記事 → 計算値）", "注記"),
@@ -198,7 +206,8 @@ def _claims(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
     if not ctx.checks:
         return _notice("no_claims", ctx.lang)
     rows = tuple(_claim_row(check, ctx) for check in ctx.checks)
-    return (Table(HEADERS["claims"][ctx.lang], rows, widths=(3, 4, 4)),)
+    tones = tuple((_PLAIN, MARKS[check.verdict][1], _PLAIN) for check in ctx.checks)
+    return (Table(HEADERS["claims"][ctx.lang], rows, widths=(3, 4, 4), tones=tones),)
 
 
 def _claim_row(check: ClaimCheck, ctx: Ctx) -> tuple[str, str, str]:
@@ -228,7 +237,7 @@ def _claim_cells(check: ClaimCheck, ctx: Ctx) -> tuple[str, str, str, str]:
         return _order_cells(check, target, ctx)
     kind = target.kind if isinstance(target, Comparison) else None
     said = words["check"].format(said=_asserted(check.claim, kind, ctx.lang), verdict=words[check.verdict],
-                                 computed=computed(check, target, ctx.lang))
+                                 mark=MARKS[check.verdict][0], computed=computed(check, target, ctx.lang))
     notes = (words[check.position] if check.position else "", measure(check, target, ctx.lang),
              *_conflict_notes(target, ctx), check.claim.acknowledged)
     return words["quote"].format(check.claim.quote), said, ctx.marker(target), "; ".join(n for n in notes if n)
@@ -259,7 +268,7 @@ def order_text(check: ClaimCheck, of: Item, than: Item, names: tuple[str, str], 
     b = NA[lang] if check.other is None else numfmt.quantity(check.other, lang, precision=than.precision)
     return words["order"].format(of=names[0], claimed=_CLAIMED[check.claim.kind], than=names[1],
                                  a=computed(check, of, lang), b=b, actual=_actual(check),
-                                 verdict=words[check.verdict])
+                                 verdict=words[check.verdict], mark=MARKS[check.verdict][0])
 
 
 def _actual(check: ClaimCheck) -> str:

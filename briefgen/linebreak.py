@@ -7,7 +7,8 @@ A line may break between two characters unless:
 - both belong to one Latin word or number, or to an inseparable pair (—— …… ‥‥, class 8);
 - they are inside a number with its unit (``1.5キロワット/世帯``, ``40億ドル``, ``2024年3月``), a
   source marker (``[1]``, also glued to the word before it) or a short bracketed phrase
-  (``（正しい）``), or the next character is glued to the previous by the caller (a superscript);
+  (``（正しい）``), a verdict mark and its word (``✓ holds``), or the next character is glued to
+  the previous by the caller (a superscript);
 - the next one is a space (a space ends a line, it never starts one).
 Lines are filled greedily; a last line of one character (plus punctuation) takes one more piece of
 the line above, and with ``balance`` (titles and headings) a two-line heading whose last line would
@@ -44,12 +45,13 @@ _PHRASE_END = frozenset("、。，．：；！？」』）】:;,.!?)")
 _WORD_END = frozenset("・ ")
 _HEADING_LINE = 4  # characters a heading's last line needs
 
-_NUMBER = r"[$¥£€＄￥]?[0-9０-９][0-9０-９,.，．]*(?:[万億兆][0-9０-９][0-9０-９,.，．]*)*[万億兆]?"
+_NUMBER = r"[+±−]?[$¥£€＄￥]?[0-9０-９][0-9０-９,.，．]*(?:[万億兆][0-9０-９][0-9０-９,.，．]*)*[万億兆]?"
 _UNIT = r"(?:[ァ-ヺー]+|[A-Za-z%‰°℃％]+|[㐀-鿿々]{1,2}|[かヵヶ]月)"
 _GLUED = re.compile(
     rf"{_NUMBER}(?:{_UNIT}){{0,2}}(?:/(?:{_UNIT}){{1,2}})?"  # a number with its unit
     r"|(?P<marker>\s?\[\d+(?:[,–-]\d+)*\])"  # a source marker, glued to what comes before it
     r"|[（(「『][^（）()「」『』\s]{1,5}[）)」』]"  # a short bracketed phrase
+    r"|[✓✗▲▼]\s?\S"  # a verdict mark and its word
 )
 _SHORT_LINE = 2  # a last line needs this many characters that may start a line, or it is a widow
 

@@ -363,14 +363,21 @@ class Chart:
     caption: str = ""
 
 
+#: How a table cell is emphasised: render gives each tone a colour (alert red, caution amber, ok
+#: green); the cell's text carries a mark of its own (✗ ▲ ▼ ✓), so colour is never the only sign.
+Tone = Literal["", "alert", "caution", "ok"]
+
+
 @dataclass(frozen=True)
 class Table:
-    """A table of plain text cells; render escapes each cell where it enters markup."""
+    """A table of plain text cells; render escapes each cell where it enters markup. ``tones``: none,
+    or one per cell of each row."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     widths: tuple[float, ...] = ()
     caption: str = ""
+    tones: tuple[tuple[Tone, ...], ...] = ()
 
 
 Block = Union[Heading, Para, Bullets, KeyNumbers, Chart, Table]

@@ -13,6 +13,7 @@ import re
 from functools import lru_cache, partial
 from html import escape
 from io import BytesIO
+from itertools import zip_longest
 from typing import Any, Callable, Sequence
 
 from reportlab import rl_config  # type: ignore[import-untyped]
@@ -41,9 +42,9 @@ from reportlab.platypus.paragraph import (  # type: ignore[import-untyped]
 )
 
 from briefgen import charts, fonts, linebreak, markdown, numfmt
-from briefgen.charts import ACCENT, INK, MUTED, RULE, TINT
+from briefgen.charts import ACCENT, ALERT, CAUTION, INK, MUTED, OK, RULE, TINT
 from briefgen.errors import Problem, RenderError
-from briefgen.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para
+from briefgen.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para, Tone
 from briefgen.model import Table as TableBlock
 
 MARGIN = 20 * mm
@@ -60,6 +61,7 @@ DRAFT = "DRAFT"
 DRAFT_INK = HexColor("#B3261E")
 _IMG = re.compile(r"<\s*img\b", re.I)
 _HEADINGS = frozenset({"title", "h1", "h2"})
+_TONES = {"alert": ALERT, "caution": CAUTION, "ok": OK}
 OBJECT = "\ufffc"  # stands in the line breaker's text for a fragment that has no text (an anchor)
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
@@ -256,6 +258,14 @@ def _weights(block: TableBlock) -> list[float]:
     return [FRAME_WIDTH * w / total for w in weights]
 
 
+def _toned(style: ParagraphStyle, tone: Tone | None) -> ParagraphStyle:
+    """The cell style in a tone's colour (an alert also in bold)."""
+    if not tone:
+        return style
+    return ParagraphStyle(f"{style.name}-{tone}", parent=style, textColor=_TONES[tone],
+                          fontName=fonts.bold(style.fontName) if tone == "alert" else style.fontName)
+
+
 def _check_table(block: TableBlock, where: str) -> None:
     width = len(block.header)
     if block.widths and (len(block.widths) != width or min(block.widths) <= 0):
@@ -265,13 +275,18 @@ def _check_table(block: TableBlock, where: str) -> None:
         if len(row) != width:
             raise RenderError(Problem(where, f"table row {number} has {len(row)} cells", line=number,
                                       expected=f"{width} cells, like the header"))
+    if block.tones and [len(t) for t in block.tones] != [width] * len(block.rows):
+        raise RenderError(Problem(where, "table tones do not match its cells", field="tones",
+                                  expected=f"none, or {width} tones for each of the {len(block.rows)} rows"))
 
 
 def _table(block: TableBlock, lang: Lang, where: str) -> list[Flowable]:
     _check_table(block, where)
     styles = _styles(lang)
     rows = [[_para(_plain(c), styles["head"], where) for c in block.header]]
-    rows += [[_para(_plain(c), styles["cell"], where) for c in row] for row in block.rows]
+    tones: Sequence[Sequence[Tone]] = block.tones or [()] * len(block.rows)
+    rows += [[_para(_plain(c), _toned(styles["cell"], tone), where) for c, tone in zip_longest(row, row_tones)]
+             for row, row_tones in zip(block.rows, tones)]
     table = Table(rows, colWidths=_weights(block), repeatRows=1, splitInRow=1)
     table.setStyle(_table_style(lang, [
         ("LINEABOVE", (0, 0), (-1, 0), 1, INK),

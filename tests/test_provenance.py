@@ -232,10 +232,10 @@ def test_a_number_typed_into_a_template_is_an_orphan(prepared: pipeline.Prepared
 
 KEY_TEXT: dict[Lang, tuple[str, ...]] = {
     "ja": ("4倍", "10万台", "42%", "30億〜40億ドル", "100,000台 ÷ 25,000台", "60億ドル ÷ 143億ドル",
-           "「半分」→ 42%（誇張）", "「40億ドル」→ 30億〜40億ドル（正しい）", "上限値を採用",
+           "「半分」→ 42%（▲誇張）", "「40億ドル」→ 30億〜40億ドル（✓正しい）", "上限値を採用",
            "食い違い：1,300億ドル vs 240億ドル → 240億ドルを採用", "初回の号のため"),
     "en": ("4×", "100,000 GPUs", "42%", "$3B–4B", "100,000 GPUs ÷ 25,000 GPUs", "$6B ÷ $14.3B",
-           "“half” → 42%: overstated", "“$4B” → $3B–4B: holds", "article used the high end",
+           "“half” → 42%: ▲ overstated", "“$4B” → $3B–4B: ✓ holds", "article used the high end",
            "conflicting figures: $130B vs $24B → used $24B", "first edition"),
 }
 

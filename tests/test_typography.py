@@ -14,7 +14,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
 from briefgen import fonts, linebreak, markdown
-from briefgen.model import Brief, Heading, Markup, Para
+from briefgen.charts import ALERT, CAUTION, OK
+from briefgen.errors import RenderError
+from briefgen.model import Brief, Heading, Markup, Para, Table
 from briefgen.render import render_pdf
 
 M = Markup
@@ -139,3 +141,27 @@ def test_japanese_lines_in_the_pdf_follow_the_rules(tmp_path: Path) -> None:
 ])
 def test_straight_quotes_the_template_wrote_become_typographic(lang: str, markup: str, expected: str) -> None:
     assert markdown.quotes(markup, lang) == expected  # type: ignore[arg-type]
+
+
+def test_a_verdict_mark_stays_with_its_word() -> None:
+    assert lines("computed 28.97B yuan: ✓ holds [1]", 25) == ["computed 28.97B yuan: ", "✓ holds [1]"]
+
+
+def fill_colours(data: bytes) -> set[str]:
+    streams = b"".join(page.get_contents().get_data() for page in PdfReader(BytesIO(data)).pages)
+    return {" ".join(f"{float(v):.2f}" for v in m.groups()) for m in re.finditer(
+        rb"([\d.]+) ([\d.]+) ([\d.]+) rg", streams)}
+
+
+def test_verdicts_are_coloured_and_marked(no_warnings: None) -> None:
+    rows = (("a", "“4×” → 4×: ✓ holds"), ("b", "“half” → 42%: ▲ overstated"), ("c", "“$130B” → $24B: ✗ contradicted"))
+    plain = render_pdf(brief("en", Table(("Says", "Check"), rows)))
+    toned = render_pdf(brief("en", Table(("Says", "Check"), rows, tones=(("", "ok"), ("", "caution"), ("", "alert")))))
+    colours = {f"{c.red:.2f} {c.green:.2f} {c.blue:.2f}" for c in (OK, CAUTION, ALERT)}
+    assert colours <= fill_colours(toned) and not colours & fill_colours(plain)
+    assert faces("<b>✗</b>", "en") == [("DejaVuSans-Bold", "✗")]  # the mark is printed, not a box
+
+
+def test_tones_must_match_the_cells() -> None:
+    with pytest.raises(RenderError, match="tones do not match"):
+        render_pdf(brief("en", Table(("a", "b"), (("1", "2"),), tones=(("ok",),))))
