@@ -13,6 +13,8 @@ out and says so in the caption.
 
 from __future__ import annotations
 
+import logging
+import re
 from itertools import islice
 from pathlib import PurePath
 from typing import Callable, Iterable, Mapping, TypeVar
@@ -42,9 +44,11 @@ from briefgen.model import (
     ClaimSpec,
     ClaimWarning,
     Comparison,
+    Fact,
     KeyNumber,
     KeyNumbers,
     Lang,
+    Localized,
     Markup,
     Para,
     PartialDate,
@@ -55,6 +59,10 @@ from briefgen.model import (
     Verdict,
 )
 from briefgen.snapshot import Change
+
+log = logging.getLogger("briefgen")
+
+_JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 
 WORDS: dict[Lang, dict[str, str]] = {
     "ja": {"holds": "正しい", "overstated": "誇張", "understated": "過小", "contradicted": "矛盾",
@@ -74,7 +82,8 @@ WORDS: dict[Lang, dict[str, str]] = {
            "was": "（前号：{}）", "no_url": "URLなし", "no_date": "日付不明", "quote": "「{}」",
            "facts_cut": "全{total}件の事実のうち{shown}件を表示。全件は{file}にあります。",
            "conflicts_cut": "食い違う数値{total}件のうち{shown}件を表示。全件はcheckコマンドで確認できます。",
-           "changes_cut": "前号からの変更{total}件のうち{shown}件を表示。全件は{file}と前号の比較で確認できます。"},
+           "changes_cut": "前号からの変更{total}件のうち{shown}件を表示。全件は{file}と前号の比較で確認できます。",
+           "gloss": "{quote}（訳：{gloss}）", "gloss_quote": "「{}」", "noted": "{quote}（注：{note}）"},
     "en": {"holds": "holds", "overstated": "overstated", "understated": "understated",
            "contradicted": "contradicted", "unverifiable": "not checkable", "not_drawn": "Not drawn (n/a): {}",
            "used": "used", "unused": "not used",
@@ -96,7 +105,8 @@ WORDS: dict[Lang, dict[str, str]] = {
            "facts_cut": "Showing {shown} of {total} facts; the full table is in {file}.",
            "conflicts_cut": "Showing {shown} of {total} conflicting figures; check lists them all.",
            "changes_cut": "Showing {shown} of {total} changes since the last edition; compare {file} with "
-                          "the last edition's for all of them."},
+                          "the last edition's for all of them.",
+           "gloss": "{quote} (translation: {gloss})", "gloss_quote": "“{}”", "noted": "{quote} (note: {note})"},
 }
 #: Rows a ```facts, ```conflicts or ```changes block shows unless its fence says (```facts 50);
 #: a longer list is cut there with a line saying how many are shown and where the rest are.
@@ -239,8 +249,8 @@ def _claim_cells(check: ClaimCheck, ctx: Ctx) -> tuple[str, str, str, str]:
     said = words["check"].format(said=_asserted(check.claim, kind, ctx.lang), verdict=words[check.verdict],
                                  mark=MARKS[check.verdict][0], computed=computed(check, target, ctx.lang))
     notes = (words[check.position] if check.position else "", measure(check, target, ctx.lang),
-             *_conflict_notes(target, ctx), check.claim.acknowledged)
-    return words["quote"].format(check.claim.quote), said, ctx.marker(target), "; ".join(n for n in notes if n)
+             *_conflict_notes(target, ctx), _claim_note(check.claim, ctx.lang))
+    return _claim_quote(check.claim, ctx.lang), said, ctx.marker(target), "; ".join(n for n in notes if n)
 
 
 def measure(check: ClaimCheck, target: Item, lang: Lang) -> str:
@@ -287,8 +297,8 @@ def _order_cells(check: ClaimCheck, of: Item, ctx: Ctx) -> tuple[str, str, str, 
     than = ctx.item(check.claim.than, check.claim.origin)
     marker = ctx.cite((*inputs(of), *inputs(than)), check.claim.id) if check.computed is not None else ""
     notes = (words["overlap"] if check.note == "ranges overlap" else "",
-             *_conflict_notes(of, ctx), *_conflict_notes(than, ctx), check.claim.acknowledged)
-    return (words["quote"].format(check.claim.quote),
+             *_conflict_notes(of, ctx), *_conflict_notes(than, ctx), _claim_note(check.claim, ctx.lang))
+    return (_claim_quote(check.claim, ctx.lang),
             order_text(check, of, than, (label(of, ctx), label(than, ctx)), ctx.lang), marker,
             "; ".join(n for n in notes if n))
 
@@ -305,6 +315,55 @@ def _asserted(claim: ClaimSpec, kind: str | None, lang: Lang) -> str:
     return WORDS[lang][claim.direction].format(text)
 
 
+def foreign(text: str, lang: Lang) -> bool:
+    """Is ``text`` in the other edition's language (Japanese in the en edition, none in the ja one)?"""
+    japanese = bool(_JAPANESE.search(text))
+    return japanese if lang == "en" else not japanese and any(c.isalpha() for c in text)
+
+
+def _claim_quote(claim: ClaimSpec, lang: Lang) -> str:
+    """The article's words; with the editor's translation when they are in the other language."""
+    words = WORDS[lang]
+    quoted = words["quote"].format(claim.quote)
+    gloss = claim.gloss.own(lang)
+    if gloss and foreign(claim.quote, lang):
+        return words["gloss"].format(quote=quoted, gloss=words["gloss_quote"].format(gloss))
+    return quoted
+
+
+def _claim_note(claim: ClaimSpec, lang: Lang) -> str:
+    """The editor's note in the Note column: the edition's own, else the other's (logged), else the
+    note written once for both."""
+    if not claim.note:
+        return claim.acknowledged
+    return _own_or_other(claim.note, lang, claim.origin, f"claim {claim.id}", "acknowledged", None)
+
+
+def fact_quote(fact: Fact, lang: Lang) -> str:
+    """A fact's quote with the editor's note for this edition: its translation when the quote is in
+    the other language (else the other edition's note, logged), a note when it is in this one (the
+    other edition's note is then that edition's translation, and is left out)."""
+    words = WORDS[lang]
+    quoted = words["quote"].format(fact.quote)
+    own = fact.note.own(lang)
+    if not foreign(fact.quote, lang):
+        return words["noted"].format(quote=quoted, note=own) if own else quoted
+    if own:
+        return words["gloss"].format(quote=quoted, gloss=words["gloss_quote"].format(own))
+    other = _own_or_other(fact.note, lang, fact.origin.path, f"fact {fact.id}", "note", fact.origin.line)
+    return words["noted"].format(quote=quoted, note=other) if other else quoted
+
+
+def _own_or_other(text: Localized, lang: Lang, where: str, what: str, field: str, line: int | None) -> str:
+    own, other = text.own(lang), text.other(lang)
+    if other and not own:
+        theirs = "en" if lang == "ja" else "ja"
+        log.warning("%s", Problem(where, f"{what} has no {lang} {field}; the {lang} edition prints the {theirs} one",
+                                  line=line, field=f"{field}_{lang}" if line else f"{field}.{lang}",
+                                  expected=f"the {field} in both languages"))
+    return own or other
+
+
 def _conflict_notes(target: Item, ctx: Ctx) -> tuple[str, ...]:
     """For each conflict behind ``target``: ``conflicting figures: $130B vs $24B → used $24B [1]``."""
     ids = {f.id for f in inputs(target)}
@@ -319,7 +378,7 @@ def _conflicts(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...
         return _notice("no_conflicts", ctx.lang)
     words = WORDS[ctx.lang]
     rows = ((f.label(ctx.lang), f"{figure(f, ctx.lang)} {ctx.marker(f)}".strip(),
-             words["quote"].format(f.quote), words["used" if f.id == c.used.id else "unused"])
+             fact_quote(f, ctx.lang), words["used" if f.id == c.used.id else "unused"])
             for c in ctx.conflicts for f in c.facts)
     shown, total = _cut(rows, _max_rows(d, origin), sum(len(c.facts) for c in ctx.conflicts))
     return (Table(HEADERS["conflicts"][ctx.lang], shown), *_cut_note("conflicts_cut", len(shown), total, ctx))

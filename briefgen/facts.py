@@ -10,7 +10,9 @@ Rules a fact row must follow (each broken rule is one located ``Problem``):
 - ``as_of`` is a partial ISO date or empty; ``source`` names a row of the sources table;
 - ``precision`` (optional) is empty or ``exact`` (print the value as given, the default) or 1–15
   significant digits (``parse_precision``), for text, formulas and charts; the facts table prints
-  the value as given either way.
+  the value as given either way;
+- ``note_ja``/``note_en`` (optional) are the editor's note on the quote for each edition (printed
+  after it, as its translation where the quote is in the other language).
 
 Numbers (``parse_number``): plain decimals with optional thousands commas and exponent
 (``1,234``, ``-3``, ``0.25``, ``1.5e9``). No words, no 万/億, no NaN/inf. Values must be finite with
@@ -33,11 +35,21 @@ from typing import Iterator, Mapping
 
 from briefgen import units
 from briefgen.errors import FactsError, Problem, quoted
-from briefgen.model import MOST_SIGNIFICANT, Fact, FactSet, Origin, PartialDate, Precision, Quantity, Source
+from briefgen.model import (
+    MOST_SIGNIFICANT,
+    Fact,
+    FactSet,
+    Localized,
+    Origin,
+    PartialDate,
+    Precision,
+    Quantity,
+    Source,
+)
 from briefgen.tables import Cells, Row, read_rows
 
 FACT_COLUMNS = ("id", "entity", "metric", "value", "low", "high", "unit", "as_of", "source", "quote")
-FACT_OPTIONAL = ("label_ja", "label_en", "precision")
+FACT_OPTIONAL = ("label_ja", "label_en", "precision", "note_ja", "note_en")
 SOURCE_COLUMNS = ("id", "publisher", "title", "date", "url", "lang")
 EVENT_UNIT = "date"
 #: What ``run.py draft`` writes for an entity or metric it could not tell; only a draft may keep it.
@@ -253,6 +265,7 @@ def _fact(check: _RowCheck, fact_id: str, sources: Mapping[str, Source]) -> Fact
         quote=check.text("quote", "the article's own words for this fact"),
         origin=Origin(check.row.origin, check.row.line),
         label_ja=values["label_ja"], label_en=values["label_en"], precision=check.precision("precision"),
+        note=Localized(values["note_ja"], values["note_en"]),
     )
 
 

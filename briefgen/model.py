@@ -28,6 +28,25 @@ MOST_SIGNIFICANT = 15
 Markup = NewType("Markup", str)
 
 
+@dataclass(frozen=True, slots=True)
+class Localized:
+    """Text an editor wrote for the readers of each edition (empty where not given)."""
+
+    ja: str = ""
+    en: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.ja or self.en)
+
+    def own(self, lang: Lang) -> str:
+        """The text for ``lang``'s edition, or ""."""
+        return self.ja if lang == "ja" else self.en
+
+    def other(self, lang: Lang) -> str:
+        """The text for the other edition, or ""."""
+        return self.en if lang == "ja" else self.ja
+
+
 @dataclass(frozen=True, order=True, slots=True)
 class PartialDate:
     """A date known to the year, the month or the day ("2023-07", "2024-04-13", "2024")."""
@@ -115,6 +134,9 @@ class Fact:
     label_en: str = ""
     #: Rounding in text, formulas and charts (the facts table always prints the exact value).
     precision: Precision = "exact"
+    #: The editor's note on the quote for each edition (``note_ja``/``note_en``): printed after the
+    #: quote, as its translation where the quote is in the other edition's language.
+    note: Localized = Localized()
 
     def label(self, lang: Lang) -> str:
         """A short human label in ``lang``; without one, the other language's label, else a readable
@@ -220,6 +242,10 @@ class ClaimSpec:
     than: str = ""
     #: Off by more than this (relative) → contradicted; between ``tolerance`` and this → over/understated.
     contradicted_beyond: Decimal = CONTRADICTED_BEYOND
+    #: ``acknowledged`` written per edition ({ja: …, en: …}): what the Note column prints.
+    note: Localized = Localized()
+    #: The quote's translation for the edition whose language it is not in.
+    gloss: Localized = Localized()
 
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]

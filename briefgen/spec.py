@@ -32,6 +32,7 @@ from briefgen.model import (
     ComparisonKind,
     ComparisonSpec,
     Lang,
+    Localized,
     Precision,
     Quantity,
     Slot,
@@ -177,6 +178,13 @@ class _Reader:
             if key not in allowed:
                 self.fail((*path, str(key)), f"unknown key {quoted(key)}", f"only {', '.join(allowed)}")
         return {str(k): v for k, v in value.items()}
+
+    def localized(self, value: object, path: KeyPath) -> Localized:
+        """``{ja: …, en: …}`` (either may be left out) → the text for each edition."""
+        entry = self.mapping(value, path, ("ja", "en"))
+        if entry is None:
+            return Localized()
+        return Localized(*(self.text(entry[lang], (*path, lang)) if lang in entry else "" for lang in ("ja", "en")))
 
     def text(self, value: object, path: KeyPath, pattern: re.Pattern[str] | None = None,
              expected: str = "a non-empty text") -> str:
@@ -415,17 +423,21 @@ class _Reader:
         given = value.get("kind", "value") if isinstance(value, dict) else "value"
         kind = cast(ClaimKind, self.choice(given, (*path, "kind"), CLAIM_KINDS) or "value")
         required, optional = CLAIM_KEYS[kind]
-        entry = self.mapping(value, path, ("id", "quote", "kind", *required, *optional, "acknowledged"))
+        entry = self.mapping(value, path, ("id", "quote", "kind", *required, *optional, "acknowledged", "gloss"))
         if entry is None:
             return None
-        acknowledged = entry.get("acknowledged", "")
         claim_id = self.text(entry.get("id"), (*path, "id"), ITEM_ID, ID_FORM)
         quote = self.text(entry.get("quote"), (*path, "quote"), expected="the article's own words")
-        note = self.text(acknowledged, (*path, "acknowledged")) if acknowledged != "" else ""
+        acknowledged = entry.get("acknowledged", "")
+        per_edition = self.localized(acknowledged, (*path, "acknowledged")) if isinstance(acknowledged, dict) \
+            else Localized()
+        note = per_edition.en or per_edition.ja or (
+            self.text(acknowledged, (*path, "acknowledged")) if acknowledged != "" else "")
+        gloss = self.localized(entry.get("gloss", {}), (*path, "gloss"))
         if kind != "value":
             return ClaimSpec(claim_id, quote, self.text(entry.get("of"), (*path, "of"), ITEM_ID, ID_FORM),
-                             None, Decimal(0), self.where(path), acknowledged=note, kind=kind,
-                             than=self.text(entry.get("than"), (*path, "than"), ITEM_ID, ID_FORM))
+                             None, Decimal(0), self.where(path), kind=kind, acknowledged=note, note=per_edition,
+                             gloss=gloss, than=self.text(entry.get("than"), (*path, "than"), ITEM_ID, ID_FORM))
         tolerance = self.fraction(entry.get("tolerance"), (*path, "tolerance"), "a number >= 0 such as 0.02 (2 %)")
         beyond = self.fraction(entry.get("contradicted_beyond", str(CONTRADICTED_BEYOND)), (*path, "contradicted_beyond"),
                                f"a number above the tolerance {tolerance}, such as 0.25 (25 %)")
@@ -436,7 +448,8 @@ class _Reader:
             claim_id, quote, target=self.text(entry.get("target"), (*path, "target"), ITEM_ID, ID_FORM),
             asserted=Quantity.point(self.number(entry.get("asserted"), (*path, "asserted")),
                                     self.unit(entry.get("unit"), (*path, "unit"))),
-            tolerance=tolerance, origin=self.where(path), acknowledged=note, contradicted_beyond=beyond,
+            tolerance=tolerance, origin=self.where(path), contradicted_beyond=beyond, acknowledged=note,
+            note=per_edition, gloss=gloss,
             direction=cast(Direction, self.choice(entry.get("direction", "about"), (*path, "direction"),
                                                   DIRECTIONS) or "about"),
         )

@@ -98,6 +98,8 @@ def data_texts(prepared: pipeline.Prepared, lang: Lang) -> list[str]:
     spec = prepared.spec
     return [*(f.label(lang) for f in facts), *(f.entity for f in facts), *(f.quote for f in conflicted),
             *(c.claim.quote for c in prepared.checks), *(c.claim.acknowledged for c in prepared.checks),
+            *(text.own(lang) for c in prepared.checks for text in (c.claim.note, c.claim.gloss)),
+            *(f.note.own(lang) for f in conflicted),
             *(t for s in sources for t in (s.publisher, s.title, s.url)), spec.title[lang],
             *(c.title[lang] for c in spec.charts)]
 

@@ -9,15 +9,18 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from conftest import REFERENCE_SPEC, pdf_text
+from hardening import Workspace
 from pypdf import PdfReader
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
 from briefgen import fonts, linebreak, markdown
 from briefgen.charts import ALERT, CAUTION, OK
-from briefgen.errors import RenderError
+from briefgen.errors import BriefError, RenderError
 from briefgen.model import Brief, Heading, Markup, Para, Table
 from briefgen.render import render_pdf
+from briefgen.spec import load_spec
 
 M = Markup
 
@@ -25,6 +28,10 @@ M = Markup
 def brief(lang: str, *blocks: object, title: str = "Colossus") -> Brief:
     return Brief(brief_id="t", title=title, lang=lang, date=dt.date(2024, 7, 29),  # type: ignore[arg-type]
                  blocks=tuple(blocks))  # type: ignore[arg-type]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def faces(markup: str, lang: str) -> list[tuple[str, str]]:
@@ -165,3 +172,26 @@ def test_verdicts_are_coloured_and_marked(no_warnings: None) -> None:
 def test_tones_must_match_the_cells() -> None:
     with pytest.raises(RenderError, match="tones do not match"):
         render_pdf(brief("en", Table(("a", "b"), (("1", "2"),), tones=(("ok",),))))
+
+
+def test_editor_notes_fall_back_to_the_other_language_with_a_warning(ws: Workspace) -> None:
+    spec = ws.brief_dir / "brief.yaml"
+    text = spec.read_text(encoding="utf-8")
+    ja_note = next(line for line in text.splitlines() if line.strip().startswith("ja: \"2024-07-29"))
+    spec.write_text(text.replace(ja_note + "\n", ""), encoding="utf-8")
+    result = ws.build("--lang", "all")
+    assert result.code == 0, result.err
+    assert "acknowledged.ja: claim c_valuation has no ja acknowledged; the ja edition prints the en one" in result.err
+    assert "headlinefigureunsupported" in squash(pdf_text(ws.pdf("ja").read_bytes()))
+
+
+def test_claim_notes_and_glosses_are_read_per_language(tmp_path: Path) -> None:
+    spec = tmp_path / "brief.yaml"
+    spec.write_text(REFERENCE_SPEC.read_text(encoding="utf-8").replace(
+        'gloss: {en: "valuation tops $130 billion"}', 'gloss: {en: "valuation tops $130 billion", fr: "x"}'),
+        encoding="utf-8")
+    with pytest.raises(BriefError, match=r"claims\[4\]\.gloss\.fr: unknown key 'fr'"):
+        load_spec(spec)
+    claim = load_spec(REFERENCE_SPEC).claims[4]
+    assert claim.gloss.own("en") == "valuation tops $130 billion" and not claim.gloss.own("ja")
+    assert claim.note.own("ja").startswith("2024-07-29 編集部確認") and claim.acknowledged == claim.note.own("en")

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DATA, TEMPLATES
+from conftest import DATA, TEMPLATES, pdf_text
 from PIL import Image, ImageChops
 
 from briefgen import linebreak
@@ -61,6 +61,10 @@ def test_the_reference_brief_reads_as_typeset(pdfs: dict[str, Path]) -> None:
     lines = [line.strip() for page in text["ja"].split("\f") for line in page.splitlines() if line.strip()]
     starts = [line for line in lines if line[0] in linebreak.NO_START]
     assert not starts, starts
+    squashed = {lang: "".join(pdf_text(pdf.read_bytes()).split()) for lang, pdf in pdfs.items()}
+    assert "“数量は4倍に増加”(translation:“afourfoldincreaseinnumber”)" in squashed["en"]
+    assert "“評価額は240億ドル”(translation:“valuationof$24billion”)" in squashed["en"]
+    assert "2024-07-29編集部確認：見出しの数字は裏付けなし" in squashed["ja"] and "editor:" not in text["ja"]
     fonts = subprocess.run(["pdffonts", str(pdfs["ja"])], capture_output=True, text=True, check=True).stdout
     assert "migmix-1p-bold" in fonts and "NotoSans-Regular" in fonts and "IPAexGothic" in fonts
 
