@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from functools import lru_cache, partial
 from html import escape
 from io import BytesIO
-from itertools import zip_longest
+from itertools import groupby, zip_longest
 from typing import Any, Callable, Sequence
 
 from reportlab import rl_config  # type: ignore[import-untyped]
@@ -22,6 +23,7 @@ from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.lib.units import mm  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import getAscentDescent, getFont, stringWidth  # type: ignore[import-untyped]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
 from reportlab.platypus import (  # type: ignore[import-untyped]
     Flowable,
@@ -34,12 +36,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
     TableStyle,
 )
 from reportlab.platypus.doctemplate import LayoutError  # type: ignore[import-untyped]
-from reportlab.platypus.paragraph import (  # type: ignore[import-untyped]
-    ParaLines,
-    _handleBulletWidth,
-    cjkU,
-    makeCJKParaLine,
-)
+from reportlab.platypus.paragraph import FragLine, ParaLines, _handleBulletWidth  # type: ignore[import-untyped]
 
 from briefgen import charts, fonts, linebreak, markdown, numfmt
 from briefgen.charts import ACCENT, ALERT, CAUTION, INK, MUTED, OK, RULE, TINT
@@ -135,21 +132,18 @@ class _Paragraph(Paragraph):  # type: ignore[misc]
         widths = list(maxWidths) if isinstance(maxWidths, (list, tuple)) else [maxWidths]
         self.height = 0
         _handleBulletWidth(self.bulletText, self.style, widths)
-        units: list[Any] = []
-        forced: list[int] = []
-        for frag in self.frags:
-            if hasattr(frag, "lineBreak"):
-                forced.append(len(units))
-            elif frag.text:
-                units.extend(cjkU(char, frag, "utf8") for char in frag.text)
-            else:
-                units.append(cjkU("", frag, "utf8"))
-        text = "".join(unit or OBJECT for unit in units)
-        starts = linebreak.line_starts(text, [unit.width for unit in units], widths, forced=forced,
-                                       glued=[bool(getattr(unit.frag, "rise", 0)) for unit in units],
-                                       balance=self.balance)
-        return ParaLines(kind=1, lines=[_line(units[a:b], widths[min(n, len(widths) - 1)], b in forced)
-                                        for n, (a, b) in enumerate(zip(starts, [*starts[1:], len(units)]))])
+        return ParaLines(kind=1, lines=list(self._lines(tuple(widths))))
+
+    def _lines(self, widths: tuple[float, ...]) -> tuple[Any, ...]:
+        """The lines at these widths, broken once (tables wrap a cell several times at one width)."""
+        memo: dict[tuple[float, ...], tuple[Any, ...]] = self.__dict__.setdefault("_briefgen_lines", {})
+        if widths not in memo:
+            chars = _Chars.of(self.frags)
+            starts = linebreak.line_starts(chars.text, chars.widths, widths, forced=sorted(chars.forced),
+                                           glued=chars.glued, balance=self.balance)
+            memo[widths] = tuple(_line(chars, a, b, widths[min(n, len(widths) - 1)], b in chars.forced)
+                                 for n, (a, b) in enumerate(zip(starts, [*starts[1:], len(chars.text)])))
+        return memo[widths]
 
 
 class _Heading(_Paragraph):
@@ -158,9 +152,57 @@ class _Heading(_Paragraph):
     balance = True
 
 
-def _line(units: list[Any], width: float, forced: bool) -> Any:
-    used = sum(unit.width for unit in units)
-    return makeCJKParaLine(units, width, used, width - used, forced, False)
+@dataclass(frozen=True)
+class _Chars:
+    """A paragraph flattened for line breaking: one entry per character (a fragment without text,
+    such as an anchor, is one ``OBJECT`` character of no width), and the explicit line breaks."""
+
+    text: str
+    frags: tuple[Any, ...]
+    widths: tuple[float, ...]
+    glued: tuple[bool, ...]
+    forced: frozenset[int]
+
+    @classmethod
+    def of(cls, fragments: Sequence[Any]) -> _Chars:
+        text: list[str] = []
+        frags: list[Any] = []
+        widths: list[float] = []
+        forced: set[int] = set()
+        for frag in fragments:
+            if hasattr(frag, "lineBreak"):
+                forced.add(len(text))
+                continue
+            shown = frag.text or OBJECT
+            text.append(shown)
+            frags.extend([frag] * len(shown))
+            widths.extend(_widths(frag) if frag.text else [float(getattr(getattr(frag, "cbDefn", None), "width", 0))])
+        return cls("".join(text), tuple(frags), tuple(widths),
+                   tuple(bool(getattr(f, "rise", 0)) for f in frags), frozenset(forced))
+
+
+def _widths(frag: Any) -> list[float]:
+    """Each character's advance in the fragment's font (ReportLab's own TrueType width table)."""
+    face = getattr(getFont(frag.fontName), "face", None)
+    if face is None:
+        return [float(stringWidth(char, frag.fontName, frag.fontSize)) for char in frag.text]
+    table, default, scale = face.charWidths, face.defaultWidth, frag.fontSize / 1000
+    return [table.get(ord(char), default) * scale for char in frag.text]
+
+
+def _line(chars: _Chars, start: int, end: int, width: float, forced: bool) -> Any:
+    """One line of ``chars`` as ReportLab's CJK line: runs of one fragment, its widest ascent and descent."""
+    words = []
+    for frag, run in groupby(range(start, end), key=chars.frags.__getitem__):
+        first, *rest = run
+        shown = chars.text[first:(rest[-1] if rest else first) + 1]
+        words.append(frag.clone(text="" if shown == OBJECT * len(shown) else shown))
+    metrics = [getAscentDescent(f.fontName, f.fontSize) for f in {id(w): w for w in words}.values()]
+    used = sum(chars.widths[start:end])
+    return FragLine(kind=1, extraSpace=width - used, wordCount=1, words=words,
+                    fontSize=max((w.fontSize for w in words), default=0),
+                    ascent=max((a for a, _ in metrics), default=0), descent=min((d for _, d in metrics), default=0),
+                    maxWidth=width, currentWidth=used, lineBreak=forced)
 
 
 def _plain(text: str) -> Markup:
