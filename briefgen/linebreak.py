@@ -5,7 +5,8 @@ A line may break between two characters unless:
   marks, ー, small kana, postfixed %‰°℃ — JIS X 4051 classes 2–7, 9–11 and 20), or the previous one
   may not end a line (opening brackets, prefixed ¥$£€# — classes 1 and 19);
 - both belong to one Latin word or number, or to an inseparable pair (—— …… ‥‥, class 8);
-- they are inside a number with its unit (``1.5キロワット/世帯``, ``40億ドル``, ``2024年3月``), a
+- they are inside a number with its unit (``1.5キロワット/世帯``, ``40億ドル``, ``2024年3月``,
+  ``150 MW``, ``100,000 GPUs`` — an English number keeps the word after it), a
   source marker (``[1]``, also glued to the word before it) or a short bracketed phrase
   (``（正しい）``), a verdict mark and its word (``✓ holds``), or the next character is glued to
   the previous by the caller (a superscript);
@@ -48,7 +49,8 @@ _HEADING_LINE = 4  # characters a heading's last line needs
 _NUMBER = r"[+±−]?[$¥£€＄￥]?[0-9０-９][0-9０-９,.，．]*(?:[万億兆][0-9０-９][0-9０-９,.，．]*)*[万億兆]?"
 _UNIT = r"(?:[ァ-ヺー]+|[A-Za-z%‰°℃％]+|[㐀-鿿々]{1,2}|[かヵヶ]月)"
 _GLUED = re.compile(
-    rf"{_NUMBER}(?:{_UNIT}){{0,2}}(?:/(?:{_UNIT}){{1,2}})?"  # a number with its unit
+    r"[$€£]?\d[\d,.]*[kKMBT%]?\s[A-Za-z³²]+\b"  # an English number and its unit: 150 MW, $14.3B a
+    rf"|{_NUMBER}(?:{_UNIT}){{0,2}}(?:/(?:{_UNIT}){{1,2}})?"  # a number with its unit
     r"|(?P<marker>\s?\[\d+(?:[,–-]\d+)*\])"  # a source marker, glued to what comes before it
     r"|[（(「『][^（）()「」『』\s]{1,5}[）)」』]"  # a short bracketed phrase
     r"|[✓✗▲▼]\s?\S"  # a verdict mark and its word

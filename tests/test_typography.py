@@ -18,7 +18,7 @@ from reportlab.platypus import Paragraph
 from briefgen import fonts, linebreak, markdown
 from briefgen.charts import ALERT, CAUTION, OK
 from briefgen.errors import BriefError, RenderError
-from briefgen.model import Brief, Heading, Markup, Para, Table
+from briefgen.model import Brief, Heading, KeyNumber, KeyNumbers, Markup, Para, Table
 from briefgen.render import render_pdf
 from briefgen.spec import load_spec
 
@@ -99,7 +99,7 @@ def lines(text: str, width: int, *, balance: bool = False, glued: tuple[int, ...
     ("あいう1.5キロワット/世帯です", 12, ["あいう", "1.5キロワット/世帯", "です"]),  # number + unit whole
     ("あいうえおかき（40億ドル）です", 10, ["あいうえおかき", "（40億ドル）です"]),
     ("あいうえおかき（正しい）です", 9, ["あいうえおかき", "（正しい）です"]),  # a short bracket whole
-    ("100,000 GPUs ÷ 25,000 GPUs [1]", 26, ["100,000 GPUs ÷ 25,000 ", "GPUs [1]"]),  # a marker stays with its word
+    ("100,000 GPUs ÷ 25,000 GPUs [1]", 26, ["100,000 GPUs ÷ ", "25,000 GPUs [1]"]),  # a marker stays with its word
     ("Latin words stay whole", 9, ["Latin ", "words ", "stay ", "whole"]),
 ])
 def test_line_breaking_follows_the_japanese_rules(text: str, width: int, expected: list[str]) -> None:
@@ -195,3 +195,22 @@ def test_claim_notes_and_glosses_are_read_per_language(tmp_path: Path) -> None:
     claim = load_spec(REFERENCE_SPEC).claims[4]
     assert claim.gloss.own("en") == "valuation tops $130 billion" and not claim.gloss.own("ja")
     assert claim.note.own("ja").startswith("2024-07-29 編集部確認") and claim.acknowledged == claim.note.own("en")
+
+
+def test_an_english_number_keeps_its_unit() -> None:
+    assert lines("The site can draw up to 150 MW of power", 28) == ["The site can draw up to ", "150 MW of power"]
+
+
+def test_key_numbers_share_one_size(no_warnings: None) -> None:
+    figures = ("1", "10万台", "4,921立方メートル/日", "42%")
+    data = render_pdf(brief("ja", KeyNumbers(tuple(KeyNumber(M(f), M("label")) for f in figures))))
+    sizes: dict[str, set[float]] = {f: set() for f in figures}
+
+    def visit(text: str, cm: object, tm: list[float], font: object, size: float) -> None:
+        for figure in figures:
+            if text.strip() and text.strip() in figure:
+                sizes[figure].add(round(size * tm[0], 2))
+
+    PdfReader(BytesIO(data)).pages[0].extract_text(visitor_text=visit)
+    found = set().union(*sizes.values())
+    assert len(found) == 1 and 11 <= found.pop() < 20, sizes
