@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -95,6 +96,12 @@ def test_debug_shows_the_traceback(tmp_path: Path, data: Path) -> None:
         run(*dirs(tmp_path, data), "--debug", "build", "no-such-brief")
 
 
+def unreview(spec: Path) -> None:
+    """Take the editor's review (``acknowledged``, one line or a ja/en block) off every claim."""
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(re.sub(r"^ *acknowledged:.*\n(?:      .*\n)*", "", text, flags=re.M), encoding="utf-8")
+
+
 def test_check_reports_verdicts_and_exits_3_on_an_unreviewed_contradiction(tmp_path: Path, data: Path) -> None:
     code, out, _ = run(*dirs(tmp_path, data), "check", "xai-colossus")
     assert code == 0
@@ -102,8 +109,7 @@ def test_check_reports_verdicts_and_exits_3_on_an_unreviewed_contradiction(tmp_p
     assert "[contradicted] c_valuation" in out and "reviewed" in out
     assert "xai_valuation=$24B, xai_valuation_headline=$130B; used: xai_valuation" in out
     spec = data / "xai-colossus" / "brief.yaml"
-    spec.write_text("\n".join(line for line in spec.read_text(encoding="utf-8").splitlines()
-                              if "acknowledged:" not in line) + "\n", encoding="utf-8")
+    unreview(spec)
     code, out, _ = run(*dirs(tmp_path, data), "check", "xai-colossus", "--lang", "ja")
     assert code == EXIT_BLOCKED
     assert "! [矛盾] c_valuation" in out and "[誇張] c_half" in out
@@ -167,8 +173,7 @@ def test_nothing_is_sent_from_a_brief_with_an_unreviewed_contradiction(
     server = smtp_server("none")
     _smtp_env(monkeypatch, server.port)
     spec = data / "xai-colossus" / "brief.yaml"
-    spec.write_text(spec.read_text(encoding="utf-8").replace("    acknowledged:", "    # acknowledged:"),
-                    encoding="utf-8")
+    unreview(spec)
     code, _, err = run(*dirs(tmp_path, data), "send", "xai-colossus", "--config", str(data / "smtp.toml"),
                        "--readers", str(data / "readers.csv"))
     assert code == 1 and "c_valuation" in err and "nothing was sent" in err

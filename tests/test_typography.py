@@ -214,3 +214,19 @@ def test_key_numbers_share_one_size(no_warnings: None) -> None:
     PdfReader(BytesIO(data)).pages[0].extract_text(visitor_text=visit)
     found = set().union(*sizes.values())
     assert len(found) == 1 and 11 <= found.pop() < 20, sizes
+
+
+def test_a_fact_note_is_the_translation_of_a_foreign_quote(ws: Workspace) -> None:
+    rows = ws.facts.read_text(encoding="utf-8").splitlines()
+    notes = {"xai_valuation": ",valuation of $24 billion", "xai_valuation_headline": "見出しの数字,"}
+    ws.facts.write_text("\n".join([rows[0] + ",note_ja,note_en"] + [
+        row + (f",{notes[row.split(',')[0]]}" if row.split(",")[0] in notes else ",,") for row in rows[1:]]) + "\n",
+        encoding="utf-8")
+    result = ws.build("--lang", "all")
+    assert result.code == 0, result.err
+    en, ja = (squash(pdf_text(ws.pdf(lang).read_bytes())) for lang in ("en", "ja"))
+    assert "“評価額は240億ドル”(translation:“valuationof$24billion”)" in en
+    assert "「評価額は240億ドル」" in ja and "valuationof$24billion" not in ja  # the en translation stays out
+    assert "「評価額1300億ドルを突破」（注：見出しの数字）" in ja
+    assert "“評価額1300億ドルを突破”(note:見出しの数字)" in en  # the ja note, as a fallback
+    assert "facts.csv:19: note_en: fact xai_valuation_headline has no en note" in result.err
