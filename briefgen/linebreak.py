@@ -13,7 +13,8 @@ A line may break between two characters unless:
 - the next one is a space (a space ends a line, it never starts one).
 Lines are filled greedily; a last line of one character (plus punctuation) takes one more piece of
 the line above, and with ``balance`` (titles and headings) a two-line heading whose last line would
-hold under 4 characters or one Latin word breaks earlier, after punctuation or a space if it can.
+be short (under 4 characters, one Latin word, or under a third of the line) breaks earlier, after
+punctuation (or, for an orphan, a space) if it can.
 Pure: works on the text and the widths the caller measured.
 """
 
@@ -136,15 +137,19 @@ def _orphan(text: str) -> bool:
 
 def _balanced(text: str, widths: Sequence[float], max_widths: Sequence[float], ok: Sequence[bool],
               greedy: int) -> int:
-    """The break of a two-line heading: the greedy one unless it leaves an orphan, else the latest
-    break that fits and leaves none, after a phrase (：、。, a comma, a closing bracket), else after
-    ・ or a space, else anywhere."""
-    if not _orphan(text[greedy:]):
-        return greedy
+    """The break of a two-line heading: the greedy one unless its last line is short, else the latest
+    break that fits and gives a longer last line without an orphan on either: after a phrase (：、。,
+    a comma, a closing bracket); for an orphan (under 4 characters, one Latin word) also after ・ or
+    a space, else anywhere; a last line that is merely under a third of the line moves only to a phrase."""
     first, second = _width_of(max_widths, 0), _width_of(max_widths, 1)
     total = sum(widths)
-    fitting = [at for at in range(1, len(text)) if ok[at] and sum(widths[:at]) <= first
-               and total - sum(widths[:at]) <= second and not _orphan(text[at:]) and not _orphan(text[:at])]
+    tail = total - sum(widths[:greedy])
+    if not _orphan(text[greedy:]) and tail >= first / 3:
+        return greedy
+    fitting = [at for at in range(1, greedy) if ok[at] and sum(widths[:at]) <= first
+               and tail < total - sum(widths[:at]) <= second and not _orphan(text[at:]) and not _orphan(text[:at])]
     phrase = [at for at in fitting if text[:at].rstrip()[-1:] in _PHRASE_END]
     word = [at for at in fitting if text[at - 1] in _WORD_END]
+    if not _orphan(text[greedy:]):
+        return (phrase or [greedy])[-1]
     return (phrase or word or fitting or [greedy])[-1]

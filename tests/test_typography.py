@@ -121,6 +121,10 @@ def test_a_heading_leaves_no_orphan_and_breaks_after_punctuation() -> None:
     assert lines(title, 25, balance=True) == ["xAIのメンフィス・スーパーコンピューター：", "数字で読む"]
     assert lines("xAI's Memphis supercomputer, by the numbers", 38, balance=True) == [
         "xAI's Memphis supercomputer, ", "by the numbers"]
+    assert lines("The TOP500 supercomputers: the top five, by the numbers", 45, balance=True) == [
+        "The TOP500 supercomputers: the top five, ", "by the numbers"]
+    assert lines("Compute: finished ahead of the schedule set", 30, balance=True) == [
+        "Compute: finished ahead of the ", "schedule set"]  # not short: kept
 
 
 def test_japanese_lines_in_the_pdf_follow_the_rules(tmp_path: Path) -> None:

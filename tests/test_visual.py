@@ -1,8 +1,8 @@
-"""Visual regression: the reference brief's pages as low-resolution grey images against committed baselines.
+"""Visual regression: the reference briefs' pages as low-resolution grey images against committed baselines.
 
-Each page of both editions is rendered with ``pdftoppm -gray -r 40``, cut down to 16 grey levels (so a
-baseline is a 4-bit PNG of about 10 kB) and compared with ``tests/visual/<lang>-<page>.png`` within a
-tolerance: the mean absolute difference of the grey values
+Each page of both editions of both test briefs (xai-colossus, top500) is rendered with ``pdftoppm -gray
+-r 40``, cut down to 16 grey levels (so a baseline is a 4-bit PNG of about 10 kB) and compared with
+``tests/visual/<brief>.<lang>-<page>.png`` within a tolerance: the mean absolute difference of the grey values
 (0–255) and the share of pixels that changed by more than a quarter of the range. A change in layout,
 fonts, line breaks or colours fails; anti-aliasing noise does not. After a deliberate change of the
 look, rewrite the baselines and review the images like code:
@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DATA, TEMPLATES, pdf_text
+from conftest import DATA, FIXTURES, TEMPLATES, pdf_text
 from PIL import Image, ImageChops
 
 from briefgen import linebreak
@@ -29,25 +29,38 @@ RESOLUTION = "40"
 MEAN_LIMIT = 1.5  # mean absolute difference in grey levels
 CHANGED_LIMIT = 0.004  # share of pixels that changed by more than CHANGED_LEVEL
 CHANGED_LEVEL = 64
+#: brief → (data folder, templates folder) of the frozen test briefs.
+BRIEFS = {"xai-colossus": (DATA, TEMPLATES),
+          "top500": (FIXTURES / "top500" / "data", FIXTURES / "top500" / "templates")}
 
 
 @pytest.fixture(scope="module")
-def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """language → the reference brief's PDF, built by the CLI."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """``<brief>.<lang>`` → the PDF the CLI built."""
     root = tmp_path_factory.mktemp("visual")
-    code = main(["--data", str(DATA), "--templates", str(TEMPLATES), "--reports", str(root / "reports"),
-                 "--state", str(root / "state"), "--date", "2024-07-29", "build", "xai-colossus", "--lang", "all"])
-    assert code == 0
-    return {lang: root / "reports" / "xai-colossus" / f"2024-07-29.{lang}.pdf" for lang in ("ja", "en")}
+    found: dict[str, Path] = {}
+    for brief, (data, templates) in BRIEFS.items():
+        code = main(["--data", str(data), "--templates", str(templates), "--reports", str(root / "reports"),
+                     "--state", str(root / "state"), "--date", "2024-07-29", "build", brief, "--lang", "all"])
+        assert code == 0
+        found |= {f"{brief}.{lang}": root / "reports" / brief / f"2024-07-29.{lang}.pdf" for lang in ("ja", "en")}
+    return found
 
 
 @pytest.fixture(scope="module")
-def pages(pdfs: dict[str, Path]) -> dict[str, Path]:
-    """page name (``ja-1``) → its image."""
+def pdfs(built: dict[str, Path]) -> dict[str, Path]:
+    """language → the reference brief's PDF."""
+    return {lang: built[f"xai-colossus.{lang}"] for lang in ("ja", "en")}
+
+
+@pytest.fixture(scope="module")
+def pages(built: dict[str, Path]) -> dict[str, Path]:
+    """page name (``xai-colossus.ja-1``) → its image."""
     found: dict[str, Path] = {}
-    for lang, pdf in pdfs.items():
-        subprocess.run(["pdftoppm", "-gray", "-png", "-r", RESOLUTION, str(pdf), str(pdf.parent / lang)], check=True)
-        found |= {f"{lang}-{int(p.stem.rsplit('-', 1)[1])}": p for p in pdf.parent.glob(f"{lang}-*.png")}
+    for name, pdf in built.items():
+        prefix = pdf.parent / name
+        subprocess.run(["pdftoppm", "-gray", "-png", "-r", RESOLUTION, str(pdf), str(prefix)], check=True)
+        found |= {f"{name}-{int(p.stem.rsplit('-', 1)[1])}": p for p in pdf.parent.glob(f"{name}-*.png")}
     return found
 
 
@@ -107,9 +120,9 @@ def test_reference_pages_match_the_baselines(pages: dict[str, Path]) -> None:
 
 def test_a_changed_page_is_caught(pages: dict[str, Path], tmp_path: Path) -> None:
     """The comparison itself: a page with a few lines of text moved is out of tolerance."""
-    with Image.open(pages["ja-1"]) as image:
+    with Image.open(pages["xai-colossus.ja-1"]) as image:
         moved = ImageChops.offset(image.convert("L"), 0, 3)
     moved.save(tmp_path / "moved.png")
-    mean, changed = difference(tmp_path / "moved.png", pages["ja-1"])
+    mean, changed = difference(tmp_path / "moved.png", pages["xai-colossus.ja-1"])
     assert mean > MEAN_LIMIT or changed > CHANGED_LIMIT
-    assert difference(pages["ja-1"], pages["ja-1"]) == (0.0, 0.0)
+    assert difference(pages["xai-colossus.ja-1"], pages["xai-colossus.ja-1"]) == (0.0, 0.0)
