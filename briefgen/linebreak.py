@@ -63,15 +63,21 @@ def _latin(char: str) -> bool:
     return not char.isspace() and ord(char) < 0x2E80 and char not in INSEPARABLE
 
 
-def allowed(text: str, glued: Sequence[bool] = ()) -> list[bool]:
-    """``allowed[i]``: a line may start at ``text[i]`` (never at 0). ``glued[i]`` keeps ``text[i]``
-    on the line of ``text[i - 1]`` (a superscript marker)."""
+def _by_class(text: str) -> list[bool]:
+    """Breaks the character classes allow (line start/end prohibitions, inseparables, Latin words)."""
     ok = [i > 0 for i in range(len(text))]
     for i in range(1, len(text)):
         before, char = text[i - 1], text[i]
-        if (char in NO_START or before in NO_END or char.isspace() or (i < len(glued) and glued[i])
+        if (char in NO_START or before in NO_END or char.isspace()
                 or (before in INSEPARABLE and char == before) or (_latin(before) and _latin(char))):
             ok[i] = False
+    return ok
+
+
+def allowed(text: str, glued: Sequence[bool] = ()) -> list[bool]:
+    """``allowed[i]``: a line may start at ``text[i]`` (never at 0). ``glued[i]`` keeps ``text[i]``
+    on the line of ``text[i - 1]`` (a superscript marker)."""
+    ok = [free and not (i < len(glued) and glued[i]) for i, free in enumerate(_by_class(text))]
     for match in _GLUED.finditer(text):
         for i in range(max(match.start() + (0 if match["marker"] else 1), 1), match.end()):
             ok[i] = False
@@ -83,7 +89,7 @@ def line_starts(text: str, widths: Sequence[float], max_widths: Sequence[float],
     """Where each line of ``text`` starts, given each character's width and the widths of the lines
     (the last one repeats). ``forced`` are indices a line must start at (explicit line breaks)."""
     ok = allowed(text, glued)
-    starts = _greedy(text, widths, max_widths, ok, frozenset(forced))
+    starts = _greedy(text, widths, max_widths, (ok, _by_class(text)), frozenset(forced))
     if len(starts) >= 2 and starts[-1] not in forced:
         starts[-1] = _fix_widow(text, widths, _width_of(max_widths, len(starts) - 1), ok, starts[-2], starts[-1])
         if balance and len(starts) == 2:
@@ -95,8 +101,11 @@ def _width_of(max_widths: Sequence[float], line: int) -> float:
     return max_widths[min(line, len(max_widths) - 1)]
 
 
-def _greedy(text: str, widths: Sequence[float], max_widths: Sequence[float], ok: Sequence[bool],
-            forced: frozenset[int]) -> list[int]:
+def _greedy(text: str, widths: Sequence[float], max_widths: Sequence[float],
+            breaks: tuple[Sequence[bool], Sequence[bool]], forced: frozenset[int]) -> list[int]:
+    """Lines filled in order; a line with no allowed break (a number with its unit wider than the
+    line) breaks where the character classes allow, else at the character that overflows."""
+    ok, loose = breaks
     starts = [0]
     used = 0.0
     i = 0
@@ -106,7 +115,8 @@ def _greedy(text: str, widths: Sequence[float], max_widths: Sequence[float], ok:
             used = 0.0
         used += widths[i]
         if used > _width_of(max_widths, len(starts) - 1) + 1e-6 and i > starts[-1] and not text[i].isspace():
-            at = next((j for j in range(i, starts[-1], -1) if ok[j]), i)
+            at = next((j for j in range(i, starts[-1], -1) if ok[j]), None)
+            at = at or next((j for j in range(i, starts[-1], -1) if loose[j]), i)
             starts.append(at)
             used = sum(widths[at:i + 1])
         i += 1

@@ -60,10 +60,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[Lang, str]:
 KEY_TEXT: dict[Lang, tuple[str, ...]] = {
     "ja": ("1.206エクサフロップス", "1.2倍", "3.6エクサフロップス", "33%", "3.6倍", "1.7倍", "2万2,786キロワット",
            "52.9ギガフロップス/ワット", "1.206エクサフロップス ÷ 22,786キロワット", "869万9,904コア", "4位",
-           "200GWh", "1万5,912キロワット", "「2倍」→ 1.7倍（誇張）", "採用", "2024年6月"),
+           "200GWh", "1万5,912キロワット", "「2倍」→ 1.7倍（▲誇張）", "採用", "2024年6月"),
     "en": ("1.206 EFLOP/s", "1.2×", "3.6 EFLOP/s", "33%", "3.6×", "1.7×", "22,786 kW", "52.9 GFLOP/s/W",
            "1.206 EFLOP/s ÷ 22,786 kW", "8,699,904 cores", "4th", "200 GWh", "15,912 kW",
-           "“2×” → 1.7×: overstated", "Fugaku HPL score > LUMI HPL score", "June 2024",
+           "“2×” → 1.7×: ▲ overstated", "Fugaku HPL score > LUMI HPL score", "June 2024",
            "https://top500.org/lists/top500/2024/06/"),
 }
 

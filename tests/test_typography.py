@@ -234,3 +234,7 @@ def test_a_fact_note_is_the_translation_of_a_foreign_quote(ws: Workspace) -> Non
     assert "「評価額1300億ドルを突破」（注：見出しの数字）" in ja
     assert "“評価額1300億ドルを突破”(note:見出しの数字)" in en  # the ja note, as a fallback
     assert "facts.csv:19: note_en: fact xai_valuation_headline has no en note" in result.err
+
+
+def test_a_unit_wider_than_the_line_still_breaks_by_the_character_classes() -> None:
+    assert lines("52.59ギガフロップス/ワット [5]", 13) == ["52.59ギガフロップス/", "ワット [5]"]
