@@ -17,16 +17,16 @@ from smtpserver import Server
 
 CAPTIONS = {"ja": ["xAIが確保したGPU", "OpenAIの主力モデル訓練時との比", "GPU調達費の試算",
                    "OpenAIの累計調達額に対する比率", "最大電力", "冷却水（日量）"],
-            "en": ["GPUs secured by xAI", "Versus OpenAI's flagship training run", "Estimated GPU bill",
-                   "Share of OpenAI's total funding", "Peak power", "Cooling water a day"]}
+            "en": ["GPUs secured by xAI", "Versus OpenAI’s flagship training run", "Estimated GPU bill",
+                   "Share of OpenAI’s total funding", "Peak power", "Cooling water a day"]}
 HEADLINES = {"ja": "10万台のGPUは、OpenAIの主力モデル訓練に使われた2万5,000台の4倍。",
              "en": "100,000 GPUs: 4× the 25,000 GPUs OpenAI used to train its flagship model."}
 FIGURES = {"ja": ["10万台", "4倍", "30億〜40億ドル", "42%", "150メガワット"],
            "en": ["100,000 GPUs", "4×", "$3B–4B", "42%", "150 MW"]}
-WARNINGS = {"ja": ["「OpenAIの10年分の資金調達額の半分に相当する」", "「半分」→ 42%（誇張）",
-                   "「評価額1300億ドルを突破」", "「1,300億ドル以上」→ 240億ドル（矛盾）"],
-            "en": ["“OpenAIの10年分の資金調達額の半分に相当する”", "“half” → 42%: overstated",
-                   "“評価額1300億ドルを突破”", "“at least $130B” → $24B: contradicted"]}
+WARNINGS = {"ja": ["「OpenAIの10年分の資金調達額の半分に相当する」", "「半分」→ 42%（▲誇張）",
+                   "「評価額1300億ドルを突破」", "「1,300億ドル以上」→ 240億ドル（✗矛盾）"],
+            "en": ["“OpenAIの10年分の資金調達額の半分に相当する”", "“half” → 42%: ▲ overstated",
+                   "“評価額1300億ドルを突破”", "“at least $130B” → $24B: ✗ contradicted"]}
 
 
 def _text(part: EmailMessage | None) -> str:
