@@ -50,6 +50,7 @@ from briefgen.tables import Cells, Row, read_rows
 
 FACT_COLUMNS = ("id", "entity", "metric", "value", "low", "high", "unit", "as_of", "source", "quote")
 FACT_OPTIONAL = ("label_ja", "label_en", "precision", "note_ja", "note_en")
+NO_NOTE = Localized()  # shared by every fact without a note (a million facts need no million empty notes)
 SOURCE_COLUMNS = ("id", "publisher", "title", "date", "url", "lang")
 EVENT_UNIT = "date"
 #: What ``run.py draft`` writes for an entity or metric it could not tell; only a draft may keep it.
@@ -265,7 +266,7 @@ def _fact(check: _RowCheck, fact_id: str, sources: Mapping[str, Source]) -> Fact
         quote=check.text("quote", "the article's own words for this fact"),
         origin=Origin(check.row.origin, check.row.line),
         label_ja=values["label_ja"], label_en=values["label_en"], precision=check.precision("precision"),
-        note=Localized(values["note_ja"], values["note_en"]),
+        note=Localized(values["note_ja"], values["note_en"]) if values["note_ja"] or values["note_en"] else NO_NOTE,
     )
 
 
