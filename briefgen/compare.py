@@ -221,6 +221,32 @@ def _ratio(spec: ComparisonSpec, scope: _Scope, top: str, bottom: str) -> Compar
     return _result(spec, Quantity(*value, "1"), (a, b), "÷")
 
 
+def _share(spec: ComparisonSpec, scope: _Scope) -> Comparison:
+    """A ratio of part to whole that is also checked as a share: a negative part or whole, or a part
+    larger than the whole, computes but is rarely what was meant (a wrong fact, or the wrong whole),
+    so a warning names the comparison, the operands and the share."""
+    share = _ratio(spec, scope, "part", "whole")
+    if share.value is None:
+        return share
+    part, whole = share.operands
+    low, high = share.value.low, share.value.high
+    if min(part.low, whole.low) < 0 or low < 0:
+        odd = "is negative" if high < 0 else "can be negative"
+    elif high > 1:
+        odd = "is over 100%" if low > 1 else "can be over 100%"
+    else:
+        return share
+    ids = f"{spec.args.get('part')} ÷ {spec.args.get('whole')}"
+    _LOG.warning("%s: %s: the share %s (%s = %s): a share of a whole is 0–100%%; check the facts or the whole",
+                 spec.origin, spec.id, odd, ids, _percent_span(low, high))
+    return share
+
+
+def _percent_span(low: Decimal, high: Decimal) -> str:
+    ends = [f"{(end * 100).normalize():f}%" for end in (low, high)]
+    return ends[0] if low == high else f"{ends[0]}–{ends[1]}"
+
+
 def _difference(spec: ComparisonSpec, scope: _Scope) -> Comparison:
     a, b = scope.operand(spec, "of"), scope.operand(spec, "minus")
     (a_low, a_high), (b_low, b_high) = _interval(a), _same_unit(spec, a, b)
@@ -306,7 +332,7 @@ def _pace(spec: ComparisonSpec, scope: _Scope) -> Comparison:
 
 _KINDS: dict[str, Callable[[ComparisonSpec, _Scope], Comparison]] = {
     "ratio": lambda spec, scope: _ratio(spec, scope, "of", "to"),
-    "share": lambda spec, scope: _ratio(spec, scope, "part", "whole"),
+    "share": _share,
     "difference": _difference,
     "rank": _rank,
     "product": _product,

@@ -433,3 +433,25 @@ def test_a_claim_on_an_unavailable_comparison_is_not_checkable() -> None:
     assert check.note == comparisons[0].unavailable
     assert "n/a" in checks_text([check], [], comparisons, FACTS, "en")
     assert "[not checkable] c_4x" in checks_text([check], [], comparisons, FACTS, "en")
+
+
+# --- shares that are not a part of a whole (issue 10, point 3) -------------------------------------
+
+
+@pytest.mark.parametrize(("part", "whole", "warning"), [
+    ("-415", "100", "the share is negative (part ÷ whole = -415%)"),
+    ("150", "100", "the share is over 100% (part ÷ whole = 150%)"),
+    ("10", "-20", "the share is negative (part ÷ whole = -50%)"),
+])
+def test_a_negative_share_or_one_over_100_percent_is_computed_with_a_warning(
+        part: str, whole: str, warning: str, caplog: pytest.LogCaptureFixture) -> None:
+    facts = fact_set(make_fact("part", part, "USD"), make_fact("whole", whole, "USD"))
+    result = one("share", facts, part="part", whole="whole")
+    assert result.value.low == Decimal(part) / Decimal(whole)
+    assert f"data/x/brief.yaml: comparisons[0]: result: {warning}" in caplog.text
+
+
+def test_a_share_within_the_whole_is_quiet(caplog: pytest.LogCaptureFixture) -> None:
+    facts = fact_set(make_fact("part", "25", "USD"), make_fact("whole", "100", "USD"))
+    assert one("share", facts, part="part", whole="whole").value.low == Decimal("0.25")
+    assert "share" not in caplog.text
