@@ -1,8 +1,8 @@
-"""Composed Briefs → PDFs through ``briefgen.render`` alone: the cold contender of bare ReportLab platypus.
+"""Composed Briefs → PDFs through ``briefgen.render.render`` alone: the cold contender of bare ReportLab platypus.
 
 ``python bench/bare_render.py --compose BRIEFS --date D`` composes the README's brief in both languages
 and pickles the Briefs. ``python bench/bare_render.py BRIEFS OUT`` is the timed fresh process: it
-imports only the layout step (``briefgen.render`` and ReportLab), lays out the same pages and writes
+imports only the layout step (``briefgen.render.render`` and ReportLab), lays out the same pages and writes
 each PDF to ``OUT/<lang>.pdf`` — what any platypus program printing these pages has to do.
 """
 
@@ -24,7 +24,8 @@ SPEC = ROOT / "data" / "xai-colossus" / "brief.yaml"
 
 def compose_briefs(out: Path, day: dt.date) -> None:
     """Pickle the README brief's composed Briefs (ja, en) into ``out``."""
-    from briefgen import compose, pipeline
+    from briefgen import pipeline
+    from briefgen.compose import compose
 
     env = compose.template_env(pipeline.TEMPLATES_DIR)
     p = pipeline.prepare(SPEC)
@@ -35,7 +36,7 @@ def compose_briefs(out: Path, day: dt.date) -> None:
 
 def render_briefs(briefs: Path, out: Path) -> None:
     """Lay out each pickled Brief and write its PDF."""
-    from briefgen import render
+    from briefgen.render import render
 
     out.mkdir(parents=True, exist_ok=True)
     for brief in pickle.loads(briefs.read_bytes()):

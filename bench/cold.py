@@ -5,8 +5,8 @@ Everything here is a fresh process in a clone that only ``scripts/setup.sh`` has
 
 - **briefgen**: exactly the README's ``run.py --date 2024-07-29 build xai-colossus --lang all``;
 - **bare platypus**: ``bare_render.py`` laying out the same two composed Briefs (pickled beforehand)
-  with ``briefgen.render`` and nothing else, writing both PDFs — which must equal briefgen's, byte for byte;
-- **imports**: ``import briefgen.cli, briefgen.pipeline, briefgen.render``, the build's import path;
+  with ``briefgen.render.render`` and nothing else, writing both PDFs — which must equal briefgen's, byte for byte;
+- **imports**: ``import briefgen.cli, briefgen.pipeline, briefgen.render.render``, the build's import path;
 - **HTML route**: ``html_route.py`` (Jinja2 HTML + WeasyPrint), both languages;
 - **python**: ``python -c pass``, the interpreter alone;
 - **baseline** (with ``--baseline COMMIT``): the README's command in a fresh clone of that commit.
@@ -27,7 +27,7 @@ from sections import Row
 
 README_DATE = "2024-07-29"
 README_BUILD = ("run.py", "--date", README_DATE, "build", "xai-colossus", "--lang", "all")
-CLI_IMPORTS = "import briefgen.cli, briefgen.pipeline, briefgen.render"
+CLI_IMPORTS = "import briefgen.cli, briefgen.pipeline, briefgen.render.render"
 TARGET_BUILD, TARGET_IMPORTS = 0.6, 0.25
 
 

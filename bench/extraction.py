@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from briefgen.extract import Candidate, extract  # noqa: E402
+from briefgen.extract.extract import Candidate, extract  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "extract"
 REFERENCE = ROOT / "tests" / "fixtures" / "reference" / "data" / "xai-colossus" / "article-ja.txt"  # = data/'s

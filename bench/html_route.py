@@ -1,6 +1,6 @@
 """A composed Brief → PDF through a Jinja2 HTML template + WeasyPrint: the HTML route briefgen is measured against.
 
-The content is exactly the Brief that ``briefgen.render`` lays out (same blocks, same text, same source
+The content is exactly the Brief that ``briefgen.render.render`` lays out (same blocks, same text, same source
 notes) in the same IPAex Gothic face (``@font-face``), A4 with "title · n / N" footers. Only the
 renderer differs. Run as a script it is the cold contender: load → compare → check → compose (briefgen)
 → HTML → PDF for each language, written under ``--out`` like ``run.py build``.
@@ -24,11 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from briefgen import checks, compare, compose, facts, spec  # noqa: E402
-from briefgen.model import Brief, Chart, Lang  # noqa: E402
+from briefgen.base.model import Brief, Chart, Lang  # noqa: E402
+from briefgen.compose import compose
+from briefgen.compute import checks, compare  # noqa: E402
+from briefgen.load import facts, spec
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-IPAEX = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")  # the file briefgen.fonts finds first
+IPAEX = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")  # the file briefgen.render.fonts finds first
 WORDS = {"ja": {"edition": "{date}号", "language": "日本語", "sources": "出典"},
          "en": {"edition": "Edition of {date}", "language": "English", "sources": "Sources"}}
 _FONT_TAG = re.compile(r'<font name="([^"]*)">')
@@ -124,7 +126,7 @@ def _block_view(block: object) -> dict[str, Any]:
 
 def to_html(brief: Brief) -> str:
     """The brief as one HTML document."""
-    from briefgen import numfmt
+    from briefgen.base import numfmt
 
     words = WORDS[brief.lang]
     edition = words["edition"].format(date=numfmt.date(brief.date, brief.lang))

@@ -33,12 +33,13 @@ for folder in (ROOT, BENCH, ROOT / "tests"):
 import services  # noqa: E402
 import workloads  # noqa: E402
 
-from briefgen import archive, output, worker  # noqa: E402
-from briefgen.ledger import Ledger  # noqa: E402
-from briefgen.mail import SmtpTransport  # noqa: E402
-from briefgen.model import Edition  # noqa: E402
-from briefgen.send import send_edition  # noqa: E402
-from briefgen.settings import SmtpSettings  # noqa: E402
+from briefgen.base import output
+from briefgen.base.model import Edition  # noqa: E402
+from briefgen.deliver import archive, worker  # noqa: E402
+from briefgen.deliver.ledger import Ledger  # noqa: E402
+from briefgen.deliver.mail import SmtpTransport  # noqa: E402
+from briefgen.deliver.send import send_edition  # noqa: E402
+from briefgen.load.settings import SmtpSettings  # noqa: E402
 
 RESULTS = BENCH / "RESULTS.md"
 START, END = "<!-- scaleout:start -->", "<!-- scaleout:end -->"
@@ -112,7 +113,7 @@ def archived(reports: Path, url: str) -> Edition:
 def workers(queue: str, count: int) -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, worker.QUEUE_VAR: queue}
     for n in range(count):
-        yield subprocess.Popen([sys.executable, "-m", "celery", "-A", "briefgen.worker", "worker", "--pool", "solo",
+        yield subprocess.Popen([sys.executable, "-m", "celery", "-A", "briefgen.deliver.worker", "worker", "--pool", "solo",
                                 "--hostname", f"bench{n}@%h", "--without-gossip", "--without-mingle",
                                 "--without-heartbeat", "--loglevel", "WARNING"],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

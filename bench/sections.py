@@ -22,12 +22,16 @@ import measure
 import workloads
 from measure import PYTHON, ROOT
 
-from briefgen import compose, facts, fonts, markdown, pipeline, render
-from briefgen.ledger import Ledger
-from briefgen.mail import SmtpTransport
-from briefgen.model import Brief, Edition, Lang
-from briefgen.send import send_edition
-from briefgen.settings import SmtpSettings
+from briefgen import pipeline
+from briefgen.base import markdown
+from briefgen.base.model import Brief, Edition, Lang
+from briefgen.compose import compose
+from briefgen.deliver.ledger import Ledger
+from briefgen.deliver.mail import SmtpTransport
+from briefgen.deliver.send import send_edition
+from briefgen.load import facts
+from briefgen.load.settings import SmtpSettings
+from briefgen.render import fonts, render
 
 SPEC = ROOT / "data" / "xai-colossus" / "brief.yaml"
 DAY = workloads.BRIEF_DATE

@@ -8,7 +8,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Iterator
 
-from briefgen.model import (
+from briefgen.base.model import (
     Bar,
     Brief,
     Bullets,
@@ -23,7 +23,7 @@ from briefgen.model import (
     SourceNote,
     Table,
 )
-from briefgen.readers import Reader
+from briefgen.load.readers import Reader
 
 FACT_HEADER = ("id", "entity", "metric", "value", "low", "high", "unit", "as_of", "source", "quote",
                "label_ja", "label_en")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from briefgen.errors import BriefError
+from briefgen.base.errors import BriefError
 
 __version__ = "0.2.0"
 

@@ -1,4 +1,4 @@
-"""``python -m briefgen [COMMAND] ...``: the command line, in the current project folder."""
+"""``python -m briefgen [COMMAND] ...`` → the command line, in the current project folder."""
 
 from briefgen.cli import main
 

@@ -17,17 +17,18 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence, TextIO, cast
 
-from briefgen import __version__, caches, logs, terminal
-from briefgen.errors import BriefError
+from briefgen import __version__
+from briefgen.base import caches, logs, terminal
+from briefgen.base.errors import BriefError
 
 if TYPE_CHECKING:
     import threading
 
-    from briefgen.delivery import Delivery, SendOptions
-    from briefgen.model import Slot
-    from briefgen.scheduling import Job, WeeklyRunner
-    from briefgen.send import Outcome, SendReport
-    from briefgen.settings import SmtpSettings
+    from briefgen.base.model import Slot
+    from briefgen.deliver.delivery import Delivery, SendOptions
+    from briefgen.deliver.scheduling import Job, WeeklyRunner
+    from briefgen.deliver.send import Outcome, SendReport
+    from briefgen.load.settings import SmtpSettings
 
 EXIT_ERROR = 1
 EXIT_BLOCKED = 3
@@ -55,7 +56,7 @@ def _width(text: str) -> int:
 
 
 def _source_id(text: str) -> str:
-    from briefgen.facts import ID, ID_FORM
+    from briefgen.base.parse import ID, ID_FORM
 
     if not ID.fullmatch(text):
         raise argparse.ArgumentTypeError(f"invalid source id {text!r} (expected {ID_FORM})")
@@ -65,8 +66,9 @@ def _source_id(text: str) -> str:
 def cmd_default(args: argparse.Namespace, out: TextIO) -> int:
     """No command: build every brief found in the data folder, every language. A brief that fails
     does not stop the others; its error is raised (with the others') once they are built."""
-    from briefgen import pipeline, spec
-    from briefgen.errors import ConfigError, Problem
+    from briefgen import pipeline
+    from briefgen.base.errors import ConfigError, Problem
+    from briefgen.load import spec
 
     briefs = sorted(spec.find_specs(args.data))
     if not briefs:
@@ -94,7 +96,8 @@ def cmd_build(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
-    from briefgen import pipeline, report, units
+    from briefgen import pipeline, report
+    from briefgen.base import units
 
     prepared = pipeline.prepare(pipeline.resolve_spec(args.brief, args.data))
     with units.using(prepared.spec.units):
@@ -104,7 +107,10 @@ def cmd_check(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_extract(args: argparse.Namespace, out: TextIO) -> int:
-    from briefgen import extract, pipeline, report, tables, units
+    from briefgen import pipeline, report
+    from briefgen.base import units
+    from briefgen.extract import extract
+    from briefgen.load import tables
 
     text = tables.read_text(args.article)
     lang = extract.detect_lang(text) if args.lang == "auto" else args.lang
@@ -135,7 +141,7 @@ def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
         return 0
     import threading
 
-    from briefgen import scheduling
+    from briefgen.deliver import scheduling
 
     live = preview.Preview(where)
     live.refresh()
@@ -157,7 +163,9 @@ def cmd_preview(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_draft(args: argparse.Namespace, out: TextIO) -> int:
-    from briefgen import drafts, pipeline, spec, tables
+    from briefgen import pipeline
+    from briefgen.extract import drafts
+    from briefgen.load import spec, tables
 
     text = tables.read_text(args.article)
     source = drafts.ArticleSource(args.publisher, args.title, args.date, args.url)
@@ -173,12 +181,14 @@ def cmd_draft(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
-    _print_paths(caches.build(args.templates, args.dir), out)
+    from briefgen import pipeline
+
+    _print_paths(pipeline.make_caches(args.templates, args.dir), out)
     return 0
 
 
 def _delivery(args: argparse.Namespace) -> "Delivery":
-    from briefgen.delivery import Delivery
+    from briefgen.deliver.delivery import Delivery
 
     return Delivery(readers_path=args.readers, ledger_path=args.ledger or args.state / LEDGER_FILE,
                     data_dir=args.data, reports_dir=args.reports, templates_dir=args.templates,
@@ -187,15 +197,16 @@ def _delivery(args: argparse.Namespace) -> "Delivery":
 
 def _send_options(args: argparse.Namespace, **send: Any) -> "SendOptions":
     """The options ``send`` and ``schedule`` share, plus ``send``'s own."""
-    from briefgen.delivery import SendOptions
+    from briefgen.deliver.delivery import SendOptions
 
     return SendOptions(ledger_is_new=args.i_know_the_ledger_is_new, lease=dt.timedelta(seconds=args.lease), **send)
 
 
 def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
-    from briefgen import delivery, settings
-    from briefgen.errors import ConfigError, Problem
-    from briefgen.ledger import utc_now
+    from briefgen.base.errors import ConfigError, Problem
+    from briefgen.deliver import delivery
+    from briefgen.deliver.ledger import utc_now
+    from briefgen.load import settings
 
     if args.test and (args.to or args.dry_run):
         raise ConfigError(Problem("--test", "a test send goes to its own addresses, now",
@@ -241,8 +252,9 @@ def report_summary(report: "SendReport") -> str:
 def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
     import json
 
-    from briefgen import readers, send, spec
-    from briefgen.ledger import Ledger
+    from briefgen.deliver import send
+    from briefgen.deliver.ledger import Ledger
+    from briefgen.load import readers, spec
 
     audience = readers.load_readers(args.readers, spec.find_specs(args.data)) if args.readers.exists() else ()
     expected = {brief: [r.email for r in audience if r.receives(brief)] for brief in spec.find_specs(args.data)}
@@ -258,8 +270,9 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
     import threading
 
-    from briefgen import scheduling, settings
-    from briefgen.ledger import utc_now
+    from briefgen.deliver import scheduling
+    from briefgen.deliver.ledger import utc_now
+    from briefgen.load import settings
 
     smtp = settings.load_settings(args.config, os.environ)
     stop = threading.Event()
@@ -288,9 +301,11 @@ def _next_slots(runner: "WeeklyRunner") -> str:
 
 def _scheduled_jobs(args: argparse.Namespace, smtp: "SmtpSettings",
                     stop: "threading.Event") -> dict[str, tuple["Slot", "Job"]]:
-    from briefgen import compose, delivery, readers, spec
-    from briefgen.errors import ConfigError, Problem
-    from briefgen.scheduling import Outcome
+    from briefgen.base.errors import ConfigError, Problem
+    from briefgen.compose import compose
+    from briefgen.deliver import delivery
+    from briefgen.deliver.scheduling import Outcome
+    from briefgen.load import readers, spec
 
     where = _delivery(args)
     options = _send_options(args)
@@ -374,7 +389,7 @@ def parser() -> argparse.ArgumentParser:
                            "(YYYY-MM-DD-rN) to every reader")
     send.add_argument("--queue", default=None, metavar="URL",
                       help="enqueue one task per reader on this Celery broker (redis://host:port/db) for "
-                           "`celery -A briefgen.worker worker` to send, then wait for them (see --wait)")
+                           "`celery -A briefgen.deliver.worker worker` to send, then wait for them (see --wait)")
     send.add_argument("--wait", type=float, default=3600, metavar="SECONDS",
                       help="with --queue: how long to wait for the workers to serve every reader before "
                            "reporting who is not served yet (default: 3600; 0: report at once)")
@@ -523,7 +538,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     5 % of a cold build. ``send`` and ``schedule``, which can run for long, keep the collector."""
     if args.func not in (cmd_default, cmd_build, cmd_check, cmd_extract, cmd_draft, cmd_cache):
         return int(args.func(args, out))
-    from briefgen.facts import cyclic_gc_paused
+    from briefgen.load.facts import cyclic_gc_paused
 
     with cyclic_gc_paused():
         return int(args.func(args, out))

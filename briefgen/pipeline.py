@@ -15,9 +15,9 @@ from typing import Iterator, Sequence
 
 import jinja2
 
-from briefgen import checks, compare, compose, facts, glyphs, lint, output, render, snapshot, spec, units
-from briefgen.errors import FactsError, Problem, SpecError, StrictFailed
-from briefgen.model import (
+from briefgen.base import caches, output, parse, units
+from briefgen.base.errors import FactsError, Problem, SpecError, StrictFailed
+from briefgen.base.model import (
     BriefSpec,
     ClaimCheck,
     Comparison,
@@ -27,6 +27,10 @@ from briefgen.model import (
     Lang,
     Rendered,
 )
+from briefgen.compose import compose
+from briefgen.compute import checks, compare, lint
+from briefgen.load import facts, snapshot, spec
+from briefgen.render import fonts, glyphs, render
 
 #: The library's defaults: a project's folders, relative to the current folder.
 DATA_DIR = Path("data")
@@ -69,7 +73,7 @@ def prepare(spec_path: Path) -> Prepared:
     brief_spec = spec.load_spec(spec_path)
     with units.using(brief_spec.units):
         fact_set = facts.load_facts(Path(brief_spec.facts_path), Path(brief_spec.sources_path))
-        left = () if brief_spec.draft else facts.placeholder_problems(fact_set)
+        left = () if brief_spec.draft else parse.placeholder_problems(fact_set)
         if left:
             raise FactsError(*left)
         comparisons = compare.compute(brief_spec.comparisons, fact_set)
@@ -177,3 +181,12 @@ def build_brief(brief: str | Path, *, lang: str = "all", today: dt.date | None =
     edition = build_edition(brief, lang=lang, today=today, out_dir=out_dir, data_dir=data_dir,
                             templates_dir=templates_dir, strict=strict)
     return tuple(Path(r.path) for r in edition.languages.values())
+
+
+def make_caches(templates_dir: Path, root: Path | None = None) -> tuple[Path, ...]:
+    """Make every start-up cache under ``root`` (default ``var/cache/``, see ``briefgen.base.caches``):
+    pint's parsed definitions, the bytecode of every template in ``templates_dir``, the core fonts'
+    parsed tables. Returns the folders."""
+    base = root or caches.CACHE_DIR
+    made = (units.write_cache(base), compose.write_cache(templates_dir, base), fonts.write_cache(base))
+    return tuple(sorted(set(made)))

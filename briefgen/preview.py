@@ -1,7 +1,7 @@
 """A brief on disk → its pages as PNGs in ``reports/<brief>/preview/``, and a live-reload page on 127.0.0.1.
 
 ``render`` builds every language in memory (nothing is archived, no snapshot written: a preview is not
-an edition) and draws each page (``briefgen.pages``); ``write`` puts them in the preview folder,
+an edition) and draws each page (``briefgen.render.pages``); ``write`` puts them in the preview folder,
 removing pages a shorter brief no longer has. ``Preview`` keeps the latest pages and a version number:
 ``refresh`` rebuilds when any watched file changed (the brief's folder, its facts and sources, the data
 folder's ``units.yaml``, the templates folder — compared by modification time, size and inode, so a
@@ -24,8 +24,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable, Iterator, Mapping
 
-from briefgen import compose, output, pages, pipeline, spec
-from briefgen.errors import BriefError, Problem, RenderError
+from briefgen import pipeline
+from briefgen.base import output
+from briefgen.base.errors import BriefError, Problem, RenderError
+from briefgen.compose import compose
+from briefgen.load import spec
+from briefgen.render import pages
 
 log = logging.getLogger("briefgen")
 

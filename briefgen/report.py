@@ -5,11 +5,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Callable, Sequence
 
-from briefgen import compare, numfmt
-from briefgen.candidates import Candidate, plain
-from briefgen.directives import WORDS, measure, order_text
-from briefgen.figures import Item, computed
-from briefgen.model import ClaimCheck, Comparison, Conflict, Fact, FactSet, Lang
+from briefgen.base import numfmt
+from briefgen.base.model import ClaimCheck, Comparison, Conflict, Fact, FactSet, Lang
+from briefgen.compose.directives import WORDS, measure, order_text
+from briefgen.compose.figures import Item, computed
+from briefgen.compute import compare
+from briefgen.extract.candidates import Candidate, plain
 
 _HEADINGS = {
     "ja": ("主張の検証", "矛盾する事実", "矛盾なし", "採用", "検証する主張なし"),

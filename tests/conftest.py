@@ -11,7 +11,8 @@ from typing import Iterator
 import pytest
 from pypdf import PdfReader
 
-from briefgen import spec, units
+from briefgen.base import units
+from briefgen.load import spec
 
 #: Shared fixtures for every test module: the SMTP server (aiosmtpd on 127.0.0.1, trustme TLS), the
 #: hardening workspace (a private data/, templates/, reports/ and state folder), and real Redis and

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from briefgen.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
+from briefgen.base.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
 
 SOURCE = Source("src", "Publisher", "Title", None, "https://example.com/a")
 

@@ -25,9 +25,9 @@ from aiosmtpd.smtp import MISSING, AuthResult, LoginPassword
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from briefgen.model import Brief, ClaimWarning, Digest, Edition, KeyFigure, Rendered
-from briefgen.readers import Reader
-from briefgen.settings import Secret, SmtpSettings
+from briefgen.base.model import Brief, ClaimWarning, Digest, Edition, KeyFigure, Rendered
+from briefgen.load.readers import Reader
+from briefgen.load.settings import Secret, SmtpSettings
 
 HOST = "127.0.0.1"
 USER = "briefs@example.com"

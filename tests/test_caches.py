@@ -11,7 +11,9 @@ import pytest
 from conftest import DATA, TEMPLATES
 from hardening import run
 
-from briefgen import caches, compose, fonts, units
+from briefgen.base import caches, units
+from briefgen.compose import compose
+from briefgen.render import fonts
 
 SAMPLE = "xAI は 10万台の H100 GPU を 4倍に — 60億ドル, 1.3 million gallons/day"
 

@@ -8,10 +8,10 @@ import pytest
 from reportlab.graphics import renderPDF
 from reportlab.graphics.shapes import Drawing, Rect, String
 
-from briefgen import fonts
-from briefgen.charts import ACCENT, bar_chart, fit
-from briefgen.errors import RenderError
-from briefgen.model import Bar, Chart
+from briefgen.base.errors import RenderError
+from briefgen.base.model import Bar, Chart
+from briefgen.render import fonts
+from briefgen.render.charts import ACCENT, bar_chart, fit
 from tests.conftest import pdf_text
 
 WIDTH = 470.0

@@ -1,4 +1,4 @@
-"""Tests for briefgen.checks: verdicts on the reference claims, tolerance edges, and fact conflicts."""
+"""Tests for briefgen.compute.checks: verdicts on the reference claims, tolerance edges, and fact conflicts."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any, Literal
 import factories
 import pytest
 
-from briefgen import checks, compare
-from briefgen.errors import ComparisonError
-from briefgen.model import ClaimSpec, Comparison, ComparisonSpec, Fact, FactSet, PartialDate, Quantity, Source
+from briefgen.base.errors import ComparisonError
+from briefgen.base.model import ClaimSpec, Comparison, ComparisonSpec, Fact, FactSet, PartialDate, Quantity, Source
+from briefgen.compute import checks, compare
 
 SOURCE = Source("seed_article", "Publisher", "Title", None, "https://example.com/a")
 MAY26 = PartialDate(2024, 5, 26)

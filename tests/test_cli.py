@@ -90,7 +90,7 @@ def test_a_bad_fact_names_file_line_and_column_and_writes_nothing(tmp_path: Path
 
 
 def test_debug_shows_the_traceback(tmp_path: Path, data: Path) -> None:
-    from briefgen.errors import SpecError
+    from briefgen.base.errors import SpecError
 
     with pytest.raises(SpecError):
         run(*dirs(tmp_path, data), "--debug", "build", "no-such-brief")

@@ -1,4 +1,4 @@
-"""Tests for briefgen.compare: every kind on the reference numbers, ranges, chaining, errors, properties."""
+"""Tests for briefgen.compute.compare: every kind on the reference numbers, ranges, chaining, errors, properties."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefgen import compare
-from briefgen.checks import check_claims
-from briefgen.errors import ComparisonError
-from briefgen.model import ClaimSpec, Comparison, ComparisonSpec, FactSet, PartialDate, Quantity
+from briefgen.base.errors import ComparisonError
+from briefgen.base.model import ClaimSpec, Comparison, ComparisonSpec, FactSet, PartialDate, Quantity
+from briefgen.compute import compare
+from briefgen.compute.checks import check_claims
 from briefgen.report import checks_text
 
 SOURCE = factories.SOURCE

@@ -14,9 +14,9 @@ from conftest import FIXTURES, REFERENCE_SPEC, TEMPLATES
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
-from briefgen import compose, lint, markdown
-from briefgen.errors import ComposeError
-from briefgen.model import (
+from briefgen.base import markdown
+from briefgen.base.errors import ComposeError
+from briefgen.base.model import (
     LANGS,
     Brief,
     BriefSpec,
@@ -43,7 +43,9 @@ from briefgen.model import (
     Source,
     Table,
 )
-from briefgen.snapshot import Change
+from briefgen.compose import compose
+from briefgen.compute import lint
+from briefgen.load.snapshot import Change
 
 TODAY = dt.date(2024, 7, 29)
 ARTICLE = Source("article", "Daily", "Musk bets on xAI", PartialDate(2024, 7), "", "ja")
@@ -457,7 +459,8 @@ def test_the_example_templates_type_no_numbers(path: Path) -> None:
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_reference_brief_composes_from_the_real_data(lang: Lang, no_warnings: None) -> None:
-    from briefgen import checks, compare, facts, spec
+    from briefgen.compute import checks, compare
+    from briefgen.load import facts, spec
 
     brief_spec_ = spec.load_spec(REFERENCE_SPEC)
     fact_set = facts.load_facts(Path(brief_spec_.facts_path), Path(brief_spec_.sources_path))

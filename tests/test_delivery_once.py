@@ -3,7 +3,7 @@
 Two senders at once (real processes), a rerun after midnight, ``schedule --once`` after a manual send,
 facts edited between a partial run and its rerun, a deleted ledger, greylisting under the scheduler, a
 slow final reply, SIGTERM and SIGKILL in the middle of a list. The clock of in-process runs is
-injected by replacing ``briefgen.ledger.utc_now`` (what the CLI reads); nothing here sleeps.
+injected by replacing ``briefgen.deliver.ledger.utc_now`` (what the CLI reads); nothing here sleeps.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ class Now:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch, start: dt.datetime) -> None:
         self.now = start
-        monkeypatch.setattr("briefgen.ledger.utc_now", lambda: self.now)
+        monkeypatch.setattr("briefgen.deliver.ledger.utc_now", lambda: self.now)
 
 
 @pytest.fixture

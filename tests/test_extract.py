@@ -1,4 +1,4 @@
-"""Tests for briefgen.extract: article text → candidate number expressions."""
+"""Tests for briefgen.extract.extract: article text → candidate number expressions."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from conftest import SEED_ARTICLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from briefgen import units
-from briefgen.candidates import PLACEHOLDER, plain, propose, squash
-from briefgen.errors import OutputError
-from briefgen.extract import (
+from briefgen.base import units
+from briefgen.base.errors import OutputError
+from briefgen.base.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
+from briefgen.extract.candidates import PLACEHOLDER, plain, propose, squash
+from briefgen.extract.extract import (
     CSV_COLUMNS,
     candidates_rows,
     detect_lang,
@@ -23,8 +24,7 @@ from briefgen.extract import (
     uncovered,
     write_candidates_csv,
 )
-from briefgen.facts import load_facts
-from briefgen.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
+from briefgen.load.facts import load_facts
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "extract"
 CORPUS = sorted((FIXTURES / "corpus").glob("*.txt"))

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import DATA, FIXTURES, REFERENCE_SPEC, SEED_ARTICLE
 
-from briefgen import units
-from briefgen.errors import FactsError
-from briefgen.facts import load_facts, parse_amount, parse_number, parse_partial_date
-from briefgen.model import PartialDate, Quantity
+from briefgen.base import units
+from briefgen.base.errors import FactsError
+from briefgen.base.model import PartialDate, Quantity
+from briefgen.base.parse import parse_amount, parse_number, parse_partial_date
+from briefgen.load.facts import load_facts
 
 FX = FIXTURES / "facts"
 NUMBER = "(expected a number such as 1,234 or -3 or 0.25 or 1.5e9 (digits only: no words, 万/億, NaN or inf))"

@@ -21,9 +21,9 @@ import trustme
 from hardening import BRIEF, EDITION, Result, Workspace, assert_refused, run
 from smtpserver import PASSWORD, USER, Server, ServerFactory
 
-from briefgen import delivery
-from briefgen.model import Slot
-from briefgen.scheduling import Outcome, StateStore, WeeklyRunner
+from briefgen.base.model import Slot
+from briefgen.deliver import delivery
+from briefgen.deliver.scheduling import Outcome, StateStore, WeeklyRunner
 
 ADDRESSES = ["hanako.yamada@example.jp", "ken.sato@example.jp", "alice@example.com", "bob.chen@example.com"]
 
@@ -63,7 +63,7 @@ def schedule_once(ws: Workspace, server: Server) -> Result:
 HOLD_LOCK = """
 import sys
 from pathlib import Path
-from briefgen.scheduling import SingleInstanceLock
+from briefgen.deliver.scheduling import SingleInstanceLock
 lock = SingleInstanceLock(Path(sys.argv[1]))
 lock.acquire()
 print("locked", flush=True)

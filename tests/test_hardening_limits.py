@@ -15,10 +15,10 @@ import pytest
 from conftest import pdf_text
 from hardening import Workspace, assert_refused, run
 
-from briefgen import compose
-from briefgen.errors import ComposeError
-from briefgen.facts import load_facts
-from briefgen.model import BriefSpec, FactSet
+from briefgen.base.errors import ComposeError
+from briefgen.base.model import BriefSpec, FactSet
+from briefgen.compose import compose
+from briefgen.load.facts import load_facts
 
 # --- unit expressions: a whitelist grammar, never evaluated ------------------------------------------
 

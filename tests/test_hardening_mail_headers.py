@@ -17,7 +17,7 @@ import trustme
 from hardening import BRIEF, Workspace, assert_refused, refused_everywhere, run
 from smtpserver import USER, Server, ServerFactory
 
-from briefgen.settings import unsubscribe_token
+from briefgen.load.settings import unsubscribe_token
 
 #: The issue's example: a name that the email package would decode into header lines.
 ENCODED = "=?utf-8?b?" + base64.b64encode(b"Alice\r\nBcc: victim@example.net\r\nSubject: pwned").decode() + "?="

@@ -21,9 +21,11 @@ from conftest import pdf_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from briefgen import compose, fonts, units
-from briefgen.model import Brief, BriefSpec, Fact, FactSet, Lang, Origin, Quantity, Source
-from briefgen.render import render_pdf
+from briefgen.base import units
+from briefgen.base.model import Brief, BriefSpec, Fact, FactSet, Lang, Origin, Quantity, Source
+from briefgen.compose import compose
+from briefgen.render import fonts
+from briefgen.render.render import render_pdf
 
 SOURCE = Source("s", "Publisher", "Title", None, "", "en")
 TEMPLATE = "{{ f.x|num }}\n\n{{ f.x.label }}\n\n```sources\n```\n"

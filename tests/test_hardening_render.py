@@ -18,7 +18,8 @@ from conftest import pdf_text
 from hardening import BRIEF, EDITION, OLD, Workspace, assert_refused, run
 from pypdf import PdfReader
 
-from briefgen import output, render
+from briefgen.base import output
+from briefgen.render import render
 
 A4_WIDTH = 595.28
 

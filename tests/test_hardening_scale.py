@@ -10,7 +10,7 @@ import pytest
 from conftest import pdf_text
 from hardening import BRIEF, EDITION, Workspace, assert_refused, squash
 
-from briefgen.directives import MAX_ROWS
+from briefgen.compose.directives import MAX_ROWS
 
 
 def fence(ws: Workspace, directive: str, arg: str) -> None:

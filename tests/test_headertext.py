@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from briefgen.headertext import refusal
+from briefgen.base.headertext import refusal
 
 
 @pytest.mark.parametrize("text", [

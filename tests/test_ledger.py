@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from briefgen.errors import DeliveryError
-from briefgen.ledger import FrozenEdition, Ledger, LedgerRow
+from briefgen.base.errors import DeliveryError
+from briefgen.deliver.ledger import FrozenEdition, Ledger, LedgerRow
 
 UTC = dt.timezone.utc
 LEASE = dt.timedelta(minutes=30)

@@ -17,7 +17,8 @@ import pytest
 from conftest import ROOT, pdf_text
 from hardening import BRIEF, OLD, Result, Workspace, assert_refused, run, squash
 
-from briefgen import compose, lint
+from briefgen.compose import compose
+from briefgen.compute import lint
 
 
 @pytest.fixture(autouse=True)

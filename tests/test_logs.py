@@ -15,7 +15,7 @@ import pytest
 from hardening import BRIEF, EDITION, Workspace, run
 from smtpserver import Server
 
-from briefgen import logs
+from briefgen.base import logs
 
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 MOMENT = dt.datetime(2024, 7, 29, 8, 30, 15, 250000, tzinfo=dt.timezone.utc)

@@ -19,12 +19,13 @@ from conftest import pdf_text
 from PIL import Image
 from smtpserver import PASSWORD, USER, ServerFactory, make_edition, reader
 
-from briefgen import mail, pages
-from briefgen.errors import ConfigError, DeliveryError
-from briefgen.mail import MessageRefused, Messages, SmtpTransport, TemporaryFailure
-from briefgen.model import ClaimWarning, Digest, Edition, KeyFigure
-from briefgen.readers import Reader
-from briefgen.settings import Secret, Sender, unsubscribe_token
+from briefgen.base.errors import ConfigError, DeliveryError
+from briefgen.base.model import ClaimWarning, Digest, Edition, KeyFigure
+from briefgen.deliver import mail
+from briefgen.deliver.mail import MessageRefused, Messages, SmtpTransport, TemporaryFailure
+from briefgen.load.readers import Reader
+from briefgen.load.settings import Secret, Sender, unsubscribe_token
+from briefgen.render import pages
 
 NOW = dt.datetime(2024, 5, 27, 8, 0, tzinfo=dt.timezone.utc)
 PARTS = ["multipart/mixed", "multipart/related", "multipart/alternative", "text/plain", "text/html", "image/png",

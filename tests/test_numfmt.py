@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from briefgen import numfmt
-from briefgen.model import Lang, PartialDate, Quantity
+from briefgen.base import numfmt
+from briefgen.base.model import Lang, PartialDate, Quantity
 
 D = Decimal
 

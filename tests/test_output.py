@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from briefgen import output
-from briefgen.errors import OutputError
-from briefgen.output import report_path, safe_component, write_atomic
+from briefgen.base import output
+from briefgen.base.errors import OutputError
+from briefgen.base.output import report_path, safe_component, write_atomic
 
 OLD = b"%PDF-1.4 old edition"
 NEW = b"%PDF-1.4 new edition"

@@ -24,8 +24,10 @@ import pytest
 from conftest import DATA, REFERENCE_SPEC, TEMPLATES, pdf_text
 from pypdf import PdfReader
 
-from briefgen import figures, numfmt, pipeline
-from briefgen.model import Comparison, Edition, Lang, Precision, Quantity
+from briefgen import pipeline
+from briefgen.base import numfmt
+from briefgen.base.model import Comparison, Edition, Lang, Precision, Quantity
+from briefgen.compose import figures
 
 TODAY = dt.date(2024, 7, 29)
 

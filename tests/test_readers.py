@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from briefgen.errors import FactsError
-from briefgen.readers import Reader, is_address, load_readers
+from briefgen.base.errors import FactsError
+from briefgen.load.readers import Reader, is_address, load_readers
 
 KNOWN = {"xai-colossus", "gpu-market"}
 HEADER = "name,email,lang,briefs\n"

@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from briefgen import fonts
-from briefgen.errors import RenderError
-from briefgen.model import (
+from briefgen.base.errors import RenderError
+from briefgen.base.model import (
     Bar,
     Brief,
     Bullets,
@@ -28,7 +27,8 @@ from briefgen.model import (
     SourceNote,
     Table,
 )
-from briefgen.render import render_pdf
+from briefgen.render import fonts
+from briefgen.render.render import render_pdf
 from tests.conftest import pdf_text
 
 M = Markup

@@ -1,7 +1,7 @@
 """Scale-out (issue 9 point 7): a PostgreSQL ledger and Celery workers on Redis, all real servers.
 
 ``run.py send --ledger postgresql://…`` keeps the same promises as with SQLite; ``send --queue
-redis://…`` enqueues one task per reader, and ``celery -A briefgen.worker worker`` processes (real
+redis://…`` enqueues one task per reader, and ``celery -A briefgen.deliver.worker worker`` processes (real
 subprocesses) send them from the frozen archive under the same claim: with two workers, every task
 enqueued twice and one worker killed with SIGKILL in the middle of the list, 2,000 readers get one
 message each (at most one more: the killed worker's message in flight).
@@ -22,9 +22,9 @@ import pytest
 from hardening import BRIEF, Result, Workspace, run
 from smtpserver import Server
 
-from briefgen import archive, worker
-from briefgen.errors import DeliveryError
-from briefgen.ledger import Ledger
+from briefgen.base.errors import DeliveryError
+from briefgen.deliver import archive, worker
+from briefgen.deliver.ledger import Ledger
 
 ROOT = Path(__file__).resolve().parent.parent
 WEEK = "2024-12-02"
@@ -105,7 +105,7 @@ def test_a_worker_sends_the_frozen_archive_and_builds_nothing(ws: Workspace, ser
 
 def start_worker(redis_url: str, name: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, worker.QUEUE_VAR: redis_url, worker.VISIBILITY_VAR: "3"}
-    command = [sys.executable, "-m", "celery", "-A", "briefgen.worker", "worker", "--pool", "solo",
+    command = [sys.executable, "-m", "celery", "-A", "briefgen.deliver.worker", "worker", "--pool", "solo",
                "--hostname", f"{name}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
                "--loglevel", "WARNING"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -16,10 +16,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from briefgen.editions import week_key as edition_key
-from briefgen.errors import AuthenticationFailed, ScheduleError
-from briefgen.model import Slot
-from briefgen.scheduling import (
+from briefgen.base.errors import AuthenticationFailed, ScheduleError
+from briefgen.base.model import Slot
+from briefgen.deliver.editions import week_key as edition_key
+from briefgen.deliver.scheduling import (
     Job,
     Outcome,
     SingleInstanceLock,
@@ -386,7 +386,7 @@ def test_a_second_scheduler_is_refused(tmp_path: Path) -> None:
 def test_a_stale_lock_from_a_killed_process_is_recovered(tmp_path: Path) -> None:
     path = tmp_path / "schedule.lock"
     code = (
-        "import sys; from pathlib import Path; from briefgen.scheduling import SingleInstanceLock;"
+        "import sys; from pathlib import Path; from briefgen.deliver.scheduling import SingleInstanceLock;"
         f"SingleInstanceLock(Path({str(path)!r})).acquire(); print('locked', flush=True); sys.stdin.read()"
     )
     root = Path(__file__).resolve().parent.parent

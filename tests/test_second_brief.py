@@ -17,8 +17,9 @@ from hardening import Result, run, squash
 from pypdf import PdfReader
 from test_provenance import Checker, tokens
 
-from briefgen import pipeline, units
-from briefgen.model import Lang
+from briefgen import pipeline
+from briefgen.base import units
+from briefgen.base.model import Lang
 
 TOP500 = FIXTURES / "top500"
 EDITION = "2024-06-17"

@@ -15,12 +15,12 @@ import pytest
 from conftest import pdf_text
 from smtpserver import PASSWORD, Server, ServerFactory, free_port, make_edition, reader
 
-from briefgen.errors import DeliveryError
-from briefgen.ledger import Ledger
-from briefgen.mail import SmtpTransport
-from briefgen.model import Edition
-from briefgen.readers import Reader
-from briefgen.send import Patience, SendReport, format_status, latest_status, send_edition
+from briefgen.base.errors import DeliveryError
+from briefgen.base.model import Edition
+from briefgen.deliver.ledger import Ledger
+from briefgen.deliver.mail import SmtpTransport
+from briefgen.deliver.send import Patience, SendReport, format_status, latest_status, send_edition
+from briefgen.load.readers import Reader
 
 
 def emails(report: SendReport, outcome: str) -> tuple[str, ...]:
@@ -29,7 +29,7 @@ def emails(report: SendReport, outcome: str) -> tuple[str, ...]:
 
 def status_text(ledger: Ledger, brief: str | None = None) -> str:
     return format_status(latest_status(ledger, {}, brief))
-from briefgen.settings import Secret
+from briefgen.load.settings import Secret
 
 EDITION = "2024-05-27"
 NOW = dt.datetime(2024, 5, 27, 8, 0, tzinfo=dt.timezone.utc)

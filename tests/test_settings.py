@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from briefgen.errors import ConfigError
-from briefgen.settings import (
+from briefgen.base.errors import ConfigError
+from briefgen.load.settings import (
     PASSWORD_FILE_VAR,
     PASSWORD_VAR,
     UNSUBSCRIBE_KEY_FILE_VAR,

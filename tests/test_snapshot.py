@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from briefgen.errors import FactsError
-from briefgen.facts import load_facts
-from briefgen.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
-from briefgen.snapshot import (
+from briefgen.base.errors import FactsError
+from briefgen.base.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
+from briefgen.load.facts import load_facts
+from briefgen.load.snapshot import (
     Change,
     diff,
     load_snapshot,

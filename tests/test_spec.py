@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import DATA, FIXTURES, REFERENCE_SPEC
 
-from briefgen.compare import compute
-from briefgen.errors import SpecError
-from briefgen.facts import load_facts
-from briefgen.model import Quantity, Slot
-from briefgen.spec import UNIT_FORM, find_specs, key_path, load_spec
+from briefgen.base.errors import SpecError
+from briefgen.base.model import Quantity, Slot
+from briefgen.compute.compare import compute
+from briefgen.load.facts import load_facts
+from briefgen.load.spec import UNIT_FORM, find_specs, key_path, load_spec
 
 FX = FIXTURES / "facts"
 
@@ -249,7 +249,7 @@ def _units_project(tmp_path: Path, project: str, brief_units: str) -> Path:
 
 
 def test_a_brief_uses_the_data_folders_units_and_its_own(tmp_path: Path) -> None:
-    from briefgen import units
+    from briefgen.base import units
 
     path = _units_project(tmp_path, "units:\n  car: {define: count, ja: '{}台', en: '{} cars'}\n",
                           "units:\n  site: {define: count, ja: '{}拠点', en: '{} sites'}\n"

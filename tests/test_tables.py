@@ -8,8 +8,8 @@ import openpyxl
 import pytest
 from conftest import FIXTURES
 
-from briefgen.errors import FactsError, SpecError
-from briefgen.tables import load_yaml, read_rows, read_text
+from briefgen.base.errors import FactsError, SpecError
+from briefgen.load.tables import load_yaml, read_rows, read_text
 
 FX = FIXTURES / "facts"
 CELL = "(expected a single text, number, true/false or empty value)"

@@ -15,12 +15,13 @@ from pypdf import PdfReader
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph
 
-from briefgen import fonts, linebreak, markdown
-from briefgen.charts import ALERT, CAUTION, OK
-from briefgen.errors import BriefError, RenderError
-from briefgen.model import Brief, Heading, KeyNumber, KeyNumbers, Markup, Para, Table
-from briefgen.render import render_pdf
-from briefgen.spec import load_spec
+from briefgen.base import markdown
+from briefgen.base.errors import BriefError, RenderError
+from briefgen.base.model import Brief, Heading, KeyNumber, KeyNumbers, Markup, Para, Table
+from briefgen.load.spec import load_spec
+from briefgen.render import fonts, linebreak
+from briefgen.render.charts import ALERT, CAUTION, OK
+from briefgen.render.render import render_pdf
 
 M = Markup
 

@@ -8,7 +8,8 @@ import pint
 import pytest
 from conftest import DATA
 
-from briefgen import spec, units
+from briefgen.base import units
+from briefgen.load import spec
 
 
 @pytest.mark.parametrize("expr", ["GPU", "USD/GPU", "gallon/day", "m**3/day", "kW/household", "1", "percent",

@@ -20,8 +20,8 @@ import pytest
 from conftest import DATA, FIXTURES, TEMPLATES, pdf_text
 from PIL import Image, ImageChops
 
-from briefgen import linebreak
 from briefgen.cli import main
+from briefgen.render import linebreak
 
 BASELINES = Path(__file__).resolve().parent / "visual"
 UPDATE = os.environ.get("BRIEFGEN_UPDATE_BASELINES") == "1"

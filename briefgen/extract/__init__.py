@@ -1,0 +1,1 @@
+"""Article text → candidate numbers, proposed facts, arithmetic claims and a draft brief."""

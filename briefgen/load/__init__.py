@@ -1,0 +1,1 @@
+"""Files → validated inputs: data tables, facts, brief specs, readers, SMTP settings, fact snapshots."""

@@ -1,0 +1,175 @@
+"""Two FactSets → what changed since the last edition (new facts, changed values, removed facts).
+
+Each scheduled edition keeps the facts it used as ``reports/<brief>/<edition>.facts.json``; the next
+edition compares its facts against the latest earlier snapshot. ``diff`` is pure; ``save_snapshot``,
+``load_snapshot`` and ``previous_snapshot`` are the file edge.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Iterator, Mapping, cast
+
+from briefgen.base.errors import FactsError, Problem
+from briefgen.base.model import Change, Fact, FactSet, PartialDate, Quantity
+from briefgen.base.output import safe_component, write_atomic
+from briefgen.base.parse import parse_partial_date
+from briefgen.load.tables import read_text
+
+#: One fact as stored in a snapshot: every value a string or null.
+Record = Mapping[str, "str | None"]
+#: fact id → record, as written by ``snapshot`` and read back by ``load_snapshot``.
+Snapshot = Mapping[str, Record]
+
+FIELDS = ("entity", "metric", "low", "high", "unit", "event", "as_of", "quote", "label_ja", "label_en")
+SUFFIX = ".facts.json"
+_EDITION = re.compile(r"\d{4}-\d{2}-\d{2}(-r\d+)?")
+
+# --- FactSet → snapshot → changes (pure) ----------------------------------------------------------
+
+
+def snapshot(facts: FactSet) -> dict[str, dict[str, str | None]]:
+    """The facts of an edition as JSON-ready data: fact id → its values as strings (or null)."""
+    return {fact.id: _record(fact) for fact in facts.facts.values()}
+
+
+def _record(fact: Fact) -> dict[str, str | None]:
+    q = fact.quantity
+    return {
+        "entity": fact.entity,
+        "metric": fact.metric,
+        "low": None if q is None else str(q.low),
+        "high": None if q is None else str(q.high),
+        "unit": None if q is None else q.unit,
+        "event": None if fact.event is None else str(fact.event),
+        "as_of": None if fact.as_of is None else str(fact.as_of),
+        "quote": fact.quote,
+        "label_ja": fact.label_ja,
+        "label_en": fact.label_en,
+    }
+
+
+def diff(previous: Snapshot | None, current: FactSet) -> tuple[Change, ...]:
+    """What changed from ``previous`` to ``current``: new and changed facts in current order, then removed.
+
+    No previous snapshot (a first edition) means no changes to report. A fact whose amount or event
+    date is the same (``Decimal`` equality: ``1E+5 == 100000``) is unchanged, whatever its quote or as_of.
+    """
+    if previous is None:
+        return ()
+    changes = [c for fact in current.facts.values() if (c := _compare(previous.get(fact.id), fact))]
+    removed = [_removed(fid, record) for fid, record in previous.items() if fid not in current]
+    return tuple(changes + removed)
+
+
+def _compare(old: Record | None, fact: Fact) -> Change | None:
+    if old is None:
+        return Change(fact.id, fact.label_ja, fact.label_en, "new", None, fact.quantity, None, fact.event)
+    old_q, old_event = _values(old)
+    if old_q == fact.quantity and old_event == fact.event:
+        return None
+    return Change(fact.id, fact.label_ja, fact.label_en, "changed", old_q, fact.quantity, old_event, fact.event)
+
+
+def _removed(fact_id: str, record: Record) -> Change:
+    old_q, old_event = _values(record)
+    label_ja, label_en = record.get("label_ja") or "", record.get("label_en") or ""
+    return Change(fact_id, label_ja, label_en, "removed", old_q, None, old_event)
+
+
+def _values(record: Record) -> tuple[Quantity | None, PartialDate | None]:
+    """The amount and event date of a stored record; ``ValueError`` names the bad field."""
+    event = record.get("event")
+    low, high = record.get("low"), record.get("high")
+    if low is None:
+        return None, None if event is None else _event(event)
+    return Quantity(_decimal(low, "low"), _decimal(high, "high"), record.get("unit") or ""), None
+
+
+def _decimal(text: str | None, field: str) -> Decimal:
+    try:
+        value = Decimal(str(text))
+    except InvalidOperation:
+        raise ValueError(f"{field}: {text!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{field}: {text!r} is not a finite number")
+    return value
+
+
+def _event(text: str) -> PartialDate:
+    try:
+        return parse_partial_date(text)
+    except ValueError as exc:
+        raise ValueError(f"event: {exc}") from None
+
+
+# --- files (the edge) -----------------------------------------------------------------------------
+
+
+def snapshot_path(reports_dir: Path, brief_id: str, edition: str) -> Path:
+    """``reports/<brief>/<edition>.facts.json``, next to the archived PDF."""
+    return reports_dir / safe_component(brief_id) / f"{safe_component(edition)}{SUFFIX}"
+
+
+def save_snapshot(facts: FactSet, path: Path) -> Path:
+    """Write the snapshot of ``facts`` to ``path`` atomically: one fact a line, ids and keys sorted
+    (stable, diffable files), encoded a chunk of lines at a time (never every record at once)."""
+    return write_atomic(_snapshot_chunks(facts), path)
+
+
+def _snapshot_chunks(facts: FactSet, lines: int = 10_000) -> Iterator[bytes]:
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+    ids = sorted(facts.facts)
+    yield b"{\n"
+    for start in range(0, len(ids), lines):
+        chunk = ",\n".join(f"{encode(i)}: {encode(_record(facts.facts[i]))}" for i in ids[start:start + lines])
+        yield ((",\n" if start else "") + chunk).encode("utf-8")
+    yield b"\n}\n"
+
+
+def load_snapshot(path: Path) -> Snapshot | None:
+    """The snapshot stored at ``path``, or None when there is none; a damaged file raises ``FactsError``."""
+    if not path.exists():
+        return None
+    text = read_text(path)
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        problem = Problem(str(path), f"not a readable JSON snapshot ({exc})", expected="JSON written by briefgen")
+        raise FactsError(problem) from exc
+    problems = _validate(path, data)
+    if problems:
+        raise FactsError(*problems)
+    return cast(Snapshot, data)
+
+
+def _validate(path: Path, data: object) -> list[Problem]:
+    if not isinstance(data, dict):
+        return [Problem(str(path), "not an object", expected="fact id → fact record")]
+    problems = []
+    for fact_id, record in data.items():
+        bad = _record_problem(record)
+        if bad:
+            problems.append(Problem(str(path), bad, field=str(fact_id), expected=f"an object with {', '.join(FIELDS)}"))
+    return problems
+
+
+def _record_problem(record: object) -> str | None:
+    if not isinstance(record, dict) or not all(v is None or isinstance(v, str) for v in record.values()):
+        return "not an object of strings and nulls"
+    try:
+        _values(record)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def previous_snapshot(reports_dir: Path, brief_id: str, edition: str) -> Snapshot | None:
+    """The latest snapshot of ``brief_id`` from an edition before ``edition`` (None for a first edition)."""
+    folder = snapshot_path(reports_dir, brief_id, edition).parent
+    stored = (p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}"))
+    earlier = [name for name in stored if _EDITION.fullmatch(name) and name < edition]
+    return load_snapshot(folder / f"{max(earlier)}{SUFFIX}") if earlier else None

@@ -1,0 +1,1 @@
+"""A Brief → PDF bytes and page images (ReportLab layout, fonts, line breaking, charts, previews)."""
