@@ -234,6 +234,14 @@ def test_hostile_fact_text_prints_literally(text: str) -> None:
     assert "49" not in para1.text
 
 
+@pytest.mark.parametrize("name", ["items", "keys", "values", "get", "prefix"])
+def test_a_fact_named_like_a_mapping_method_is_the_fact(name: str) -> None:
+    named = fact(name, "7")
+    brief = run(f"{{{{ f.{name}|num }}}} {{{{ f['{name}']|num }}}} {{{{ '{name}' in f }}}}\n\n```sources\n```\n",
+                facts=(named,), comparisons=())
+    assert brief.blocks == (Para("7台<super>[1]</super> 7台<super>[1]</super> True"),)  # type: ignore[arg-type]
+
+
 def test_escape_entities() -> None:
     assert compose.escape("<b>x</b> & **y**\n# z") == "&lt;b&gt;x&lt;/b&gt; &amp; &#42;&#42;y&#42;&#42; &#35; z"
 

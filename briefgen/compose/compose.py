@@ -335,7 +335,7 @@ class _Undefined(jinja2.StrictUndefined):
         if obj is jinja2.utils.missing:
             return f"{name!r} is undefined{did_you_mean(name, CONTEXT)}"
         if isinstance(obj, Views):
-            return _no_item(name, obj._ctx, obj.prefix)
+            return _no_item(name, obj._ctx, obj._prefix)
         known = obj if isinstance(obj, dict) else _public(obj)
         return f"{_shown(obj)} has no attribute {name!r}{did_you_mean(name, known)}"
 
@@ -367,19 +367,25 @@ def _public(obj: object) -> list[str]:
     return [n for n in dir(obj) if not n.startswith("_")]
 
 
-class Views(Mapping[str, View]):
+class Views:
     """``f`` or ``c`` as templates see them: each view made when the template asks for it (a brief
-    of 1,000,000 facts does not build 1,000,000 views for a template that prints ten)."""
+    of 1,000,000 facts does not build 1,000,000 views for a template that prints ten).
 
-    __slots__ = ("_items", "_ctx", "prefix")
+    Not a ``Mapping``: a template's ``f.items`` or ``c.keys`` must reach the fact or comparison of
+    that id, not a dict method, so the only public names are the ids (plus iteration and ``len``)."""
+
+    __slots__ = ("_items", "_ctx", "_prefix")
 
     def __init__(self, items: Mapping[str, Item], ctx: Ctx, prefix: str) -> None:
         self._items = items
         self._ctx = ctx
-        self.prefix = prefix  # how templates name it: f or c
+        self._prefix = prefix  # how templates name it: f or c
 
     def __getitem__(self, item_id: str) -> View:
         return View(self._items[item_id], self._ctx)
+
+    def __contains__(self, item_id: object) -> bool:
+        return item_id in self._items
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._items)
