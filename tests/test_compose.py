@@ -284,6 +284,20 @@ def test_markdown_and_directive_errors(template: str, message: str) -> None:
 # --- directives ------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("template", "message"), [
+    # a loop above the fence makes the rendered text longer: the error names the template's line
+    ("{% for i in range(5) %}\nrow {{ i }}\n{% endfor %}\n```chart nope\n```", r"^t/ja\.md:4: ```chart 'nope'"),
+    ("{% for i in range(5) %}\nrow {{ i }}\n{% endfor %}\n```facts\n", r"^t/ja\.md:4: the ```facts block is never"),
+    ("```sources\n```\n{% if false %}\n\n\n{% endif %}\n```chart nope\n```", r"^t/ja\.md:7: ```chart"),
+    # a fence that shares its source line with a tag matches no source line: the rendered line, said to be one
+    ("x\n\n{% if true %}```chart nope{% endif %}\n{% if true %}```{% endif %}",
+     r"^t/ja\.md \(rendered text\):3: the ```chart block is never closed"),
+])
+def test_directive_errors_name_the_template_line(template: str, message: str) -> None:
+    with pytest.raises(ComposeError, match=message):
+        run(template)
+
+
 def test_keynumbers_with_label_override() -> None:
     brief = run("```keynumbers\ngpu_ratio: **比**\n```\n```sources\n```",
                 key_numbers=("xai_h100_count", "gpu_ratio"))

@@ -453,9 +453,10 @@ def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], 
             "f": Views(facts.facts, ctx, "f"), "c": Views(ctx.comparisons, ctx, "c"),
             "brief": BriefView(title, today), "lang": lang,
         })  # the CONTEXT names
-        parsed = markdown.parse(text, origin, lang)
-        blocks = tuple(b for p in parsed for b in (
-            DIRECTIVES[p.name](p, ctx, origin) if isinstance(p, markdown.Directive) else (p,)))
+        with _template_lines(env, name, text, origin):
+            parsed = markdown.parse(text, origin, lang)
+            blocks = tuple(b for p in parsed for b in (
+                DIRECTIVES[p.name](p, ctx, origin) if isinstance(p, markdown.Directive) else (p,)))
         numbers = _Numbers()
         blocks = tuple(_map_text(b, numbers.replace) for b in blocks)
         if numbers.order and not any(isinstance(p, markdown.Directive) and p.name == "sources"
@@ -485,6 +486,44 @@ def _to_review(spec: BriefSpec, fact_set: FactSet, lang: Lang) -> tuple[Block, .
             for fact, field in placeholders(fact_set)]
     lines = [*spec.review, *left] or [done]
     return Heading(Markup(escape(heading))), Bullets(tuple(Markup(escape(line)) for line in lines))
+
+
+@contextmanager
+def _template_lines(env: jinja2.Environment, name: str, text: str, origin: str) -> Iterator[None]:
+    """A ComposeError about the rendered text → the same error at the template's own lines.
+
+    Markdown and directive problems are found in the rendered text, whose lines move when a
+    ``{% for %}`` or ``{% if %}`` above them expands. Each fence line a template writes literally is
+    matched, in order, to its line in the template source; a problem on a line that matches nothing
+    (built by expressions) keeps its rendered line, said to be one."""
+    try:
+        yield
+    except ComposeError as exc:
+        lines = _fence_lines(text, _source(env, name))
+        raise ComposeError(*(_at_template_line(p, origin, lines) for p in exc.problems)) from None
+
+
+def _source(env: jinja2.Environment, name: str) -> str:
+    assert env.loader is not None  # _render found the template through it
+    return env.loader.get_source(env, name)[0]
+
+
+def _fence_lines(rendered: str, source: str) -> dict[int, int]:
+    """Rendered line number → template line number, for each fence line found in the source in order."""
+    source_lines, mapping, start = [line.strip() for line in source.splitlines()], {}, 0
+    for number, line in enumerate(rendered.splitlines(), 1):
+        if line.lstrip().startswith("```") and line.strip() in source_lines[start:]:
+            start = source_lines.index(line.strip(), start) + 1
+            mapping[number] = start
+    return mapping
+
+
+def _at_template_line(problem: Problem | str, origin: str, lines: Mapping[int, int]) -> Problem | str:
+    if not isinstance(problem, Problem) or problem.origin != origin or problem.line is None:
+        return problem
+    if problem.line in lines:
+        return replace(problem, line=lines[problem.line])
+    return replace(problem, origin=f"{origin} (rendered text)")
 
 
 def _render(env: jinja2.Environment, name: str, context: Mapping[str, object]) -> tuple[str, str]:
