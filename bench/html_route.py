@@ -31,8 +31,6 @@ from briefgen.load import facts, spec
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 IPAEX = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")  # the file briefgen.render.fonts finds first
-WORDS = {"ja": {"edition": "{date}号", "language": "日本語", "sources": "出典"},
-         "en": {"edition": "Edition of {date}", "language": "English", "sources": "Sources"}}
 _FONT_TAG = re.compile(r'<font name="([^"]*)">')
 
 CSS_TEMPLATE = """
@@ -126,12 +124,12 @@ def _block_view(block: object) -> dict[str, Any]:
 
 def to_html(brief: Brief) -> str:
     """The brief as one HTML document."""
-    from briefgen.base import numfmt
+    from briefgen.base import numfmt, words
 
-    words = WORDS[brief.lang]
-    edition = words["edition"].format(date=numfmt.date(brief.date, brief.lang))
-    return renderer().template.render(brief=brief, blocks=[_block_view(b) for b in brief.blocks],
-                                      edition=edition, language=words["language"], sources=words["sources"])
+    edition = words.text("pdf.edition", brief.lang, date=numfmt.date(brief.date, brief.lang))
+    return renderer().template.render(brief=brief, blocks=[_block_view(b) for b in brief.blocks], edition=edition,
+                                      language=words.text("pdf.language", brief.lang),
+                                      sources=words.text("pdf.sources", brief.lang))
 
 
 def html_pdf(brief: Brief) -> bytes:

@@ -5,18 +5,12 @@ from __future__ import annotations
 from functools import partial
 from typing import Callable, Sequence
 
-from briefgen.base import numfmt
+from briefgen.base import numfmt, words
 from briefgen.base.model import ClaimCheck, Comparison, Conflict, Fact, FactSet, Lang
-from briefgen.compose.directives import WORDS, measure, order_text
+from briefgen.compose.directives import measure, order_text, verdict
 from briefgen.compose.figures import Item, computed
 from briefgen.compute import compare
 from briefgen.extract.candidates import Candidate, plain
-
-_HEADINGS = {
-    "ja": ("主張の検証", "矛盾する事実", "矛盾なし", "採用", "検証する主張なし"),
-    "en": ("Claim checks", "Conflicting facts", "no conflicts", "used", "no claims to check"),
-}
-
 
 
 def checks_text(checks: Sequence[ClaimCheck], conflicts: Sequence[Conflict],
@@ -24,22 +18,20 @@ def checks_text(checks: Sequence[ClaimCheck], conflicts: Sequence[Conflict],
     """One line per claim (verdict, quote, asserted vs computed, how far off and the tolerance) and
     per conflict."""
     code: Lang = "ja" if lang == "ja" else "en"
-    title, conflicts_title, no_conflicts, used, no_claims = _HEADINGS[code]
     item = partial(compare.lookup, facts, comparisons)
-    lines = [f"{title}:"]
-    lines += [_claim_line(check, item, code) for check in checks] or [f"  {no_claims}"]
-    lines.append(f"{conflicts_title}:")
-    lines += [_conflict_line(c, code, used) for c in conflicts] or [f"  {no_conflicts}"]
+    lines = [f"{words.text('report.claims', code)}:"]
+    lines += [_claim_line(check, item, code) for check in checks] or [f"  {words.text('report.no_claims', code)}"]
+    lines.append(f"{words.text('report.conflicts', code)}:")
+    lines += [_conflict_line(c, code) for c in conflicts] or [f"  {words.text('report.no_conflicts', code)}"]
     return "\n".join(lines) + "\n"
 
 
 def _claim_line(check: ClaimCheck, item: Callable[[str], Item], lang: Lang) -> str:
-    verdict = WORDS[lang][check.verdict]
     claim = check.claim
     contradicted = check.verdict == "contradicted" and not claim.acknowledged
     flag = "?" if check.verdict == "unverifiable" and claim.asserted is not None else "!" if contradicted else " "
     target = item(claim.target)
-    text = f"{flag} [{verdict}] {claim.id}: 「{claim.quote}」 "
+    text = f"{flag} [{verdict(check.verdict, lang)}] {claim.id}: {words.text('report.quote', lang, text=claim.quote)} "
     if claim.asserted is None:
         text += order_text(check, target, item(claim.than), (claim.target, claim.than), lang)
     else:
@@ -47,19 +39,19 @@ def _claim_line(check: ClaimCheck, item: Callable[[str], Item], lang: Lang) -> s
         asserted = numfmt.quantity(claim.asserted, lang, kind=kind, precision="exact")
         text += f"{asserted} → {computed(check, target, lang)}"
     if check.verdict == "unverifiable":
-        text += f" ({WORDS[lang]['overlap'] if check.note == 'ranges overlap' else check.note})"
+        text += f" ({words.text('claim.overlap', lang) if check.note == 'ranges overlap' else check.note})"
     if check.position:
-        text += f" ({WORDS[lang][check.position]})"
+        text += f" ({words.text(f'position.{check.position}', lang)})"
     if measure(check, target, lang):
         text += f" — {measure(check, target, lang)}"
     if check.claim.acknowledged:
-        text += f" — reviewed: {check.claim.acknowledged}"
+        text += f" — {words.text('report.reviewed', lang, note=check.claim.acknowledged)}"
     return text
 
 
-def _conflict_line(conflict: Conflict, lang: Lang, used: str) -> str:
+def _conflict_line(conflict: Conflict, lang: Lang) -> str:
     values = ", ".join(f"{fact.id}={_value(fact, lang)}" for fact in conflict.facts)
-    return f"  {conflict.entity} / {conflict.metric}: {values}; {used}: {conflict.used.id}"
+    return f"  {conflict.entity} / {conflict.metric}: {values}; {words.text('report.used', lang)}: {conflict.used.id}"
 
 
 def _value(fact: Fact, lang: Lang) -> str:
@@ -82,5 +74,5 @@ def coverage_text(uncovered: Sequence[Candidate], stale: Sequence[Fact]) -> str:
     lines = [f"Numbers in the article that no fact covers: {len(uncovered)}"]
     lines += [f"  line {c.line}: {c.expression}  — {c.quote}" for c in uncovered]
     lines.append(f"Facts whose quote is no longer in the article: {len(stale)}")
-    lines += [f"  {fact.origin}: {fact.id}: 「{fact.quote}」" for fact in stale]
+    lines += [f"  {fact.origin}: {fact.id}: {words.text('report.quote', 'en', text=fact.quote)}" for fact in stale]
     return "\n".join(lines) + "\n"

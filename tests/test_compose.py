@@ -10,7 +10,7 @@ from pathlib import Path
 import factories
 import jinja2
 import pytest
-from conftest import FIXTURES, REFERENCE_SPEC, TEMPLATES
+from conftest import FIXTURES, REFERENCE_SPEC, TEMPLATES, pdf_text
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph
 
@@ -46,6 +46,7 @@ from briefgen.base.model import (
 from briefgen.compose import compose
 from briefgen.compute import lint
 from briefgen.load.snapshot import Change
+from briefgen.render.render import render_pdf
 
 TODAY = dt.date(2024, 7, 29)
 ARTICLE = Source("article", "Daily", "Musk bets on xAI", PartialDate(2024, 7), "", "ja")
@@ -355,11 +356,11 @@ def test_claims_say_what_the_article_asserts_against_what_the_facts_compute() ->
              "asserted $3.5B; tolerance ±2%, contradicted beyond ±25%; seen"))),
             ("ja", (
             ("「総額は40億ドル」", "「40億ドル」→ 30億〜40億ドル（✓正しい） [1]",
-             "上限値を採用; 計算値30億〜40億ドル、記事40億ドル。許容差±2%、±25%超は矛盾"),
+             "上限値を採用；計算値30億〜40億ドル、記事40億ドル。許容差±2%、±25%超は矛盾"),
             ("「半分に相当」", "「半分」→ 42%（▲誇張） [1,2]", "計算値42%、記事50%（+19.2%）。許容差±2%、±25%超は矛盾"),
             ("「4倍」", "「4倍」→ 4倍（✓正しい） [1,2]", "計算値4倍、記事4倍（±0%）。許容差±2%、±25%超は矛盾"),
             ("「35億ドル以上」", "「35億ドル以上」→ 30億〜40億ドル（✓正しい） [1]",
-             "範囲内の値; 計算値30億〜40億ドル、記事35億ドル。許容差±2%、±25%超は矛盾; seen")))):
+             "範囲内の値；計算値30億〜40億ドル、記事35億ドル。許容差±2%、±25%超は矛盾；seen")))):
         (table,) = run("```claims\n```\n```sources\n```", lang=lang,  # type: ignore[arg-type]
                        facts=(H100, GPT4, price, *share.inputs), comparisons=(RATIO, share),
                        checks=checks).blocks
@@ -376,7 +377,7 @@ def test_a_claim_on_a_conflicting_fact_names_the_conflict_and_the_value_used() -
             ("en", "“at least $130B” → $24B: ✗ contradicted [1]",
              "computed $24B vs asserted $130B; tolerance ±2%, contradicted beyond ±25%; "
              "conflicting figures: $130B vs $24B → used $24B [1,2]"),
-            ("ja", "「1,300億ドル以上」→ 240億ドル（✗矛盾） [1]", "計算値240億ドル、記事1,300億ドル。許容差±2%、±25%超は矛盾; "
+            ("ja", "「1,300億ドル以上」→ 240億ドル（✗矛盾） [1]", "計算値240億ドル、記事1,300億ドル。許容差±2%、±25%超は矛盾；"
              "食い違い：1,300億ドル vs 240億ドル → 240億ドルを採用 [1,2]")):
         (table,) = run("```claims\n```\n```sources\n```", lang=lang,  # type: ignore[arg-type]
                        facts=(body, head), comparisons=(), checks=(check,),
@@ -538,7 +539,9 @@ def test_an_unavailable_comparison_prints_na_wherever_its_figure_would_go(lang: 
 def test_a_claim_on_an_unavailable_comparison_is_shown_as_not_checkable() -> None:
     check = ClaimCheck(_claim("c3", "4倍", "gpu_ratio", "4", "1"), None, "unverifiable", NA_RATIO.unavailable)
     for lang, row in (("en", ("“4倍”", "“4×” → n/a: ? not checkable", "")),
-                      ("ja", ("「4倍」", "「4倍」→ 算出不可（?検証不可）", ""))):
-        (table,) = compose.compose(brief_spec(comparisons=(NA_SPEC,)), factset(H100, GPT4), (NA_RATIO,),
-                                   lang, TODAY, env("```claims\n```"), checks=(check,)).blocks  # type: ignore[arg-type]
+                      ("ja", ("「4倍」", "「4倍」→ 算出不可（？検証不可）", ""))):
+        brief = compose.compose(brief_spec(comparisons=(NA_SPEC,)), factset(H100, GPT4), (NA_RATIO,),
+                                lang, TODAY, env("```claims\n```"), checks=(check,))  # type: ignore[arg-type]
+        (table,) = brief.blocks
         assert isinstance(table, Table) and table.rows == (row,)
+        assert re.sub(r"\s+", "", row[1]) in re.sub(r"\s+", "", pdf_text(render_pdf(brief)))

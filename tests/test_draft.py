@@ -88,10 +88,13 @@ def test_the_draft_pdf_is_marked_draft_on_every_page_and_lists_what_to_review(se
     assert str(PdfReader(BytesIO(data)).metadata.title).startswith("DRAFT: ")
     text = re.sub(r"\s+", " ", pdf_text(data))
     assert "要確認（草稿）" in text
-    assert "数千万ドル" in text and "no exact amount" in text                      # vague amount
-    assert re.search(r"water \(facts\.csv:\d+\): entity \?", text)                 # a placeholder
-    assert "has no date of its own" in text                                          # a date folded in
-    assert "claim c_gpus_to_gpt4_gpus" in text                                       # a drafted claim
+    # the review notes in the edition's language
+    flat = re.sub(r"\s+", "", text)
+    assert "「数千万ドル」は数量を特定していません" in flat                             # vague amount
+    assert re.search(r"water（facts\.csv:\d+）：entityが\?のまま", flat)                # a placeholder
+    assert "には日付がないため" in flat                                                 # a date folded in
+    assert "主張c_gpus_to_gpt4_gpus「" in flat and "として下書きしました" in flat       # a drafted claim
+    assert "no exact amount" not in text and "drafted as" not in text
 
 
 def test_an_english_paragraph_drafts_an_english_brief(tmp_path: Path) -> None:

@@ -59,6 +59,10 @@ def test_a_test_send_of_a_blocked_edition_says_why(ws: Workspace, server: Server
     assert str(en["Subject"]).startswith("[TEST] [BLOCKED] ")
     assert "BLOCKED: this edition cannot be sent. claim c_valuation 「評価額1300億ドルを突破」 is contradicted" \
         in _plain(en)
+    # the Japanese message says it in Japanese: the note and the reason
+    assert "\n*** この号は送信できません（ブロック中）。主張c_valuation「評価額1300億ドルを突破」は事実と矛盾します（" \
+        in _plain(ja)
+    assert "contradicted" not in _plain(ja) and "BLOCKED:" not in _plain(ja)
     assert assert_refused(ws.send(server), "c_valuation", "nothing was sent")  # a real send still refuses
     assert len(server.handler.received) == 2
 

@@ -272,8 +272,10 @@ def test_proposals_merge_name_date_and_keep_the_qualifier() -> None:
     ]
     assert found.facts[0].labels == ("売上高（約）", "revenue (about)")
     assert len(found.facts[0].merged) == 1
-    assert any("merged with line 1" in r for r in found.review)
-    assert any("数千万ドル" in r and "no exact amount" in r for r in found.review)
+    review = [r.text("en") for r in found.review]
+    assert any("merged with line 1" in r for r in review)
+    assert any("数千万ドル" in r and "no exact amount" in r for r in review)
+    assert any("「数千万ドル」は数量を特定していません" in r.text("ja") for r in found.review)
 
 
 def test_english_proposals_carry_the_entity_and_leave_placeholders_when_unsure() -> None:
@@ -284,7 +286,7 @@ def test_english_proposals_carry_the_entity_and_leave_placeholders_when_unsure()
         ("northfield_motors_net_profit", "Northfield Motors", "net profit", ""),
         ("count", PLACEHOLDER, PLACEHOLDER, ""),
     ]
-    assert any(r.startswith("count (line 1): entity unclear") for r in found.review)
+    assert any(r.text("en").startswith("count (line 1): entity unclear") for r in found.review)
 
 
 def test_a_date_without_its_year_takes_the_sentence_year_then_the_article_year() -> None:

@@ -13,7 +13,7 @@ PACKAGE = Path(briefgen.__file__).parent
 
 #: Lower layers never import higher ones; parts on one level never import each other.
 LEVELS: dict[str, int] = {
-    "base": 0,        # errors, model, parse, units, numfmt, markdown, output, caches, logs, terminal, headertext
+    "base": 0,        # errors, model, parse, units, numfmt, markdown, output, caches, logs, terminal, headertext, words
     "load": 1,        # files → validated inputs
     "compute": 2,     # comparisons, verdicts, lint
     "compose": 3,     # Brief per language

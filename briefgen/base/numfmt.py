@@ -45,7 +45,7 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
-from briefgen.base import units
+from briefgen.base import units, words
 from briefgen.base.model import MOST_SIGNIFICANT, Lang, PartialDate, Precision, Quantity
 
 SIGNIFICANT = 3
@@ -59,10 +59,9 @@ RANGE_DASH: dict[Lang, str] = {"ja": "〜", "en": "–"}
 TIMES: dict[Lang, str] = {"ja": "倍", "en": "×"}
 ARROW = "→"
 #: Fractions articles write as words; a share within ``_FRACTION_NEAR`` of one is written so.
-_FRACTIONS: tuple[tuple[Decimal, str, str], ...] = (
-    (Decimal(1) / 2, "半分", "half"), (Decimal(1) / 3, "3分の1", "a third"),
-    (Decimal(2) / 3, "3分の2", "two thirds"), (Decimal(1) / 4, "4分の1", "a quarter"),
-    (Decimal(3) / 4, "4分の3", "three quarters"),
+_FRACTIONS: tuple[tuple[Decimal, str], ...] = (
+    (Decimal(1) / 2, "share.half"), (Decimal(1) / 3, "share.third"), (Decimal(2) / 3, "share.two_thirds"),
+    (Decimal(1) / 4, "share.quarter"), (Decimal(3) / 4, "share.three_quarters"),
 )
 _FRACTION_NEAR = Decimal("0.0005")
 _IRREGULAR_EN = {"people": "person"}
@@ -165,10 +164,8 @@ def times(ratio: Decimal, lang: Lang) -> str:
 
 def share_words(fraction: Decimal, lang: Lang) -> str:
     """A share as an article words it: 0.5 → ``半分`` / ``half``, 0.25 → ``4分の1``; else ``42%``."""
-    word = next((w for f, *w in _FRACTIONS if abs(fraction - f) < _FRACTION_NEAR), None)
-    if word is None:
-        return percent(fraction, lang)
-    return word[0] if lang == "ja" else word[1]
+    key = next((k for f, k in _FRACTIONS if abs(fraction - f) < _FRACTION_NEAR), None)
+    return percent(fraction, lang) if key is None else words.text(key, lang)
 
 
 def change(old: Quantity, new: Quantity, lang: Lang, precision: Precision | None = None) -> str:
@@ -181,7 +178,7 @@ def change(old: Quantity, new: Quantity, lang: Lang, precision: Precision | None
     relative = _relative(old, new, lang)
     if not relative:
         return f"{before} {ARROW} {after}"
-    return f"{before} {ARROW} {after}（{relative}）" if lang == "ja" else f"{before} {ARROW} {after} ({relative})"
+    return words.text("change.relative", lang, before=before, after=after, relative=relative)
 
 
 def date(d: PartialDate | dt.date, lang: Lang) -> str:

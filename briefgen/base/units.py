@@ -244,6 +244,10 @@ _BUILTIN_WORDS = (
 )
 
 BUILTIN = UnitTable(_BUILTIN_DEFINITIONS, _BUILTIN_WORDS)
+#: Counted units ``run.py draft`` writes, with their words (ja, en), added to a draft's ``units:`` when
+#: the data folder lacks them.
+COUNTED = {"GPU": ("{}台", "{} GPUs"), "server": ("{}台", "{} servers"), "person": ("{}人", "{} people"),
+           "position": ("{}職種", "{} positions"), "household": ("{}世帯", "{} households")}
 _ACTIVE: ContextVar[UnitTable] = ContextVar("briefgen_units", default=BUILTIN)
 
 

@@ -39,7 +39,7 @@ import markupsafe
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
 
-from briefgen.base import caches, markdown, numfmt, units
+from briefgen.base import caches, markdown, numfmt, units, words
 from briefgen.base.errors import ComposeError, Problem, did_you_mean
 from briefgen.base.model import (
     Block,
@@ -470,22 +470,16 @@ def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], 
                      digest=_digest(blocks, ctx, origin), draft=spec.draft)
 
 
-#: A draft's "to review" list: its heading, and the line shown when nothing is left.
-TO_REVIEW = {"ja": ("要確認（草稿）", "確認事項はありません。brief.yaml の draft: true を消すと通常のブリーフになります。"),
-             "en": ("To review (draft)", "Nothing left to review: delete draft: true from brief.yaml to make "
-                                         "this a normal brief.")}
-
-
 def _to_review(spec: BriefSpec, fact_set: FactSet, lang: Lang) -> tuple[Block, ...]:
     """A draft's first section: the spec's ``review:`` lines, then every ``?`` left in the facts."""
     if not spec.draft:
         return ()
-    heading, done = TO_REVIEW[lang]
-    left = [f"{fact.id} ({Path(fact.origin.path).name}:{fact.origin.line}): {field} {PLACEHOLDER} — "
-            "write it in the facts table"
+    left = [words.text("review.placeholder", lang, fact=fact.id, field=field, placeholder=PLACEHOLDER,
+                       where=f"{Path(fact.origin.path).name}:{fact.origin.line}")
             for fact, field in placeholders(fact_set)]
-    lines = [*spec.review, *left] or [done]
-    return Heading(Markup(escape(heading))), Bullets(tuple(Markup(escape(line)) for line in lines))
+    lines = [*spec.review, *left] or [words.text("review.done", lang)]
+    return (Heading(Markup(escape(words.text("review.heading", lang)))),
+            Bullets(tuple(Markup(escape(line)) for line in lines)))
 
 
 @contextmanager
@@ -622,8 +616,7 @@ def _map_text(value: T, fn: Callable[[str], str]) -> T:
 
 
 def _subject(title: str, today: dt.date, lang: Lang) -> str:
-    edition = numfmt.date(today, lang)
-    return f"{title}（{edition}）" if lang == "ja" else f"{title} — {edition}"
+    return words.text("pdf.subject", lang, title=title, date=numfmt.date(today, lang))
 
 
 _LEDE = re.compile(r"<b>(.*?)</b>")

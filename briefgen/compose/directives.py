@@ -19,7 +19,7 @@ from itertools import islice
 from pathlib import PurePath
 from typing import Callable, Iterable, Mapping, TypeVar
 
-from briefgen.base import markdown, numfmt, units
+from briefgen.base import markdown, numfmt, units, words
 from briefgen.base.errors import ComposeError, Problem, did_you_mean, quoted
 from briefgen.base.model import (
     Bar,
@@ -46,7 +46,6 @@ from briefgen.base.model import (
     Verdict,
 )
 from briefgen.compose.figures import (
-    NA,
     Ctx,
     Escaped,
     Item,
@@ -64,70 +63,28 @@ log = logging.getLogger("briefgen")
 
 _JAPANESE = re.compile("[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 
-WORDS: dict[Lang, dict[str, str]] = {
-    "ja": {"holds": "正しい", "overstated": "誇張", "understated": "過小", "contradicted": "矛盾",
-           "unverifiable": "検証不可", "not_drawn": "算出不可のため省略：{}",
-           "used": "採用", "unused": "不採用", "upper": "上限値を採用", "lower": "下限値を採用",
-           "within": "範囲内の値", "above": "範囲を上回る", "below": "範囲を下回る",
-           "about": "{}", "at_least": "{}以上", "at_most": "{}以下",
-           "check": "「{said}」→ {computed}（{mark}{verdict}）",
-           "order": "{of} {claimed} {than} → {a} {actual} {b}（{mark}{verdict}）",
-           "measure": "計算値{computed}、記事{asserted}{deviation}。許容差{tolerance}、{beyond}超は矛盾",
-           "deviation": "（{}）", "overlap": "範囲が重なり、どちらが大きいか判定できない",
-           "conflict": "食い違い：{rivals} vs {used} → {used}を採用",
-           "sources": "出典：", "none": "—", "sep": "：",
-           "no_claims": "検証した記述はありません。", "no_conflicts": "食い違う数値はありません。",
-           "first_edition": "初回の号のため、前号との比較はありません。",
-           "no_changes": "前号からの変更はありません。", "new": "新規：{}", "removed": "削除：{}",
-           "was": "（前号：{}）", "no_url": "URLなし", "no_date": "日付不明", "quote": "「{}」",
-           "facts_cut": "全{total}件の事実のうち{shown}件を表示。全件は{file}にあります。",
-           "conflicts_cut": "食い違う数値{total}件のうち{shown}件を表示。全件はcheckコマンドで確認できます。",
-           "changes_cut": "前号からの変更{total}件のうち{shown}件を表示。全件は{file}と前号の比較で確認できます。",
-           "gloss": "{quote}（訳：{gloss}）", "gloss_quote": "「{}」", "noted": "{quote}（注：{note}）"},
-    "en": {"holds": "holds", "overstated": "overstated", "understated": "understated",
-           "contradicted": "contradicted", "unverifiable": "not checkable", "not_drawn": "Not drawn (n/a): {}",
-           "used": "used", "unused": "not used",
-           "upper": "article used the high end", "lower": "article used the low end",
-           "within": "within the range", "above": "above the range", "below": "below the range",
-           "about": "{}", "at_least": "at least {}", "at_most": "at most {}",
-           "check": "“{said}” → {computed}: {mark} {verdict}",
-           "order": "{of} {claimed} {than} → {a} {actual} {b}: {mark} {verdict}",
-           "measure": "computed {computed} vs asserted {asserted}{deviation}; tolerance {tolerance}, "
-                      "contradicted beyond {beyond}",
-           "deviation": " ({})", "overlap": "the ranges overlap: the facts cannot tell which is larger",
-           "conflict": "conflicting figures: {rivals} vs {used} → used {used}",
-           "sources": "Sources: ", "none": "—", "sep": ": ",
-           "no_claims": "No claims were checked.", "no_conflicts": "No conflicting figures.",
-           "first_edition": "This is the first edition: there is no earlier edition to compare with.",
-           "no_changes": "No changes since the last edition.", "new": "New: {}",
-           "removed": "Removed: {}", "was": " (was {})", "no_url": "no URL", "no_date": "date unknown",
-           "quote": "“{}”",
-           "facts_cut": "Showing {shown} of {total} facts; the full table is in {file}.",
-           "conflicts_cut": "Showing {shown} of {total} conflicting figures; check lists them all.",
-           "changes_cut": "Showing {shown} of {total} changes since the last edition; compare {file} with "
-                          "the last edition's for all of them.",
-           "gloss": "{quote} (translation: {gloss})", "gloss_quote": "“{}”", "noted": "{quote} (note: {note})"},
-}
 #: Rows a ```facts, ```conflicts or ```changes block shows unless its fence says (```facts 50);
 #: a longer list is cut there with a line saying how many are shown and where the rest are.
 MAX_ROWS = 200
 ROWS_LIMIT = 10_000
 ROWS_FORM = f"a whole number of rows from 1 to {ROWS_LIMIT:,} after the directive (default {MAX_ROWS})"
 T = TypeVar("T")
-#: Each verdict's text mark and tone (render colours the check: red, amber, green).
-MARKS: dict[Verdict, tuple[str, Tone]] = {
-    "contradicted": ("✗", "alert"), "overstated": ("▲", "caution"), "understated": ("▼", "caution"),
-    "holds": ("✓", "ok"), "unverifiable": ("?", ""),
+#: Each verdict's tone (render colours the check: red, amber, green); its mark is ``mark.<verdict>``.
+TONES: dict[Verdict, Tone] = {
+    "contradicted": "alert", "overstated": "caution", "understated": "caution", "holds": "ok", "unverifiable": "",
 }
 _PLAIN: Tone = ""
-HEADERS: dict[str, dict[Lang, tuple[str, ...]]] = {
-    "comparisons": {"ja": ("比較", "値", "計算式"), "en": ("Comparison", "Value", "Formula")},
-    "claims": {"ja": ("記事の記述", "検証（記事 → 計算値）", "注記"),
-               "en": ("The article says", "Check (article → computed)", "Note")},
-    "conflicts": {"ja": ("項目", "値", "記事の記述", "扱い"),
-                  "en": ("Item", "Value", "As written", "Status")},
-    "facts": {"ja": ("項目", "値", "時点", "出典"), "en": ("Item", "Value", "As of", "Source")},
+#: Each table's header cells (``header.<id>`` in the word table).
+HEADERS: dict[str, tuple[str, ...]] = {
+    "comparisons": ("comparison", "value", "formula"),
+    "claims": ("said", "check", "note"),
+    "conflicts": ("item", "value", "as_written", "status"),
+    "facts": ("item", "value", "as_of", "source"),
 }
+
+
+def _header(table: str, lang: Lang) -> tuple[str, ...]:
+    return tuple(words.text(f"header.{cell}", lang) for cell in HEADERS[table])
 
 
 def _labels(d: markdown.Directive, ctx: Ctx, origin: str) -> dict[str, str]:
@@ -182,10 +139,10 @@ def _chart(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
 
 def _chart_caption(drawn: list[Item], items: list[Item], ctx: Ctx) -> str:
     """``Sources: [1][2]``, then the items left out because they are unavailable."""
-    words = WORDS[ctx.lang]
     cites = "".join(dict.fromkeys(ctx.marker(i) for i in drawn))
     skipped = ", ".join(label(i, ctx) or i.id for i in items if _unavailable(i))
-    parts = (words["sources"] + cites if cites else "", words["not_drawn"].format(skipped) if skipped else "")
+    parts = (words.text("chart.sources", ctx.lang, markers=cites) if cites else "",
+             words.text("chart.not_drawn", ctx.lang, items=skipped) if skipped else "")
     return " ".join(p for p in parts if p)
 
 
@@ -209,15 +166,15 @@ def _comparisons(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, .
     labels = {k: markdown.visible(v) for k, v in _labels(d, ctx, origin).items()}
     rows = tuple((labels.get(c.id) or label(c, ctx), figure(c, ctx.lang),
                   f"{formula(c, ctx.lang)} {ctx.marker(c)}".strip()) for c in ctx.comparisons.values())
-    return (Table(HEADERS["comparisons"][ctx.lang], rows),)
+    return (Table(_header("comparisons", ctx.lang), rows),)
 
 
 def _claims(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
     if not ctx.checks:
-        return _notice("no_claims", ctx.lang)
+        return _notice("claim.none", ctx.lang)
     rows = tuple(_claim_row(check, ctx) for check in ctx.checks)
-    tones = tuple((_PLAIN, MARKS[check.verdict][1], _PLAIN) for check in ctx.checks)
-    return (Table(HEADERS["claims"][ctx.lang], rows, widths=(3, 4, 4), tones=tones),)
+    tones = tuple((_PLAIN, TONES[check.verdict], _PLAIN) for check in ctx.checks)
+    return (Table(_header("claims", ctx.lang), rows, widths=(3, 4, 4), tones=tones),)
 
 
 def _claim_row(check: ClaimCheck, ctx: Ctx) -> tuple[str, str, str]:
@@ -241,16 +198,20 @@ def claim_warnings(ctx: Ctx) -> tuple[ClaimWarning, ...]:
 
 def _claim_cells(check: ClaimCheck, ctx: Ctx) -> tuple[str, str, str, str]:
     """A claim's quote, finding, source marker and note."""
-    words = WORDS[ctx.lang]
     target = ctx.item(check.claim.target, check.claim.origin)
     if check.claim.asserted is None:
         return _order_cells(check, target, ctx)
     kind = target.kind if isinstance(target, Comparison) else None
-    said = words["check"].format(said=_asserted(check.claim, kind, ctx.lang), verdict=words[check.verdict],
-                                 mark=MARKS[check.verdict][0], computed=computed(check, target, ctx.lang))
-    notes = (words[check.position] if check.position else "", measure(check, target, ctx.lang),
+    said = words.text("claim.check", ctx.lang, said=_asserted(check.claim, kind, ctx.lang),
+                      verdict=verdict(check.verdict, ctx.lang), mark=mark(check.verdict, ctx.lang),
+                      computed=computed(check, target, ctx.lang))
+    notes = (words.text(f"position.{check.position}", ctx.lang) if check.position else "", measure(check, target, ctx.lang),
              *_conflict_notes(target, ctx), _claim_note(check.claim, ctx.lang))
-    return _claim_quote(check.claim, ctx.lang), said, ctx.marker(target), "; ".join(n for n in notes if n)
+    return _claim_quote(check.claim, ctx.lang), said, ctx.marker(target), _notes(notes, ctx.lang)
+
+
+def _notes(notes: Iterable[str], lang: Lang) -> str:
+    return words.text("note.sep", lang).join(n for n in notes if n)
 
 
 def measure(check: ClaimCheck, target: Item, lang: Lang) -> str:
@@ -259,13 +220,23 @@ def measure(check: ClaimCheck, target: Item, lang: Lang) -> str:
     claim = check.claim
     if check.computed is None or claim.asserted is None:
         return ""
-    words = WORDS[lang]
     kind = target.kind if isinstance(target, Comparison) else None
-    off = words["deviation"].format(numfmt.deviation(check.deviation, lang)) if check.deviation is not None else ""
-    return words["measure"].format(computed=computed(check, target, lang), deviation=off,
-                                   asserted=numfmt.quantity(claim.asserted, lang, kind=kind, precision="exact"),
-                                   tolerance=numfmt.plus_minus(claim.tolerance, lang),
-                                   beyond=numfmt.plus_minus(claim.contradicted_beyond, lang))
+    off = words.text("claim.deviation", lang, value=numfmt.deviation(check.deviation, lang)) \
+        if check.deviation is not None else ""
+    return words.text("claim.measure", lang, computed=computed(check, target, lang), deviation=off,
+                      asserted=numfmt.quantity(claim.asserted, lang, kind=kind, precision="exact"),
+                      tolerance=numfmt.plus_minus(claim.tolerance, lang),
+                      beyond=numfmt.plus_minus(claim.contradicted_beyond, lang))
+
+
+def verdict(name: Verdict, lang: Lang) -> str:
+    """A verdict in words: ``誇張`` / ``overstated``."""
+    return words.text(f"verdict.{name}", lang)
+
+
+def mark(name: Verdict, lang: Lang) -> str:
+    """A verdict's mark: ``✗ ▲ ▼ ✓``, and ``？`` / ``?`` for a claim the facts cannot check."""
+    return words.text(f"mark.{name}", lang)
 
 
 _CLAIMED = {"less_than": "<", "greater_than": ">"}
@@ -274,11 +245,10 @@ _CLAIMED = {"less_than": "<", "greater_than": ">"}
 def order_text(check: ClaimCheck, of: Item, than: Item, names: tuple[str, str], lang: Lang) -> str:
     """``Frontier power < Aurora power → 22.7 MW < 38.7 MW: holds`` (``names``: of's and than's; the
     computed relation between the figures: ``<``, ``>``, ``=``, or ``≈`` when their ranges overlap)."""
-    words = WORDS[lang]
-    b = NA[lang] if check.other is None else numfmt.quantity(check.other, lang, precision=than.precision)
-    return words["order"].format(of=names[0], claimed=_CLAIMED[check.claim.kind], than=names[1],
-                                 a=computed(check, of, lang), b=b, actual=_actual(check),
-                                 verdict=words[check.verdict], mark=MARKS[check.verdict][0])
+    b = words.text("na", lang) if check.other is None else numfmt.quantity(check.other, lang, precision=than.precision)
+    return words.text("claim.order", lang, of=names[0], claimed=_CLAIMED[check.claim.kind], than=names[1],
+                      a=computed(check, of, lang), b=b, actual=_actual(check),
+                      verdict=verdict(check.verdict, lang), mark=mark(check.verdict, lang))
 
 
 def _actual(check: ClaimCheck) -> str:
@@ -293,14 +263,13 @@ def _actual(check: ClaimCheck) -> str:
 
 
 def _order_cells(check: ClaimCheck, of: Item, ctx: Ctx) -> tuple[str, str, str, str]:
-    words = WORDS[ctx.lang]
     than = ctx.item(check.claim.than, check.claim.origin)
     marker = ctx.cite((*inputs(of), *inputs(than)), check.claim.id) if check.computed is not None else ""
-    notes = (words["overlap"] if check.note == "ranges overlap" else "",
+    notes = (words.text("claim.overlap", ctx.lang) if check.note == "ranges overlap" else "",
              *_conflict_notes(of, ctx), *_conflict_notes(than, ctx), _claim_note(check.claim, ctx.lang))
     return (_claim_quote(check.claim, ctx.lang),
             order_text(check, of, than, (label(of, ctx), label(than, ctx)), ctx.lang), marker,
-            "; ".join(n for n in notes if n))
+            _notes(notes, ctx.lang))
 
 
 def _asserted(claim: ClaimSpec, kind: str | None, lang: Lang) -> str:
@@ -312,7 +281,7 @@ def _asserted(claim: ClaimSpec, kind: str | None, lang: Lang) -> str:
         text = numfmt.share_words(asserted.mid, lang)
     else:
         text = numfmt.quantity(asserted, lang, kind=kind, precision="exact")
-    return WORDS[lang][claim.direction].format(text)
+    return words.text(f"direction.{claim.direction}", lang, value=text)
 
 
 def foreign(text: str, lang: Lang) -> bool:
@@ -323,11 +292,10 @@ def foreign(text: str, lang: Lang) -> bool:
 
 def _claim_quote(claim: ClaimSpec, lang: Lang) -> str:
     """The article's words; with the editor's translation when they are in the other language."""
-    words = WORDS[lang]
-    quoted = words["quote"].format(claim.quote)
+    quoted = words.text("quote", lang, text=claim.quote)
     gloss = claim.gloss.own(lang)
     if gloss and foreign(claim.quote, lang):
-        return words["gloss"].format(quote=quoted, gloss=words["gloss_quote"].format(gloss))
+        return words.text("gloss", lang, quote=quoted, gloss=words.text("gloss.quote", lang, text=gloss))
     return quoted
 
 
@@ -343,15 +311,14 @@ def fact_quote(fact: Fact, lang: Lang) -> str:
     """A fact's quote with the editor's note for this edition: its translation when the quote is in
     the other language (else the other edition's note, logged), a note when it is in this one (the
     other edition's note is then that edition's translation, and is left out)."""
-    words = WORDS[lang]
-    quoted = words["quote"].format(fact.quote)
+    quoted = words.text("quote", lang, text=fact.quote)
     own = fact.note.own(lang)
     if not foreign(fact.quote, lang):
-        return words["noted"].format(quote=quoted, note=own) if own else quoted
+        return words.text("noted", lang, quote=quoted, note=own) if own else quoted
     if own:
-        return words["gloss"].format(quote=quoted, gloss=words["gloss_quote"].format(own))
+        return words.text("gloss", lang, quote=quoted, gloss=words.text("gloss.quote", lang, text=own))
     other = _own_or_other(fact.note, lang, fact.origin.path, f"fact {fact.id}", "note", fact.origin.line)
-    return words["noted"].format(quote=quoted, note=other) if other else quoted
+    return words.text("noted", lang, quote=quoted, note=other) if other else quoted
 
 
 def _own_or_other(text: Localized, lang: Lang, where: str, what: str, field: str, line: int | None) -> str:
@@ -368,28 +335,27 @@ def _conflict_notes(target: Item, ctx: Ctx) -> tuple[str, ...]:
     """For each conflict behind ``target``: ``conflicting figures: $130B vs $24B → used $24B [1]``."""
     ids = {f.id for f in inputs(target)}
     found = [c for c in ctx.conflicts if ids & {f.id for f in c.facts}]
-    return tuple(WORDS[ctx.lang]["conflict"].format(
-        rivals=" vs ".join(figure(f, ctx.lang) for f in c.facts if f.id != c.used.id),
+    return tuple(words.text(
+        "claim.conflict", ctx.lang, rivals=" vs ".join(figure(f, ctx.lang) for f in c.facts if f.id != c.used.id),
         used=figure(c.used, ctx.lang)) + f" {ctx.cite(c.facts, c.used.id)}" for c in found)
 
 
 def _conflicts(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
     if not ctx.conflicts:
-        return _notice("no_conflicts", ctx.lang)
-    words = WORDS[ctx.lang]
+        return _notice("conflict.none", ctx.lang)
     rows = ((f.label(ctx.lang), f"{figure(f, ctx.lang)} {ctx.marker(f)}".strip(),
-             fact_quote(f, ctx.lang), words["used" if f.id == c.used.id else "unused"])
+             fact_quote(f, ctx.lang), words.text("conflict.used" if f.id == c.used.id else "conflict.unused", ctx.lang))
             for c in ctx.conflicts for f in c.facts)
     shown, total = _cut(rows, _max_rows(d, origin), sum(len(c.facts) for c in ctx.conflicts))
-    return (Table(HEADERS["conflicts"][ctx.lang], shown), *_cut_note("conflicts_cut", len(shown), total, ctx))
+    return (Table(_header("conflicts", ctx.lang), shown), *_cut_note("cut.conflicts", len(shown), total, ctx))
 
 
 def _changes(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
     if not ctx.changes:
-        return _notice("first_edition" if ctx.changes is None else "no_changes", ctx.lang)
+        return _notice("change.first" if ctx.changes is None else "change.none", ctx.lang)
     shown, total = _cut(ctx.changes, _max_rows(d, origin), len(ctx.changes))
     return (Bullets(tuple(Markup(_change_line(c, ctx)) for c in shown)),
-            *_cut_note("changes_cut", len(shown), total, ctx))
+            *_cut_note("cut.changes", len(shown), total, ctx))
 
 
 def _max_rows(d: markdown.Directive, origin: str) -> int:
@@ -410,48 +376,48 @@ def _cut_note(key: str, shown: int, total: int, ctx: Ctx) -> tuple[Block, ...]:
     """Under a cut list: how many rows it shows of how many, and where the rest are."""
     if shown >= total:
         return ()
-    text = WORDS[ctx.lang][key].format(shown=f"{shown:,}", total=f"{total:,}",
-                                       file=PurePath(ctx.facts.origin).name or "the facts file")
+    text = words.text(key, ctx.lang, shown=f"{shown:,}", total=f"{total:,}",
+                      file=PurePath(ctx.facts.origin).name or words.text("cut.facts_file", ctx.lang))
     return (Para(Markup(escape(text))),)
 
 
 def _change_line(change: Change, ctx: Ctx) -> Escaped:
     """``xAIのH100 GPU数：10万台 → 15万台（+50%）[1]``; new facts with their value, removed ones."""
-    words = WORDS[ctx.lang]
+    lang = ctx.lang
     fact = ctx.facts.facts.get(change.fact_id)
     named = fact.label(ctx.lang) if fact else (change.label_ja if ctx.lang == "ja" else change.label_en)
     named = named or change.fact_id
     old = _value_text(change.old, change.old_event, ctx.lang)
     new = _value_text(change.new, change.new_event, ctx.lang)
     if change.kind == "removed":
-        return escape(words["removed"].format(named) + words["was"].format(old))
+        return escape(words.text("change.removed", lang, label=named) + words.text("change.was", lang, value=old))
     if change.kind == "new":
-        text = words["new"].format(named) + words["sep"] + new
+        text = words.text("change.new", lang, label=named) + words.text("sep", lang) + new
     elif change.old is not None and change.new is not None:
-        text = named + words["sep"] + numfmt.change(change.old, change.new, ctx.lang)
+        text = named + words.text("sep", lang) + numfmt.change(change.old, change.new, lang)
     else:
-        text = f"{named}{words['sep']}{old} {numfmt.ARROW} {new}"
+        text = f"{named}{words.text('sep', lang)}{old} {numfmt.ARROW} {new}"
     return superscript(escape(text), ctx.cite((fact,) if fact else (), change.fact_id))
 
 
 def _notice(key: str, lang: Lang) -> tuple[Block, ...]:
     """A directive with nothing to list says so in one paragraph."""
-    return (Para(Markup(escape(WORDS[lang][key]))),)
+    return (Para(Markup(escape(words.text(key, lang)))),)
 
 
 def _value_text(q: Quantity | None, event: PartialDate | None, lang: Lang) -> str:
     if q is not None:
         return numfmt.quantity(q, lang)
-    return numfmt.date(event, lang) if event is not None else WORDS[lang]["none"]
+    return numfmt.date(event, lang) if event is not None else words.text("none", lang)
 
 
 def _facts(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
-    none = WORDS[ctx.lang]["none"]
+    none = words.text("none", ctx.lang)
     rows = ((f.label(ctx.lang), figure(f, ctx.lang),
              numfmt.date(f.as_of, ctx.lang) if f.as_of else none, ctx.marker(f))
             for f in ctx.facts.facts.values())
     shown, total = _cut(rows, _max_rows(d, origin), len(ctx.facts.facts))
-    return (Table(HEADERS["facts"][ctx.lang], shown), *_cut_note("facts_cut", len(shown), total, ctx))
+    return (Table(_header("facts", ctx.lang), shown), *_cut_note("cut.facts", len(shown), total, ctx))
 
 
 def _sources(d: markdown.Directive, ctx: Ctx, origin: str) -> tuple[Block, ...]:
@@ -469,8 +435,7 @@ DIRECTIVES: dict[str, Handler] = {
 
 def source_note(source: Source, lang: Lang) -> str:
     """One note of the sources list: publisher, “title”, date, URL."""
-    words = WORDS[lang]
-    parts = [source.publisher, words["quote"].format(source.title),
-             numfmt.date(source.date, lang) if source.date else words["no_date"],
-             source.url or words["no_url"]]
-    return ("、" if lang == "ja" else ", ").join(p for p in parts if p)
+    parts = [source.publisher, words.text("quote", lang, text=source.title),
+             numfmt.date(source.date, lang) if source.date else words.text("source.no_date", lang),
+             source.url or words.text("source.no_url", lang)]
+    return words.text("list.sep", lang).join(p for p in parts if p)

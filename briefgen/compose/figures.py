@@ -20,14 +20,12 @@ from typing import Iterable, Mapping, Sequence
 
 import markupsafe
 
-from briefgen.base import numfmt
+from briefgen.base import numfmt, words
 from briefgen.base.errors import ComposeError, Problem, did_you_mean, quoted
 from briefgen.base.model import BriefSpec, Change, ClaimCheck, Comparison, Conflict, Fact, FactSet, Lang
 
 CITE = re.compile("\ue000(\\d+)\ue001")
 _MARKER = re.compile(" ?\\[(?:\ue000\\d+\ue001,?)+\\]")
-#: What stands where an unavailable comparison's figure would be.
-NA: dict[Lang, str] = {"ja": "算出不可", "en": "n/a"}
 _SPECIALS = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "*": "&#42;",
              "_": "&#95;", "`": "&#96;", "#": "&#35;", "-": "&#45;", "[": "&#91;", "]": "&#93;",
              "|": "&#124;", "\\": "&#92;", "\ue000": "", "\ue001": ""}
@@ -110,7 +108,7 @@ def figure(item: Item, lang: Lang, compact: bool = True, *, exact: bool = False)
     (``exact``: a fact as the source printed it, whatever its precision — the facts table)."""
     if isinstance(item, Comparison):
         if item.value is None:
-            return NA[lang]
+            return words.text("na", lang)
         return numfmt.quantity(item.value, lang, kind=item.kind, compact=compact, precision=item.precision)
     if item.quantity is not None:
         return numfmt.quantity(item.quantity, lang, compact=compact,
@@ -142,7 +140,7 @@ def formula(c: Comparison, lang: Lang) -> str:
     """``100,000台 ÷ 25,000台``; a one-operand conversion shows its result: ``130万ガロン/日 → …``;
     an unavailable comparison has no formula: ``NA``."""
     if c.value is None:
-        return NA[lang]
+        return words.text("na", lang)
     precision = c.operand_precision or (None,) * len(c.operands)
     parts = [numfmt.quantity(q, lang, compact=False, precision=p) for q, p in zip(c.operands, precision)]
     if len(parts) == 1:
@@ -154,7 +152,7 @@ def computed(check: ClaimCheck, target: Item, lang: Lang) -> str:
     """What the facts compute for a claim's ``target``, at its precision, worded against the asserted
     figure (``NA`` when unverifiable)."""
     if check.computed is None:
-        return NA[lang]
+        return words.text("na", lang)
     kind, precision = (target.kind, target.precision) if isinstance(target, Comparison) else (None, target.precision)
     if check.claim.asserted is None:
         return numfmt.quantity(check.computed, lang, kind=kind, precision=precision)

@@ -31,6 +31,7 @@ from typing import Callable, Sequence
 import jinja2
 
 from briefgen import pipeline
+from briefgen.base import words
 from briefgen.base.errors import CheckFailed, DeliveryError, Problem, SpecError
 from briefgen.base.model import BriefSpec, ClaimCheck, Edition
 from briefgen.compose import compose
@@ -230,19 +231,21 @@ def refuse_if_draft(brief_spec: BriefSpec) -> None:
 def refuse_if_contradicted(prepared: pipeline.Prepared) -> None:
     """Raise ``CheckFailed`` when the spec blocks on contradicted claims no editor has acknowledged."""
     if blocked_by(prepared):
-        raise CheckFailed(*(Problem(c.claim.origin, f"{_contradicted(c)}; nothing was sent",
+        raise CheckFailed(*(Problem(c.claim.origin, f"{_contradicted(c).text('en')}; nothing was sent",
                                     field=f"{c.claim.id}.acknowledged",
                                     expected="an editor's note in `acknowledged`, or "
                                              "block_on_contradicted: false")
                             for c in prepared.contradicted))
 
 
-def blocked_by(prepared: pipeline.Prepared) -> tuple[str, ...]:
-    """Why this brief may not be sent (its unacknowledged contradicted claims, when the spec blocks on them)."""
+def blocked_by(prepared: pipeline.Prepared) -> tuple[words.Phrase, ...]:
+    """Why this brief may not be sent (its unacknowledged contradicted claims, when the spec blocks on
+    them), to be worded in each reader's language."""
     if not prepared.spec.block_on_contradicted:
         return ()
-    return tuple(f"{_contradicted(c)} ({c.claim.origin})" for c in prepared.contradicted)
+    return tuple(words.phrase("claim.where", reason=_contradicted(c), origin=c.claim.origin)
+                 for c in prepared.contradicted)
 
 
-def _contradicted(check: ClaimCheck) -> str:
-    return f"claim {check.claim.id} 「{check.claim.quote}」 is contradicted by the facts"
+def _contradicted(check: ClaimCheck) -> words.Phrase:
+    return words.phrase("claim.blocked", claim=check.claim.id, quote=check.claim.quote)

@@ -58,9 +58,9 @@ from email.message import EmailMessage
 from email.policy import Policy
 from email.utils import format_datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Callable, Literal, Mapping, Protocol
+from typing import TYPE_CHECKING, Callable, Literal, Protocol
 
-from briefgen.base import headertext, numfmt
+from briefgen.base import headertext, numfmt, words
 from briefgen.base.errors import AuthenticationFailed, ConfigError, DeliveryError, Problem
 from briefgen.base.model import ClaimWarning, Digest, Edition, KeyFigure, Lang, Rendered
 from briefgen.deliver.editions import edition_date
@@ -92,50 +92,27 @@ class Transport(Protocol):
 
 
 @dataclass(frozen=True)
-class _Words:
-    subject: str
-    greeting: str
-    intro: str
-    key_numbers: str
-    warnings: str
-    page_one: str
-    test: str
-    blocked: str
-    closing: str
-    sep: str
-
-
-_WORDS: Mapping[Lang, _Words] = {
-    "ja": _Words(subject="{title}（{date}号）", greeting="{name} 様",
-                 intro="{title}（{date}号）をお届けします。全文は添付のPDFをご覧ください。",
-                 key_numbers="今号の主な数字", warnings="記事の記述の検証で食い違った箇所",
-                 page_one="PDFの1ページ目", test="テスト送信です。読者には送られておらず、配信記録にも残りません。",
-                 blocked="この号は送信できません（ブロック中）。", closing="briefgen", sep="："),
-    "en": _Words(subject="{title} — {date}", greeting="Dear {name},",
-                 intro="Here is {title} for {date}. The full brief is attached as a PDF.",
-                 key_numbers="Key numbers", warnings="Claims in the article that the facts do not bear out",
-                 page_one="Page 1 of the PDF", test="This is a test send: no reader got it and the ledger does "
-                                                    "not record it.",
-                 blocked="BLOCKED: this edition cannot be sent.", closing="briefgen", sep=": "),
-}
-
-
-@dataclass(frozen=True)
 class Marking:
     """A message that is not an ordinary send: a test (``send --test``) and/or a preview of an edition
     that is blocked (``send --dry-run`` when a claim stops sending), with the reasons. The subject is
     tagged ``[TEST]`` / ``[BLOCKED]`` and the body opens with a note saying so."""
 
     test: bool = False
-    blocked: tuple[str, ...] = ()
+    blocked: tuple[words.Phrase, ...] = ()
 
     @property
     def tags(self) -> str:
         return "".join(tag for tag, on in (("[TEST] ", self.test), ("[BLOCKED] ", self.blocked)) if on)
 
-    def notes(self, words: _Words) -> tuple[str, ...]:
-        blocked = (" ".join((words.blocked, *self.blocked)),) if self.blocked else ()
-        return ((words.test,) if self.test else ()) + blocked
+    def reasons(self, lang: Lang) -> tuple[str, ...]:
+        """Why the edition is blocked, in ``lang`` (the terminal's report: English)."""
+        return tuple(p.text(lang) for p in self.blocked)
+
+    def notes(self, lang: Lang) -> tuple[str, ...]:
+        """The notes opening the body, in the reader's language."""
+        reasons = "".join(words.text("mail.blocked_reason", lang, reason=r) for r in self.reasons(lang))
+        blocked = (words.text("mail.blocked", lang) + reasons,) if self.blocked else ()
+        return ((words.text("mail.test", lang),) if self.test else ()) + blocked
 
 
 @dataclass(frozen=True)
@@ -158,7 +135,7 @@ def headers(edition: Edition, reader: Reader, sender: Sender, marking: Marking =
     """Check what goes into ``reader``'s headers; raise ``DeliveryError`` naming the reader and field."""
     rendered = _rendered_for(edition, reader)
     date = numfmt.date(edition_date(edition.edition), reader.lang)
-    subject = marking.tags + _WORDS[reader.lang].subject.format(title=rendered.brief.title, date=date)
+    subject = marking.tags + words.text("mail.subject", reader.lang, title=rendered.brief.title, date=date)
     return Headers(subject=_header(reader, "Subject", subject), sender_name=_header(reader, "From", sender.name),
                    name=_header(reader, "name", reader.name),
                    filename=_header(reader, "attachment filename",
@@ -199,8 +176,8 @@ class Messages:
         """The exact bytes sent to ``reader`` (and written by ``--dry-run``): CRLF line ends."""
         checked = headers(self.edition, reader, self.sender, self.marking)
         rendered = _rendered_for(self.edition, reader)
-        body = _Body(_WORDS[reader.lang], reader.lang, reader.name, rendered.brief.title, checked.date,
-                     rendered.brief.digest, self.marking.notes(_WORDS[reader.lang]))
+        body = _Body(reader.lang, reader.name, rendered.brief.title, checked.date,
+                     rendered.brief.digest, self.marking.notes(reader.lang))
         seed = hashlib.sha256(self.message_id(reader).encode()).hexdigest()[:24]
         mixed, related, alternative = (f"=_{kind}{seed}" for kind in ("m", "r", "a"))
         picture, pdf = self._encoded(reader.lang, checked.filename)
@@ -353,7 +330,6 @@ class _UriList(str):
 class _Body:
     """One reader's message text: the same content as plain text and as HTML (every text escaped once, here)."""
 
-    words: _Words
     lang: Lang
     name: str
     title: str
@@ -361,33 +337,38 @@ class _Body:
     digest: Digest
     notes: tuple[str, ...]
 
+    def w(self, key: str, **fields: str) -> str:
+        """The email's words in the reader's language."""
+        return words.text(f"mail.{key}", self.lang, **fields)
+
     def plain(self) -> str:
-        w, d = self.words, self.digest
+        w, d = self.w, self.digest
+        sep = words.text("sep", self.lang)
         parts = [*(f"*** {note} ***" for note in self.notes), *([""] if self.notes else [])]
-        parts += [w.greeting.format(name=self.name), ""] if self.name else []
-        parts += [w.intro.format(title=self.title, date=self.date), ""]
+        parts += [w("greeting", name=self.name), ""] if self.name else []
+        parts += [w("intro", title=self.title, date=self.date), ""]
         parts += [d.headline, ""] if d.headline else []
         if d.key_numbers:
-            parts += [w.key_numbers, *(f"- {k.figure}{w.sep}{k.caption}" for k in d.key_numbers), ""]
+            parts += [w("key_numbers"), *(f"- {k.figure}{sep}{k.caption}" for k in d.key_numbers), ""]
         if d.warnings:
-            parts += [w.warnings, *(line for c in d.warnings for line in _warning_lines(c)), ""]
-        return "\n".join([*parts, w.closing, ""])
+            parts += [w("warnings"), *(line for c in d.warnings for line in _warning_lines(c)), ""]
+        return "\n".join([*parts, w("closing"), ""])
 
     def html(self, cid: str) -> str:
-        w, d, e = self.words, self.digest, html.escape
+        w, d, e = self.w, self.digest, html.escape
         parts = [f'<p style="{_NOTE_STYLE}">{e(note)}</p>' for note in self.notes]
-        parts += [f"<p>{e(w.greeting.format(name=self.name))}</p>"] if self.name else []
-        parts.append(f"<p>{e(w.intro.format(title=self.title, date=self.date))}</p>")
+        parts += [f"<p>{e(w('greeting', name=self.name))}</p>"] if self.name else []
+        parts.append(f"<p>{e(w('intro', title=self.title, date=self.date))}</p>")
         parts.append(f'<h1 style="font-size:20px;margin:16px 0 8px">{e(self.title)}</h1>')
         parts += [f'<p style="font-size:17px;font-weight:bold">{e(d.headline)}</p>'] if d.headline else []
         if d.key_numbers:
-            parts += [f'<h2 style="{_H2}">{e(w.key_numbers)}</h2>', _key_table(d.key_numbers)]
+            parts += [f'<h2 style="{_H2}">{e(w("key_numbers"))}</h2>', _key_table(d.key_numbers)]
         if d.warnings:
             items = "".join(_warning_item(c) for c in d.warnings)
-            parts += [f'<h2 style="{_H2}">{e(w.warnings)}</h2>', f"<ul>{items}</ul>"]
-        parts.append(f'<p><img src="cid:{e(cid[1:-1])}" alt="{e(w.page_one)}" width="600" '
+            parts += [f'<h2 style="{_H2}">{e(w("warnings"))}</h2>', f"<ul>{items}</ul>"]
+        parts.append(f'<p><img src="cid:{e(cid[1:-1])}" alt="{e(w("page_one"))}" width="600" '
                      'style="width:100%;max-width:600px;border:1px solid #ccc"></p>')
-        parts.append(f"<p>{e(w.closing)}</p>")
+        parts.append(f"<p>{e(w('closing'))}</p>")
         return (f'<!DOCTYPE html><html lang="{self.lang}"><head><meta charset="utf-8"><title>{e(self.title)}'
                 f'</title></head><body style="{_BODY}"><div style="max-width:600px;margin:0 auto">'
                 f'{"".join(parts)}</div></body></html>\n')

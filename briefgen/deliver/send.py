@@ -169,7 +169,7 @@ def send_edition(edition: Edition, readers: Sequence[Reader], transport: Transpo
     for reader in recipients:  # every header checked before the first message goes out
         headers(edition, reader, transport.sender, marking)
     if dry_run_dir is not None:
-        return _write_outbox(replace(report, blocked=marking.blocked),
+        return _write_outbox(replace(report, blocked=marking.reasons("en")),
                              Messages(edition, transport.sender, clock(), marking), recipients, dry_run_dir)
     sender = Sender(edition, transport, ledger, clock(), lease=lease)
     before_first()
@@ -213,7 +213,7 @@ def send_test(edition: Edition, readers: Sequence[Reader], addresses: Sequence[s
                 attempts.append(Attempt(reader.email, "failed", str(exc)))
     finally:
         transport.close()
-    return SendReport(edition.brief_id, edition.edition, tuple(attempts), test=True, blocked=marking.blocked)
+    return SendReport(edition.brief_id, edition.edition, tuple(attempts), test=True, blocked=marking.reasons("en"))
 
 
 def recipients_of(edition: Edition, readers: Sequence[Reader], only: Sequence[str] = ()) -> list[Reader]:

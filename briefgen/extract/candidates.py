@@ -26,6 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Sequence
 
+from briefgen.base import words
 from briefgen.base.errors import OutputError, Problem
 from briefgen.base.parse import PLACEHOLDER
 from briefgen.extract.numberwords import Kind, Qualifier
@@ -79,11 +80,11 @@ class Proposal:
 @dataclass(frozen=True)
 class Proposals:
     facts: tuple[Proposal, ...]
-    notes: tuple[str, ...]                  # what an editor must look at, one line each ...
-    unclear: tuple[str, ...] = ()           # ... and every entity or metric left a placeholder
+    notes: tuple[words.Phrase, ...]         # what an editor must look at, one line each ...
+    unclear: tuple[words.Phrase, ...] = ()  # ... and every entity or metric left a placeholder
 
     @property
-    def review(self) -> tuple[str, ...]:
+    def review(self) -> tuple[words.Phrase, ...]:
         return self.notes + self.unclear
 
 
@@ -130,8 +131,6 @@ METRICS: tuple[tuple[str, str, str, str], ...] = (
     ("完成|完了|completed|finish", "completion", "完成", "completion"),
 )
 _METRIC = re.compile("|".join(f"(?P<m{i}>{p})" for i, (p, *_) in enumerate(METRICS)), re.IGNORECASE)
-_QUALIFIER_WORDS = {"about": ("約", "about"), "at_least": ("以上", "at least"),
-                    "at_most": ("以下", "at most"), "only": ("わずか", "only")}
 
 #: A Latin name starts with a word holding a capital (Tesla, xAI): "in July" is not one, "July" may be.
 _LATIN_NAME = re.compile(r"(?<![A-Za-z0-9&'.-])[a-z]*[A-Z][A-Za-z0-9&'.-]*(?:\s(?:of\s)?[A-Z][A-Za-z0-9&'.-]*)*")
@@ -236,11 +235,10 @@ def full_date(iso: str, years: tuple[int | None, int | None], today: dt.date | N
 
 def propose(cands: Sequence[Candidate], lang: str, today: dt.date | None = None) -> Proposals:
     """The facts an article's candidates suggest, and what an editor must review (module docstring)."""
-    review: list[str] = []
+    review: list[words.Phrase] = []
     dates = [c for c in cands if c.kind == "date"]
     amounts = [c for c in cands if c.kind != "date" and not c.vague]
-    review += [f"line {c.line}: 「{c.expression}」 names no exact amount; state one or leave it out"
-               for c in cands if c.vague]
+    review += [words.phrase("review.vague", line=c.line, expression=c.expression) for c in cands if c.vague]
     years = _years_before(cands)
     as_of, dated = _fold_dates(amounts, dates)
     named = _Namer(lang)
@@ -252,7 +250,7 @@ def propose(cands: Sequence[Candidate], lang: str, today: dt.date | None = None)
         if c.kind == "date":
             event = full_date(c.date, years[c.char_offset], today, end=False)
             if not event:
-                review.append(f"line {c.line}: 「{c.expression}」 has no year; add the event by hand")
+                review.append(words.phrase("review.no_year", line=c.line, expression=c.expression))
                 continue
             proposals.append(Proposal("", entity, metric or PLACEHOLDER, c, event=event, labels=labels))
             continue
@@ -263,7 +261,7 @@ def propose(cands: Sequence[Candidate], lang: str, today: dt.date | None = None)
     merged, notes = _merge(proposals)
     review += notes
     facts = _with_ids(merged)
-    unclear = tuple(f"{p.id} (line {p.mention.line}): {field} unclear — write it in facts.csv"
+    unclear = tuple(words.phrase("review.unclear", fact=p.id, line=p.mention.line, field=field)
                     for p in facts for field, value in (("entity", p.entity), ("metric", p.metric))
                     if value == PLACEHOLDER)
     return Proposals(facts, tuple(review), unclear)
@@ -323,8 +321,9 @@ def _qualified(labels: tuple[str, str], qualifier: Qualifier) -> tuple[str, str]
     """``("売上高", "revenue")`` with 約 → ``("売上高（約）", "revenue (about)")``."""
     if not qualifier or not labels[0]:
         return labels
-    ja, en = _QUALIFIER_WORDS[qualifier]
-    return f"{labels[0]}（{ja}）", f"{labels[1]} ({en})"
+    said = words.phrase(f"qualifier.{qualifier}")
+    return (words.text("draft.qualified", "ja", label=labels[0], qualifier=said),
+            words.text("draft.qualified", "en", label=labels[1], qualifier=said))
 
 
 def _key(p: Proposal) -> tuple[object, ...]:
@@ -332,11 +331,11 @@ def _key(p: Proposal) -> tuple[object, ...]:
     return (p.entity, p.metric, c.unit, c.value, c.low, c.high, p.event)
 
 
-def _merge(proposals: Sequence[Proposal]) -> tuple[list[Proposal], list[str]]:
+def _merge(proposals: Sequence[Proposal]) -> tuple[list[Proposal], list[words.Phrase]]:
     """Proposals with the same amount, unit, entity and metric → one, keeping the first mention."""
     first: dict[tuple[object, ...], int] = {}
     kept: list[Proposal] = []
-    notes: list[str] = []
+    notes: list[words.Phrase] = []
     for p in proposals:
         key = _key(p)
         same = [i for k, i in first.items() if k[1:] == key[1:] and PLACEHOLDER in (k[0], key[0])]
@@ -344,8 +343,8 @@ def _merge(proposals: Sequence[Proposal]) -> tuple[list[Proposal], list[str]]:
             i = first.get(key, same[0] if same else 0)
             entity = p.entity if kept[i].entity == PLACEHOLDER else kept[i].entity
             kept[i] = replace(kept[i], entity=entity, merged=(*kept[i].merged, p.mention))
-            notes.append(f"line {p.mention.line}: 「{p.mention.expression}」 merged with line "
-                         f"{kept[i].mention.line}; split it if it is another fact")
+            notes.append(words.phrase("review.merged", line=p.mention.line, expression=p.mention.expression,
+                                      first=kept[i].mention.line))
             continue
         first[key] = len(kept)
         kept.append(p)

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import yaml
 
-from briefgen.base import headertext, output, units
+from briefgen.base import headertext, output, units, words
 from briefgen.base.errors import FactsError, OutputError, Problem, SpecError
 from briefgen.base.model import Lang
 from briefgen.base.parse import PLACEHOLDER
@@ -30,20 +30,6 @@ from briefgen.load.facts import SOURCE_COLUMNS
 
 SOURCE_ID = "article"
 KEY_FACTS, KEY_COMPARISONS = 4, 2
-#: Counted units the extractor writes, with words, added to ``units:`` when the data folder lacks them.
-COUNTED = {"GPU": ("{}台", "{} GPUs"), "server": ("{}台", "{} servers"), "person": ("{}人", "{} people"),
-           "position": ("{}職種", "{} positions"), "household": ("{}世帯", "{} households")}
-_SPEC_HEAD = """\
-# A draft made by `run.py draft` from {article}. Review it, then delete `draft: true` and `review:`.
-# Facts: facts.csv (a "?" is an entity or metric the draft could not tell). Claims are the article's
-# own comparative statements; `run.py check {brief}` shows which hold.
-"""
-_TEMPLATE = {
-    "ja": ("{# run.py draft の下書き。本文を書くときは f.<事実id>|num と c.<比較id>|num で数字を引く。 #}",
-           "記事の数字の検証", "食い違う数字", "比較と計算式", "使用した事実"),
-    "en": ("{# A draft by run.py draft. Write the text here; cite figures as f.<fact id>|num and c.<comparison id>|num. #}",
-           "Checking the article", "Conflicting figures", "Comparisons and formulas", "Facts used"),
-}
 
 
 @dataclass(frozen=True)
@@ -90,9 +76,9 @@ def draft(text: str, brief_id: str, source: ArticleSource, lang: Lang | None = N
     if not rows:
         raise FactsError(Problem(article, "no amount or date found; nothing was written",
                                  expected="an article with numbers (10万台, $6 billion, 2023年7月)"))
-    review = (*(() if source.date else ("the source has no date (--date): check every as_of",)),
-              *proposed.notes, *dated, *drafted.review)
-    spec_text = _SPEC_HEAD.format(article=article, brief=brief_id) + _spec_yaml({
+    review = tuple(note.text(lang) for note in (
+        *(() if source.date else (words.phrase("review.no_source_date"),)), *proposed.notes, *dated, *drafted.review))
+    spec_text = words.text("draft.spec_head", lang, article=article, brief=brief_id) + _spec_yaml({
         "id": brief_id, "title": {lang: source.title}, "languages": [lang], "template": brief_id,
         "facts": "facts.csv", "sources": "sources.csv", "draft": True, "review": list(review),
         **_units(rows, known), "key_numbers": _key_numbers(facts, drafted),
@@ -103,18 +89,19 @@ def draft(text: str, brief_id: str, source: ArticleSource, lang: Lang | None = N
                  spec_text, _template(lang), len(rows), len(drafted.comparisons), len(drafted.claims), review)
 
 
-def _shared_dates(facts: Sequence[Proposal]) -> tuple[tuple[Proposal, ...], tuple[str, ...]]:
+def _shared_dates(facts: Sequence[Proposal]) -> tuple[tuple[Proposal, ...], tuple[words.Phrase, ...]]:
     """An undated amount takes the as_of of a dated fact with its entity, metric and unit."""
     dated = {(p.entity, p.metric, p.mention.unit): p for p in facts if p.as_of and not p.event}
-    out, notes = [], []
+    out: list[Proposal] = []
+    notes: list[words.Phrase] = []
     for p in facts:
         twin = dated.get((p.entity, p.metric, p.mention.unit))
         if twin is None or p.as_of or p.event or PLACEHOLDER in (p.entity, p.metric):
             out.append(p)
             continue
         out.append(replace(p, as_of=twin.as_of))
-        notes.append(f"{p.id} (line {p.mention.line}) has no date of its own: as_of {twin.as_of} taken from "
-                     f"{twin.id} (line {twin.mention.line}); if both are one figure, keep the right one")
+        notes.append(words.phrase("review.shared_date", fact=p.id, line=p.mention.line, as_of=twin.as_of,
+                                  twin=twin.id, twin_line=twin.mention.line))
     return tuple(out), tuple(notes)
 
 
@@ -128,10 +115,10 @@ def _units(rows: Sequence[dict[str, str]], known: units.UnitTable) -> dict[str, 
     """``units:`` for the counted units the facts use that ``known`` lacks (GPU, household …)."""
     used = {part for row in rows if row["unit"] != "date" for part in row["unit"].split("/")}
     with units.using(known):
-        missing = sorted(u for u in used if u in COUNTED and not units.is_known(u))
+        missing = sorted(u for u in used if u in units.COUNTED and not units.is_known(u))
     if not missing:
         return {}
-    return {"units": {u: {"define": "count", "ja": COUNTED[u][0], "en": COUNTED[u][1]} for u in missing}}
+    return {"units": {u: {"define": "count", "ja": units.COUNTED[u][0], "en": units.COUNTED[u][1]} for u in missing}}
 
 
 def _spec_yaml(doc: dict[str, object]) -> str:
@@ -156,10 +143,12 @@ def _flow(value: object) -> str:
 
 
 def _template(lang: Lang) -> str:
-    hint, claims, conflicts, comparisons, facts = _TEMPLATE[lang]
-    blocks = [hint, "```keynumbers\n```", f"## {claims}", "```claims\n```", f"## {conflicts}",
-              "```conflicts\n```", f"## {comparisons}", "```comparisons\n```", f"## {facts}", "```facts\n```",
-              "```sources\n```"]
+    def heading(key: str) -> str:
+        return f"## {words.text(key, lang)}"
+
+    blocks = [f"{{# {words.text('draft.hint', lang)} #}}", "```keynumbers\n```", heading("draft.claims"),
+              "```claims\n```", heading("draft.conflicts"), "```conflicts\n```", heading("draft.comparisons"),
+              "```comparisons\n```", heading("draft.facts"), "```facts\n```", "```sources\n```"]
     return "\n\n".join(blocks) + "\n"
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Iterable, Sequence
 
+from briefgen.base import words
 from briefgen.base.parse import PLACEHOLDER
 from briefgen.extract.candidates import Candidate, Proposal, plain
 
@@ -59,7 +60,7 @@ class Arithmetic:
     rates: tuple[dict[str, str], ...]
     comparisons: tuple[Entry, ...]
     claims: tuple[Entry, ...]
-    review: tuple[str, ...]
+    review: tuple[words.Phrase, ...]
 
 
 def is_statement(c: Candidate, text: str) -> bool:
@@ -95,7 +96,7 @@ class _Drafted:
     def __init__(self) -> None:
         self.comparisons: dict[str, Entry] = {}
         self.claims: list[Entry] = []
-        self.review: list[str] = []
+        self.review: list[words.Phrase] = []
         self.pairs: set[frozenset[str]] = set()
 
     def compare(self, entry: Entry, *ids: str) -> str:
@@ -103,7 +104,7 @@ class _Drafted:
         self.pairs.add(frozenset(ids))
         return str(entry["id"])
 
-    def claim(self, target: str, c: Candidate, asserted: Decimal, unit: str, what: str) -> None:
+    def claim(self, target: str, c: Candidate, asserted: Decimal, unit: str, what: str | words.Phrase) -> None:
         """A claim on ``target`` from ``c`` (the same statement written twice, 4x … 4×, is one claim)."""
         if any(e["target"] == target and e["quote"] == c.quote for e in self.claims):
             return
@@ -115,8 +116,8 @@ class _Drafted:
         if c.qualifier in _DIRECTIONS:
             entry["direction"] = _DIRECTIONS[c.qualifier]
         self.claims.append(entry)
-        self.review.append(f"claim {claim_id} 「{c.expression}」 (line {c.line}): drafted as {what} — check it "
-                           "compares what the article compares")
+        self.review.append(words.phrase("review.claim", claim=claim_id, expression=c.expression, line=c.line,
+                                        what=what))
 
 
 def _unique(base: str, taken: set[str]) -> str:
@@ -165,8 +166,7 @@ def _statement(s: Candidate, mentions: Sequence[Mention], drafted: _Drafted) -> 
         return
     pair = _pair(mentions, s)
     if pair is None or s.value is None:
-        drafted.review.append(f"line {s.line}: 「{s.expression}」 compares amounts the draft could not find in "
-                              "its paragraph; write the claim by hand or leave it out")
+        drafted.review.append(words.phrase("review.no_pair", line=s.line, expression=s.expression))
         return
     small, large = sorted(pair, key=lambda p: _size(p.mention))
     value = s.value / 100 if s.unit == "percent" else s.value
@@ -177,7 +177,7 @@ def _statement(s: Candidate, mentions: Sequence[Mention], drafted: _Drafted) -> 
         return
     target = drafted.compare({"id": f"{small.id}_share_of_{large.id}", "kind": "share", "part": small.id,
                               "whole": large.id}, small.id, large.id)
-    drafted.claim(target, s, value, "1", f"{small.id} as a share of {large.id}")
+    drafted.claim(target, s, value, "1", words.phrase("review.share", part=small.id, whole=large.id))
 
 
 def _rank(s: Candidate, mentions: Sequence[Mention], drafted: _Drafted) -> None:
@@ -186,12 +186,12 @@ def _rank(s: Candidate, mentions: Sequence[Mention], drafted: _Drafted) -> None:
     among = [] if subject is None else list(dict.fromkeys(
         m.fact.id for m in mentions if m.unit == subject.mention.unit and m.fact.metric == subject.metric))
     if subject is None or len(among) < 2 or s.value is None:
-        drafted.review.append(f"line {s.line}: 「{s.expression}」 ranks something the draft could not match "
-                              "with two or more amounts; write the claim by hand or leave it out")
+        drafted.review.append(words.phrase("review.no_rank", line=s.line, expression=s.expression))
         return
     target = drafted.compare({"id": f"{subject.id}_rank", "kind": "rank", "subject": subject.id, "among": among},
                              subject.id)
-    drafted.claim(target, s, s.value, "1", f"the rank of {subject.id} among {', '.join(among)}")
+    drafted.claim(target, s, s.value, "1", words.phrase("review.rank", subject=subject.id,
+                                                         among=", ".join(among)))
 
 
 def _currency_pairs(mentions: Sequence[Mention], text: str, source: str,
@@ -212,8 +212,8 @@ def _currency_pairs(mentions: Sequence[Mention], text: str, source: str,
             assert b.at.value is not None  # pairs hold points only
             drafted.claim(target, b.at, b.at.value, b.unit, f"{a.fact.id} × {row['id']}")
     for row, b in rates.values():
-        drafted.review.append(f"{row['id']} {row['value']} {row['unit']}: implied by 「{b.at.sentence}」 "
-                              f"(line {b.at.line}); check the article converts at one rate")
+        drafted.review.append(words.phrase("review.rate", fact=row["id"], value=row["value"], unit=row["unit"],
+                                           sentence=b.at.sentence, line=b.at.line))
     return [row for row, _ in rates.values()]
 
 
@@ -223,8 +223,8 @@ def _rate_row(a: Mention, b: Mention, source: str) -> dict[str, str]:
     pair = f"{a.unit}/{b.unit}"
     return {"id": f"{a.unit.lower()}_{b.unit.lower()}_rate", "entity": pair, "metric": "exchange rate",
             "value": plain(rate), "low": "", "high": "", "unit": f"{b.unit}/{a.unit}", "as_of": b.fact.as_of,
-            "source": source, "quote": b.at.sentence, "label_ja": f"{pair}換算レート（記事の数字から）",
-            "label_en": f"{pair} rate (implied by the article)"}
+            "source": source, "quote": b.at.sentence, "label_ja": words.text("draft.rate_label", "ja", pair=pair),
+            "label_en": words.text("draft.rate_label", "en", pair=pair)}
 
 
 def _products(mentions: Sequence[Mention], drafted: _Drafted) -> None:

@@ -38,7 +38,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped]
 from reportlab.platypus.doctemplate import LayoutError  # type: ignore[import-untyped]
 from reportlab.platypus.paragraph import FragLine, ParaLines, _handleBulletWidth  # type: ignore[import-untyped]
 
-from briefgen.base import markdown, numfmt
+from briefgen.base import markdown, numfmt, words
 from briefgen.base.errors import Problem, RenderError
 from briefgen.base.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para, Tone
 from briefgen.base.model import Table as TableBlock
@@ -50,11 +50,6 @@ FRAME_PADDING = 6  # ReportLab's default Frame padding on each side
 FRAME_WIDTH = A4[0] - 2 * MARGIN - 2 * FRAME_PADDING
 KEEP_START = 60  # points of a long table or paragraph a heading needs under it to stay on the page
 
-_WORDS: dict[str, dict[str, str]] = {
-    "ja": {"edition": "{date}号", "language": "日本語", "sources": "出典", "draft": "DRAFT — 草稿・未確認（送信不可）"},
-    "en": {"edition": "Edition of {date}", "language": "English", "sources": "Sources",
-           "draft": "DRAFT — not reviewed, not for sending"},
-}
 DRAFT = "DRAFT"
 DRAFT_INK = HexColor("#B3261E")
 _IMG = re.compile(r"<\s*img\b", re.I)
@@ -363,13 +358,13 @@ def _block(block: Block, lang: Lang, where: str) -> list[Flowable]:
 
 
 def _edition(brief: Brief) -> str:
-    return _WORDS[brief.lang]["edition"].format(date=numfmt.date(brief.date, brief.lang))
+    return words.text("pdf.edition", brief.lang, date=numfmt.date(brief.date, brief.lang))
 
 
 def _masthead(brief: Brief) -> list[Flowable]:
     styles = _styles(brief.lang)
     where = f"{brief.brief_id} ({brief.lang}) masthead"
-    meta = f"{_edition(brief)}  ·  {_WORDS[brief.lang]['language']}"
+    meta = f"{_edition(brief)}  ·  {words.text('pdf.language', brief.lang)}"
     top = Table([[_para(Markup("briefgen"), styles["brand"], where), _para(_plain(meta), styles["meta"], where)]],
                 colWidths=[FRAME_WIDTH / 2] * 2)
     top.setStyle(_table_style(brief.lang, [("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
@@ -385,7 +380,7 @@ def _notes(brief: Brief) -> list[Flowable]:
     if not brief.notes:
         return []
     where = f"{brief.brief_id} ({brief.lang}) source notes"
-    heading = _heading(Heading(_plain(_WORDS[brief.lang]["sources"])), brief.lang, where)
+    heading = _heading(Heading(_plain(words.text("pdf.sources", brief.lang))), brief.lang, where)
     style = _styles(brief.lang)["note"]
     return heading + [_para(_plain(n.text), style, where, bullet=f"{n.number}.") for n in brief.notes]
 
@@ -399,7 +394,7 @@ def _story(brief: Brief) -> list[Flowable]:
             section = markdown.visible(block.text)
         where = f"{brief.brief_id} ({brief.lang}) block {index} ({type(block).__name__}, section {section!r})"
         story += _tagged(_block(block, brief.lang, where), section)
-    return story + _tagged(_notes(brief), _WORDS[brief.lang]["sources"])
+    return story + _tagged(_notes(brief), words.text("pdf.sources", brief.lang))
 
 
 def _tagged(flowables: list[Flowable], section: str) -> list[Flowable]:
@@ -464,7 +459,7 @@ def _draft_marks(canvas: Canvas, brief: Brief, font: str) -> None:
     canvas.saveState()
     canvas.setFillColor(DRAFT_INK)
     canvas.setFont(font, 9)
-    canvas.drawString(MARGIN + FRAME_PADDING, A4[1] - MARGIN + 6 * mm, _WORDS[brief.lang]["draft"])
+    canvas.drawString(MARGIN + FRAME_PADDING, A4[1] - MARGIN + 6 * mm, words.text("pdf.draft", brief.lang))
     canvas.setFillAlpha(0.12)
     canvas.translate(A4[0] / 2, A4[1] / 2)
     canvas.rotate(45)
