@@ -6,12 +6,12 @@ import logging
 
 import pytest
 from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import Drawing, Rect, String
+from reportlab.graphics.shapes import Drawing, Rect
 
 from briefgen.base.errors import RenderError
 from briefgen.base.model import Bar, Chart
 from briefgen.render import fonts
-from briefgen.render.charts import ACCENT, bar_chart, fit
+from briefgen.render.charts import ACCENT, Text, bar_chart, fit
 from tests.conftest import pdf_text
 
 WIDTH = 470.0
@@ -25,8 +25,16 @@ def bars_of(drawing: Drawing) -> list[Rect]:
     return [r for r in shapes(drawing, Rect) if r.fillColor == ACCENT]
 
 
+def strings(drawing: Drawing) -> list[Text]:
+    return shapes(drawing, Text)
+
+
 def texts(drawing: Drawing) -> list[str]:
-    return [s.text for s in shapes(drawing, String)]
+    return [s.text for s in strings(drawing)]
+
+
+def runs(drawing: Drawing) -> list[tuple[str, str]]:
+    return [(part, face) for s in strings(drawing) for face, part, _ in s.runs]
 
 
 def chart(count: int) -> Chart:
@@ -46,7 +54,7 @@ def test_bars_are_proportional_and_values_sit_at_bar_ends() -> None:
     big, small = bars_of(drawing)
     assert big.width == pytest.approx(4 * small.width)
     assert big.x + big.width <= WIDTH
-    value = next(s for s in shapes(drawing, String) if s.text == "25")
+    value = next(s for s in strings(drawing) if s.text == "25")
     assert value.x == pytest.approx(small.x + small.width + 3)
 
 
@@ -95,6 +103,18 @@ def test_non_finite_values_are_render_errors() -> None:
 
 def test_japanese_labels_draw_in_the_embedded_font_and_extract_back() -> None:
     drawing = bar_chart(chart(3), WIDTH, fonts.primary())
-    assert {s.fontName for s in shapes(drawing, String)} == {fonts.PRIMARY}
+    assert {face for _, face in runs(drawing)} == {fonts.PRIMARY, fonts.LATIN}
+    faces = dict(runs(drawing))  # Latin in Noto Sans inside Japanese, as in the paragraphs
+    assert (faces["GPU"], faces["数の比較"], faces["項目"], faces["3"], faces["千台"]) == (
+        fonts.LATIN, fonts.PRIMARY, fonts.PRIMARY, fonts.LATIN, fonts.PRIMARY)
     text = pdf_text(renderPDF.drawToString(drawing))
     assert "GPU数の比較" in text and "項目2" in text and "3千台" in text
+
+
+def test_a_label_is_drawn_in_runs_and_ends_at_the_label_column() -> None:
+    drawing = bar_chart(Chart("t", (Bar("xAIのH100", 1, "1"), Bar("b", 2, "2"))), WIDTH, fonts.primary())
+    label = next(s for s in strings(drawing) if s.text == "xAIのH100")
+    assert [(part, face) for face, part, _ in label.runs] == [
+        ("xAI", fonts.LATIN), ("の", fonts.PRIMARY), ("H100", fonts.LATIN)]
+    assert label.x + label.width == pytest.approx(fonts.width("xAIのH100", fonts.primary(), 8.5))
+    assert "xAIのH100 1" in pdf_text(renderPDF.drawToString(drawing)).splitlines()  # label read whole, then value

@@ -1,8 +1,9 @@
 """A model.Chart → a ReportLab vector Drawing: a titled horizontal bar chart with value labels.
 
 Bars are drawn by hand (rects + strings) so labels, truncation and value placement stay exact.
-Labels are plain text and drawn as strings, so nothing is escaped here. Every string uses the
-embedded font passed in (or a fallback that has its glyphs, see ``fonts.font_for``).
+Labels are plain text and drawn as strings, so nothing is escaped here. A string is drawn in runs
+of the faces that have its glyphs, as a paragraph is (``fonts.runs``): Latin in Noto Sans inside
+Japanese, Japanese in IPAex inside English, other scripts in a fallback.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from reportlab.graphics.shapes import Drawing, Line, Rect, String  # type: ignore[import-untyped]
+from reportlab.graphics.shapes import DirectDraw, Drawing, Line, Rect  # type: ignore[import-untyped]
 from reportlab.lib import colors  # type: ignore[import-untyped]
-from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 
 from briefgen.base.errors import Problem, RenderError
 from briefgen.base.model import Bar, Chart
@@ -51,18 +52,44 @@ class _Frame:
 
 def fit(text: str, font: str, size: float, width: float) -> str:
     """``text``, cut and ended with … if it is wider than ``width`` points."""
-    face = fonts.font_for(text, font)
-    if stringWidth(text, face, size) <= width:
+    if fonts.width(text, font, size) <= width:
         return text
-    while text and stringWidth(text + ELLIPSIS, face, size) > width:
+    while text and fonts.width(text + ELLIPSIS, font, size) > width:
         text = text[:-1]
     return text.rstrip() + ELLIPSIS
 
 
-def _string(x: float, y: float, text: str, font: str, size: float, color: colors.Color,
-            anchor: str = "start") -> String:
-    return String(x, y, text, fontName=fonts.font_for(text, font), fontSize=size,
-                  fillColor=color, textAnchor=anchor)
+class Text(DirectDraw):  # type: ignore[misc]  # ReportLab's shapes are untyped
+    """A string drawn as one PDF text object in runs of the faces that have its glyphs
+    (``fonts.runs``), so text extraction keeps it whole; ReportLab's ``String`` has one font only."""
+
+    def __init__(self, x: float, y: float, text: str, font: str, size: float, color: colors.Color,
+                 anchor: str = "start") -> None:
+        super().__init__()
+        self.text, self.size, self.color = text, size, color
+        self.runs = [(face, part, fonts.width(part, face, size)) for face, part in fonts.runs(text, font)]
+        self.width = sum(part_width for _, _, part_width in self.runs)
+        self.x = x - {"start": 0.0, "middle": self.width / 2, "end": self.width}[anchor]
+        self.y = y
+
+    def getBounds(self) -> tuple[float, float, float, float]:
+        return self.x, self.y, self.x + self.width, self.y + self.size
+
+    def drawDirectly(self, renderer: Any) -> None:
+        canvas = renderer._canvas  # renderPDF draws on its canvas
+        canvas.saveState()
+        canvas.setFillColor(self.color)
+        draw_runs(canvas, self.x, self.y, [(face, part) for face, part, _ in self.runs], self.size)
+        canvas.restoreState()
+
+
+def draw_runs(canvas: Any, x: float, y: float, runs: list[tuple[str, str]], size: float) -> None:
+    """(face, text) runs from ``x`` as one PDF text object, in the canvas's fill colour."""
+    text = canvas.beginText(x, y)
+    for face, part in runs:
+        text.setFont(face, size)
+        text.textOut(part)
+    canvas.drawText(text)
 
 
 def _check(chart: Chart) -> None:
@@ -73,9 +100,9 @@ def _check(chart: Chart) -> None:
 
 
 def _frame(chart: Chart, width: float, font: str) -> _Frame:
-    widest = max(stringWidth(b.label, fonts.font_for(b.label, font), LABEL_SIZE) for b in chart.bars)
+    widest = max(fonts.width(b.label, font, LABEL_SIZE) for b in chart.bars)
     label_width = min(widest, width * 0.34)
-    value_width = max(stringWidth(b.display, fonts.font_for(b.display, font), LABEL_SIZE) for b in chart.bars)
+    value_width = max(fonts.width(b.display, font, LABEL_SIZE) for b in chart.bars)
     low = min(0.0, *(b.value for b in chart.bars))
     high = max(0.0, *(b.value for b in chart.bars))
     left = label_width + GAP + (value_width + GAP if low < 0 else 0)
@@ -91,9 +118,9 @@ def _bar(drawing: Drawing, bar: Bar, y: float, frame: _Frame, font: str) -> None
                          strokeColor=None))
     label = fit(bar.label, font, LABEL_SIZE, frame.label_width)
     baseline = y + (BAR - LABEL_SIZE) / 2 + 1
-    drawing.add(_string(frame.label_width, baseline, label, font, LABEL_SIZE, INK, "end"))
+    drawing.add(Text(frame.label_width, baseline, label, font, LABEL_SIZE, INK, "end"))
     forward = bar.value >= 0
-    drawing.add(_string(end + (3 if forward else -3), baseline, bar.display, font, LABEL_SIZE, INK,
+    drawing.add(Text(end + (3 if forward else -3), baseline, bar.display, font, LABEL_SIZE, INK,
                         "start" if forward else "end"))
 
 
@@ -103,11 +130,11 @@ def bar_chart(chart: Chart, width: float, font: str) -> Drawing:
     rows = max(len(chart.bars), 1)
     height = TITLE_SIZE + 10 + rows * ROW
     drawing = Drawing(width, height, initialFontName=font, initialFontSize=LABEL_SIZE)
-    drawing.add(_string(0, height - TITLE_SIZE, fit(chart.title, font, TITLE_SIZE, width), font,
+    drawing.add(Text(0, height - TITLE_SIZE, fit(chart.title, font, TITLE_SIZE, width), font,
                         TITLE_SIZE, INK))
     if not chart.bars:
         log.warning("chart %r has no bars; printing it empty", chart.title)
-        drawing.add(_string(0, ROW / 2, "—", font, LABEL_SIZE, MUTED))
+        drawing.add(Text(0, ROW / 2, "—", font, LABEL_SIZE, MUTED))
         return drawing
     frame = _frame(chart, width, font)
     top = height - TITLE_SIZE - 10

@@ -414,6 +414,16 @@ def split_frags(frags: list[Any]) -> list[Any]:
     return out
 
 
+def runs(text: str, face: str) -> list[tuple[str, str]]:
+    """Plain ``text`` (a chart label, a footer) → (face, text) runs set the way ``split_frags`` sets a
+    paragraph: Latin in Noto Sans inside Japanese, Japanese in IPAex inside English. Logs the characters
+    no installed font has."""
+    missing: set[str] = set()
+    found = _runs(text, face, missing)
+    _warn_missing(missing)
+    return found
+
+
 def width(text: str, face: str, size: float) -> float:
     """The width in points of plain ``text`` set in ``face`` the way ``split_frags`` sets it."""
     return sum(float(pdfmetrics.stringWidth(part, run_face, size)) for run_face, part in _runs(text, face, set()))

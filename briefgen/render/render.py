@@ -444,9 +444,7 @@ def _footer(canvas: Canvas, brief: Brief, page: int, total: int) -> None:
     canvas.line(left, y + 11, right, y + 11)
     canvas.setFillColor(MUTED)
     numbers = f"{page} / {total}"
-    title = charts.fit(brief.title, font, 8, FRAME_WIDTH * 0.8)
-    canvas.setFont(fonts.font_for(title, font), 8)
-    canvas.drawString(left, y, title)
+    charts.draw_runs(canvas, left, y, fonts.runs(charts.fit(brief.title, font, 8, FRAME_WIDTH * 0.8), font), 8)
     canvas.setFont(font, 8)
     canvas.drawRightString(right, y, numbers)
     canvas.restoreState()
@@ -458,8 +456,8 @@ def _draft_marks(canvas: Canvas, brief: Brief, font: str) -> None:
     """A draft's page: a line above the frame saying so, and DRAFT across the page, faint."""
     canvas.saveState()
     canvas.setFillColor(DRAFT_INK)
-    canvas.setFont(font, 9)
-    canvas.drawString(MARGIN + FRAME_PADDING, A4[1] - MARGIN + 6 * mm, words.text("pdf.draft", brief.lang))
+    charts.draw_runs(canvas, MARGIN + FRAME_PADDING, A4[1] - MARGIN + 6 * mm,
+                     fonts.runs(words.text("pdf.draft", brief.lang), font), 9)
     canvas.setFillAlpha(0.12)
     canvas.translate(A4[0] / 2, A4[1] / 2)
     canvas.rotate(45)
