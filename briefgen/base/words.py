@@ -168,6 +168,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "qualifier.at_most": ("以下", "at most"),
     "qualifier.only": ("わずか", "only"),
     # --- the email ---
+    "mail.tag_test": ("[TEST] ", "[TEST] "),  # subject tags: one form for mail filters
+    "mail.tag_blocked": ("[BLOCKED] ", "[BLOCKED] "),
     "mail.subject": ("{title}（{date}号）", "{title} — {date}"),
     "mail.greeting": ("{name} 様", "Dear {name},"),
     "mail.intro": ("{title}（{date}号）をお届けします。全文は添付のPDFをご覧ください。",

@@ -100,9 +100,10 @@ class Marking:
     test: bool = False
     blocked: tuple[words.Phrase, ...] = ()
 
-    @property
-    def tags(self) -> str:
-        return "".join(tag for tag, on in (("[TEST] ", self.test), ("[BLOCKED] ", self.blocked)) if on)
+    def tags(self, lang: Lang) -> str:
+        """The subject's tags (the same in both languages, for mail filters)."""
+        return "".join(words.text(tag, lang) for tag, on in (("mail.tag_test", self.test),
+                                                             ("mail.tag_blocked", self.blocked)) if on)
 
     def reasons(self, lang: Lang) -> tuple[str, ...]:
         """Why the edition is blocked, in ``lang`` (the terminal's report: English)."""
@@ -135,7 +136,7 @@ def headers(edition: Edition, reader: Reader, sender: Sender, marking: Marking =
     """Check what goes into ``reader``'s headers; raise ``DeliveryError`` naming the reader and field."""
     rendered = _rendered_for(edition, reader)
     date = numfmt.date(edition_date(edition.edition), reader.lang)
-    subject = marking.tags + words.text("mail.subject", reader.lang, title=rendered.brief.title, date=date)
+    subject = marking.tags(reader.lang) + words.text("mail.subject", reader.lang, title=rendered.brief.title, date=date)
     return Headers(subject=_header(reader, "Subject", subject), sender_name=_header(reader, "From", sender.name),
                    name=_header(reader, "name", reader.name),
                    filename=_header(reader, "attachment filename",
