@@ -53,6 +53,8 @@ def test_draft_writes_a_brief_that_loads_as_is(seed: Path) -> None:
     assert (seed / "templates" / "xai-draft" / "ja.md").is_file()
     prepared = pipeline.prepare(folder / "brief.yaml")
     assert prepared.spec.draft and prepared.spec.review
+    head = (folder / "brief.yaml").read_text(encoding="utf-8").splitlines()[0]
+    assert head.startswith("# `run.py draft` が ") and "下書き" in head  # in the brief's language
     facts = prepared.facts.facts
     assert facts["gpus"].quantity is not None and facts["gpus"].quantity.mid == 100000
     assert facts["xai_funding"].as_of is not None and str(facts["xai_funding"].as_of) == "2024-05-26"
