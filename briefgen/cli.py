@@ -271,7 +271,6 @@ def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
     import threading
 
     from briefgen.deliver import scheduling
-    from briefgen.deliver.ledger import utc_now
     from briefgen.load import settings
 
     smtp = settings.load_settings(args.config, os.environ)
@@ -282,7 +281,7 @@ def cmd_schedule(args: argparse.Namespace, out: TextIO) -> int:
     try:
         with scheduling.SingleInstanceLock(args.state / "schedule.lock"):
             runner = scheduling.WeeklyRunner(jobs, scheduling.StateStore(args.state / "schedule-state.json"),
-                                             clock=utc_now, sleep=stop.wait)
+                                             sleep=stop.wait)
             if args.once:
                 done = runner.run_once(stop)
                 out.write(f"{_next_slots(runner)}\n")

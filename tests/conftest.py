@@ -15,9 +15,9 @@ from briefgen.base import units
 from briefgen.load import spec
 
 #: Shared fixtures for every test module: the SMTP server (aiosmtpd on 127.0.0.1, trustme TLS), the
-#: hardening workspace (a private data/, templates/, reports/ and state folder), and real Redis and
-#: PostgreSQL servers for the scale-out tests.
-pytest_plugins = ["smtpserver", "hardening", "services"]
+#: hardening workspace (a private data/, templates/, reports/ and state folder), real Redis and
+#: PostgreSQL servers for the scale-out tests, and the wall clock that the scheduler tests move.
+pytest_plugins = ["smtpserver", "hardening", "services", "wallclock"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

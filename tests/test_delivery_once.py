@@ -2,8 +2,8 @@
 
 Two senders at once (real processes), a rerun after midnight, ``schedule --once`` after a manual send,
 facts edited between a partial run and its rerun, a deleted ledger, greylisting under the scheduler, a
-slow final reply, SIGTERM and SIGKILL in the middle of a list. The clock of in-process runs is
-injected by replacing ``briefgen.deliver.ledger.utc_now`` (what the CLI reads); nothing here sleeps.
+slow final reply, SIGTERM and SIGKILL in the middle of a list. In-process runs read the wall clock,
+which ``travel`` (tests/wallclock.py) stops and moves; nothing here sleeps.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from hardening import BRIEF, Result, Workspace, run
 from smtpserver import Server
+from wallclock import Clock, Travel
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = dt.timezone.utc
@@ -35,17 +36,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(f"BRIEFGEN_SMTP_{name}", raising=False)
 
 
-class Now:
-    """The CLI's clock, moved by the test."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, start: dt.datetime) -> None:
-        self.now = start
-        monkeypatch.setattr("briefgen.deliver.ledger.utc_now", lambda: self.now)
-
-
 @pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Now:
-    return Now(monkeypatch, MONDAY_SLOT + dt.timedelta(hours=1))
+def now(travel: Travel) -> Clock:
+    """The wall clock that the CLI (and the scheduler's ``schedule``) read, stopped an hour after the slot."""
+    return travel(MONDAY_SLOT + dt.timedelta(hours=1))
 
 
 def options(ws: Workspace) -> list[str]:
@@ -92,7 +86,7 @@ def states(ws: Workspace) -> dict[str, str]:
 
 
 def test_a_rerun_after_midnight_and_schedule_after_a_manual_send_send_nothing_new(
-        ws: Workspace, server: Server, now: Now) -> None:
+        ws: Workspace, server: Server, now: Clock) -> None:
     first = send(ws, server)
     assert first.code == 0, first.err
     assert first.out.startswith(f"{BRIEF} {WEEK}: 4 sent, 0 already delivered, 0 failed")
@@ -111,7 +105,7 @@ def test_a_rerun_after_midnight_and_schedule_after_a_manual_send_send_nothing_ne
 
 
 def test_an_explicit_edition_in_the_week_is_the_weeks_edition_for_the_scheduler(
-        ws: Workspace, server: Server, now: Now) -> None:
+        ws: Workspace, server: Server, now: Clock) -> None:
     assert send(ws, server, "--edition", "2024-12-04").code == 0  # a Wednesday, sent by hand
     now.now += dt.timedelta(days=3)
     assert schedule_once(ws, server).code == 0
@@ -123,7 +117,7 @@ def test_an_explicit_edition_in_the_week_is_the_weeks_edition_for_the_scheduler(
 
 
 def test_facts_edited_between_a_partial_run_and_its_rerun_are_refused_then_revised(
-        ws: Workspace, server: Server, now: Now) -> None:
+        ws: Workspace, server: Server, now: Clock) -> None:
     server.handler.rcpt_replies["alice@example.com"] = "451 4.7.1 Greylisted"
     partial = send(ws, server)
     assert partial.code == 1 and "  waiting alice@example.com: " in partial.out
@@ -148,7 +142,7 @@ def test_facts_edited_between_a_partial_run_and_its_rerun_are_refused_then_revis
 
 
 def test_an_edition_is_frozen_only_when_its_first_message_goes_out(ws: Workspace, server: Server,
-                                                                   now: Now) -> None:
+                                                                   now: Clock) -> None:
     readers = (ws.data / "readers.csv").read_text(encoding="utf-8")
     (ws.data / "readers.csv").write_text(readers.splitlines()[0] + "\n", encoding="utf-8")
     nobody = send(ws, server)  # no readers yet: nothing goes out, so nothing is frozen
@@ -164,7 +158,7 @@ def test_an_edition_is_frozen_only_when_its_first_message_goes_out(ws: Workspace
 
 
 def test_a_deleted_or_emptied_ledger_is_refused_instead_of_mailing_everyone_again(
-        ws: Workspace, server: Server, now: Now) -> None:
+        ws: Workspace, server: Server, now: Clock) -> None:
     assert send(ws, server).code == 0
     ledger = ws.state / "ledger.sqlite3"
     for damage in ("delete", "empty"):
@@ -185,7 +179,7 @@ def test_a_deleted_or_emptied_ledger_is_refused_instead_of_mailing_everyone_agai
 
 
 def test_a_greylisted_reader_under_the_scheduler_is_retried_until_served(
-        ws: Workspace, server: Server, now: Now) -> None:
+        ws: Workspace, server: Server, now: Clock) -> None:
     server.handler.rcpt_replies["ken.sato@example.jp"] = "451 4.7.1 Greylisted, come back later"
     first = schedule_once(ws, server)
     assert first.code == 1
@@ -202,7 +196,7 @@ def test_a_greylisted_reader_under_the_scheduler_is_retried_until_served(
     assert set(states(ws).values()) == {"sent"} and status(ws).code == 0
 
 
-def test_a_slow_final_reply_is_waited_for_not_resent(ws: Workspace, server: Server, now: Now) -> None:
+def test_a_slow_final_reply_is_waited_for_not_resent(ws: Workspace, server: Server, now: Clock) -> None:
     server.handler.data_delay = 0.5
     result = send(ws, server, timeout=0.2)  # data_timeout keeps its default of 10 minutes
     assert result.code == 0, result.out

@@ -20,6 +20,7 @@ import pytest
 import trustme
 from hardening import BRIEF, EDITION, Result, Workspace, assert_refused, run
 from smtpserver import PASSWORD, USER, Server, ServerFactory
+from wallclock import Travel
 
 from briefgen.base.model import Slot
 from briefgen.deliver import delivery
@@ -101,15 +102,7 @@ def test_18_a_second_scheduler_says_already_running_and_a_killed_ones_lock_is_re
 # --- 19. daylight saving: no resend, no skipped week ------------------------------------------------
 
 
-class Clock:
-    def __init__(self, now: dt.datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
-def runner(ws: Workspace, server: Server, slot: Slot, clock: Clock) -> WeeklyRunner:
+def runner(ws: Workspace, server: Server, slot: Slot) -> WeeklyRunner:
     """The weekly runner driving real deliveries, with ``slot`` written into the brief's spec too."""
     spec = ws.brief_dir / "brief.yaml"
     text = re.sub(r"(?m)^schedule: .*$", f'schedule: {{weekday: {slot.weekday}, at: "{slot.at:%H:%M}", '
@@ -122,17 +115,17 @@ def runner(ws: Workspace, server: Server, slot: Slot, clock: Clock) -> WeeklyRun
         report = delivery.deliver(BRIEF, where, server.settings(), now=now)
         return Outcome(report.edition, complete=report.complete, ok=report.ok)
 
-    return WeeklyRunner({BRIEF: (slot, job)}, StateStore(ws.state / "schedule.json"), clock=clock,
-                        sleep=lambda seconds: None)
+    return WeeklyRunner({BRIEF: (slot, job)}, StateStore(ws.state / "schedule.json"), sleep=lambda seconds: None)
 
 
 def utc(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=dt.timezone.utc)
 
 
-def test_19_the_clock_jumping_back_after_a_send_does_not_resend(ws: Workspace, server: Server) -> None:
-    clock = Clock(utc(2024, 11, 3, 5, 31))  # 01:31 EDT, just after the Sunday 01:30 slot
-    weekly = runner(ws, server, Slot("sunday", dt.time(1, 30), "America/New_York"), clock)
+def test_19_the_clock_jumping_back_after_a_send_does_not_resend(ws: Workspace, server: Server,
+                                                                 travel: Travel) -> None:
+    clock = travel(utc(2024, 11, 3, 5, 31))  # 01:31 EDT, just after the Sunday 01:30 slot
+    weekly = runner(ws, server, Slot("sunday", dt.time(1, 30), "America/New_York"))
     weekly.tick()
     assert delivered(server) == sorted(ADDRESSES)
     for now in (utc(2024, 11, 3, 4, 31), utc(2024, 11, 3, 6, 31), utc(2024, 11, 3, 12, 0)):
@@ -142,10 +135,10 @@ def test_19_the_clock_jumping_back_after_a_send_does_not_resend(ws: Workspace, s
     assert "2024-11-03: 4 sent, 0 failed, 0 waiting, 0 in flight, 0 never tried" in status(ws)
 
 
-def test_19_spring_forward_over_the_slot_still_makes_the_weeks_one_edition(ws: Workspace,
-                                                                           server: Server) -> None:
-    clock = Clock(utc(2024, 3, 9, 12, 0))  # first start: the week of Sunday 3 March gets its edition
-    weekly = runner(ws, server, Slot("sunday", dt.time(2, 30), "America/New_York"), clock)
+def test_19_spring_forward_over_the_slot_still_makes_the_weeks_one_edition(ws: Workspace, server: Server,
+                                                                           travel: Travel) -> None:
+    clock = travel(utc(2024, 3, 9, 12, 0))  # first start: the week of Sunday 3 March gets its edition
+    weekly = runner(ws, server, Slot("sunday", dt.time(2, 30), "America/New_York"))
     weekly.tick()
     clock.now = utc(2024, 3, 10, 6, 59)  # 01:59 EST; 02:30 never happens on 10 March
     weekly.tick()

@@ -1,16 +1,27 @@
-"""Brief slots + a clock → one edition per brief per ISO week (catch-up, retries with backoff, one instance).
+"""Brief slots + the wall clock → one edition per brief per ISO week (catch-up, retries with backoff, one instance).
 
-``schedule`` (1.2) keeps the registry and the loop: each brief is a private ``schedule.Scheduler`` job
-built with ``every().<weekday>.at("HH:MM:SS", tz)``, which also validates the slot, and ``tick()`` is
-``run_pending()``. The due-check is ours, not schedule's, for three reasons:
+``schedule`` (1.2) is the alarm clock: each brief's slot is a job on a private ``schedule.Scheduler``,
+``every().<weekday>.at("HH:MM:SS", tz)`` tagged ``("slot", brief)``, and a retry is a one-shot job
+``every(N).seconds`` tagged ``("retry", brief)`` that cancels itself (``schedule.CancelJob``). ``tick()``
+is ``run_pending()``; ``run_forever`` sleeps ``idle_seconds`` (at most ``poll``, so a wall clock that
+jumps or a suspended machine is noticed within 30 s). A job only wakes its brief: what a wake-up does
+is decided here, from the persisted state and the time, because schedule by design does not:
 
-- schedule reads ``datetime.datetime.now()`` inside ``Job.should_run``/``Job.run``, so an injected clock
-  cannot drive it (its own tests swap out the ``datetime`` class); our ``_SlotJob.should_run`` asks the
-  runner, which reads the injected clock;
-- its ``next_run`` lives in memory only and ``run_pending`` deliberately skips missed runs, while a
-  restart after downtime must make exactly one catch-up edition: that needs the persisted state below;
-- a job that raises leaves its ``next_run`` in the past (a run on every tick); our job never raises
-  (failures are logged and recorded) and an unfinished week is retried with backoff.
+- its ``next_run`` lives in memory and ``run_pending`` skips missed runs, while a restart after
+  downtime (and every ``--once`` run of the systemd timer) must make exactly one catch-up edition;
+  so the first tick, and a tick that finds the clock went back, re-plan from the state file;
+- it never catches a job's exception (its docs leave that to the caller); the wake-up does, logs it,
+  records it and arms the retry;
+- schedule 1.2.2 puts a slot that falls in a spring-forward gap an hour early in the week after the
+  change when it computed it on the day of the change (``tests/test_scheduling.py`` pins it). That
+  early alarm finds nothing due and schedule re-arms it for the right instant the same day, so the
+  edition goes out at the slot; ``next_runs`` reports the slot itself (``briefgen.deliver.editions``);
+- its ``next_run`` is a naive local time: on a host whose own zone repeats an hour in autumn, a slot
+  in the second of those hours rings in the first; that wake-up finds nothing due too.
+
+There is one clock, the wall clock schedule reads (``datetime.datetime.now()`` in ``Job.should_run``
+and ``Job._schedule_next_run``; it has no clock parameter). Tests move it with ``time-machine``,
+which schedule, this module and the log timestamps all see; nothing here knows about tests.
 
 The week a run belongs to is that of the latest slot at or before now (``briefgen.deliver.editions``). A week
 is done when its job reports every reader sent or permanently refused; until then it is retried
@@ -26,9 +37,9 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
-import functools
 import json
 import logging
+import math
 import os
 import signal
 import threading
@@ -48,8 +59,6 @@ from briefgen.load.tables import read_text
 log = logging.getLogger("briefgen")
 
 UTC = dt.timezone.utc
-
-Clock = Callable[[], dt.datetime]
 
 
 @dataclass(frozen=True)
@@ -148,18 +157,6 @@ def _optional_str(value: object) -> str | None:
 # --- the runner -----------------------------------------------------------------------------------
 
 
-class _SlotJob(schedule.Job):
-    """A schedule job whose due-check is ``is_due`` (the injected clock) instead of ``datetime.now()``."""
-
-    def __init__(self, scheduler: schedule.Scheduler, is_due: Callable[[], bool]) -> None:
-        super().__init__(1, scheduler)
-        self._is_due = is_due
-
-    @property
-    def should_run(self) -> bool:
-        return self._is_due()
-
-
 class WeeklyRunner:
     """Runs each brief's job at its slot until that ISO week's edition is done; see the module docstring.
 
@@ -170,15 +167,13 @@ class WeeklyRunner:
         self,
         jobs: Mapping[str, tuple[Slot, Job]],
         state: StateStore,
-        clock: Clock,
         sleep: Callable[[float], object],
         retry_after: dt.timedelta = dt.timedelta(minutes=30),
         retry_max: dt.timedelta = dt.timedelta(hours=4),
         poll: dt.timedelta = dt.timedelta(seconds=30),
     ) -> None:
-        self._jobs = dict(jobs)
+        self._jobs = dict(sorted(jobs.items()))
         self._state = state
-        self._clock = clock
         self._sleep = sleep
         self._retry_after = retry_after
         self._retry_max = retry_max
@@ -186,14 +181,27 @@ class WeeklyRunner:
         self._stop = threading.Event()
         self._paused = ""
         self._ignored: set[tuple[str, str]] = set()
+        self._woken: set[str] = set()
+        self._last_tick: dt.datetime | None = None
         self.outcomes: dict[str, Outcome] = {}
         self._scheduler = schedule.Scheduler()
         for brief_id, (slot, _) in self._jobs.items():
-            self._register(brief_id, slot)
+            _check_slot(brief_id, slot)
+        self._arm_slots()
 
     def tick(self) -> None:
         """Run every brief whose edition for the current week is due (never raises for a job's failure)."""
+        now = _now()
+        if self._last_tick is None or now < self._last_tick:  # started, or the clock went back
+            if self._last_tick is not None:
+                self._arm_slots()
+            self._plan(now)
+        self._last_tick = now
         self._scheduler.run_pending()
+        woken = sorted(self._woken)
+        self._woken.clear()
+        for brief_id in woken:
+            self._attempt(brief_id)
 
     def run_forever(self, stop: threading.Event) -> None:
         """Tick and sleep until ``stop`` is set; a job in flight finishes first, no new one starts."""
@@ -201,7 +209,7 @@ class WeeklyRunner:
         while not stop.is_set():
             self.tick()
             if not stop.is_set():
-                self._sleep(self._poll.total_seconds())
+                self._sleep(self._pause())
         log.info("scheduler: stop requested, exiting")
 
     def run_once(self, stop: threading.Event) -> bool:
@@ -213,39 +221,60 @@ class WeeklyRunner:
 
     def unfinished(self) -> tuple[str, ...]:
         """The briefs whose current week's edition is not done yet."""
-        now = self._now()
-        return tuple(b for b, (slot, _) in sorted(self._jobs.items()) if not self._week_done(b, slot, now))
+        now = _now()
+        return tuple(b for b, (slot, _) in self._jobs.items() if not self._week_done(b, slot, now))
 
     def next_runs(self) -> dict[str, dt.datetime]:
         """Each brief's next slot (UTC) after now."""
-        now = self._now()
-        return {brief_id: next_slot(slot, now) for brief_id, (slot, _) in sorted(self._jobs.items())}
+        now = _now()
+        return {brief_id: next_slot(slot, now) for brief_id, (slot, _) in self._jobs.items()}
 
-    def _register(self, brief_id: str, slot: Slot) -> None:
-        _check_slot(brief_id, slot)
-        job = _SlotJob(self._scheduler, functools.partial(self._due, brief_id))
-        weekly = getattr(job, slot.weekday)
-        weekly.at(slot.at.strftime("%H:%M:%S"), slot.tz).do(self._attempt, brief_id)
+    def _arm_slots(self) -> None:
+        """(Re)make every brief's slot job: schedule computes its next run from the clock as it is now."""
+        for brief_id, (slot, _) in self._jobs.items():
+            self._scheduler.clear(("slot", brief_id))
+            weekly = getattr(self._scheduler.every(), slot.weekday)
+            weekly.at(slot.at.strftime("%H:%M:%S"), slot.tz).do(self._wake, brief_id).tag(("slot", brief_id))
 
-    def _now(self) -> dt.datetime:
-        now = self._clock()
-        if now.tzinfo is None:
-            problem = Problem("scheduler clock", "returned a naive datetime", expected="an aware datetime")
-            raise ScheduleError(problem)
-        return now.astimezone(UTC)
+    def _plan(self, now: dt.datetime) -> None:
+        """From the persisted state: wake each brief whose week is due now (one catch-up), arm its retry
+        if it is backing off."""
+        for brief_id in self._jobs:
+            due = self._due_at(brief_id, now)
+            if due is not None and due <= now:
+                self._woken.add(brief_id)
+            self._arm_retry(brief_id, due, now)
 
-    def _due(self, brief_id: str) -> bool:
-        if self._paused:
-            return False
-        now = self._now()
+    def _arm_retry(self, brief_id: str, due: dt.datetime | None, now: dt.datetime) -> None:
+        self._scheduler.clear(("retry", brief_id))
+        if due is not None and due > now:
+            seconds = math.ceil((due - now).total_seconds())
+            self._scheduler.every(seconds).seconds.do(self._wake_once, brief_id).tag(("retry", brief_id))
+
+    def _wake(self, brief_id: str) -> None:
+        self._woken.add(brief_id)
+
+    def _wake_once(self, brief_id: str) -> type[schedule.CancelJob]:
+        self._wake(brief_id)
+        return schedule.CancelJob
+
+    def _pause(self) -> float:
+        """Until schedule's next job, at most ``poll`` and at least a second."""
+        idle = self._scheduler.idle_seconds
+        poll = self._poll.total_seconds()
+        return poll if idle is None else min(poll, max(idle, 1.0))
+
+    def _due_at(self, brief_id: str, now: dt.datetime) -> dt.datetime | None:
+        """When the brief's current week is due: None if it is done (or retries are paused), else now or
+        the end of its backoff."""
         slot = self._jobs[brief_id][0]
-        if self._week_done(brief_id, slot, now):
-            return False
+        if self._paused or self._week_done(brief_id, slot, now):
+            return None
         state = self._state.get(brief_id)
         week = week_key(slot, now)
         if state.failed_edition is None or state.failed_at is None or iso_week(state.failed_edition) != iso_week(week):
-            return True
-        return now >= state.failed_at + self._backoff(state.failures)
+            return now
+        return max(now, state.failed_at + self._backoff(state.failures))
 
     def _week_done(self, brief_id: str, slot: Slot, now: dt.datetime) -> bool:
         last = self._state.get(brief_id).last_edition
@@ -267,10 +296,14 @@ class WeeklyRunner:
         return min(self._retry_after * (1 << max(failures - 1, 0)), self._retry_max)
 
     def _attempt(self, brief_id: str) -> None:
-        if self._stop.is_set() or self._paused:
+        if self._stop.is_set():
+            return
+        now = _now()
+        due = self._due_at(brief_id, now)
+        if due is None or due > now:
+            log.debug("scheduler: %s woken, nothing due", brief_id, extra={"brief": brief_id})
             return
         slot, job = self._jobs[brief_id]
-        now = self._now()
         week = week_key(slot, now)
         log.info("scheduler: %s edition of the week of %s starting", brief_id, week,
                  extra={"brief": brief_id, "edition": week})
@@ -286,7 +319,8 @@ class WeeklyRunner:
             self.outcomes[brief_id] = outcome
             if outcome.complete:
                 self._state.record_success(brief_id, outcome.edition)
-                upcoming = next_slot(slot, self._now()).isoformat(timespec="minutes")
+                self._arm_retry(brief_id, None, now)
+                upcoming = next_slot(slot, _now()).isoformat(timespec="minutes")
                 log.info("scheduler: %s edition %s done: %s; next slot %s", brief_id, outcome.edition,
                          outcome.summary, upcoming, extra={"brief": brief_id, "edition": outcome.edition,
                                                            "next_slot": upcoming})
@@ -297,16 +331,24 @@ class WeeklyRunner:
                 self._failed(brief_id, outcome.edition, f"unfinished: {outcome.summary}")
 
     def _failed(self, brief_id: str, key: str, cause: str) -> None:
-        now = self._now()
+        now = _now()
         state = self._state.record_failure(brief_id, key, now, cause)
         self.outcomes[brief_id] = Outcome(key, complete=False, ok=False, summary=cause)
         about = {"brief": brief_id, "edition": key}
         if self._paused:
+            self._arm_retry(brief_id, None, now)
             log.error("scheduler: %s edition %s failed: %s", brief_id, key, cause, extra=about)
             return
-        retry = (now + self._backoff(state.failures)).isoformat(timespec="minutes")
-        log.error("scheduler: %s edition %s failed: %s (next try after %s)", brief_id, key, cause, retry,
-                  extra={**about, "next_try": retry})
+        retry = now + self._backoff(state.failures)
+        self._arm_retry(brief_id, retry, now)
+        shown = retry.isoformat(timespec="minutes")
+        log.error("scheduler: %s edition %s failed: %s (next try after %s)", brief_id, key, cause, shown,
+                  extra={**about, "next_try": shown})
+
+
+def _now() -> dt.datetime:
+    """The wall clock (the one schedule reads), in UTC."""
+    return dt.datetime.now(UTC)
 
 
 def next_slot(slot: Slot, now_utc: dt.datetime) -> dt.datetime:
