@@ -450,7 +450,7 @@ def parser() -> argparse.ArgumentParser:
     drf.set_defaults(func=cmd_draft)
 
     cache = sub.add_parser("cache", help="make the start-up caches in var/cache/ (compiled templates, the "
-                                         "parsed Japanese font, pint's unit definitions); scripts/setup.sh "
+                                         "parsed fonts, pint's unit definitions); scripts/setup.sh "
                                          "runs it")
     cache.add_argument("--dir", type=Path, default=None,
                        help="make them in this folder instead (default: var/cache/, the one a build reads)")

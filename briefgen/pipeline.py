@@ -185,7 +185,7 @@ def build_brief(brief: str | Path, *, lang: str = "all", today: dt.date | None =
 
 def make_caches(templates_dir: Path, root: Path | None = None) -> tuple[Path, ...]:
     """Make every start-up cache under ``root`` (default ``var/cache/``, see ``briefgen.base.caches``):
-    pint's parsed definitions, the bytecode of every template in ``templates_dir``, the core fonts'
+    pint's parsed definitions, the bytecode of every template in ``templates_dir``, the fonts'
     parsed tables. Returns the folders."""
     base = root or caches.CACHE_DIR
     made = (units.write_cache(base), compose.write_cache(templates_dir, base), fonts.write_cache(base))

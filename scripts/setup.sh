@@ -39,10 +39,10 @@ step "installing the pinned Python packages of $req into .venv (pip; a few minut
   | sed -un -e 's/^Collecting \([^ ]*\).*/setup:         fetching \1/p' -e 's/^Successfully installed /setup:         installed: /p'
 
 # What a cold start would otherwise redo on every run (or on the first one): the package's bytecode,
-# and briefgen's start-up caches in var/cache/ — compiled templates, the parsed Japanese font, pint's
+# and briefgen's start-up caches in var/cache/ — compiled templates, the parsed fonts, pint's
 # unit definitions (see briefgen/base/caches.py).
 step "compiling the package's bytecode"
 .venv/bin/python -m compileall -q briefgen >/dev/null
-step "making the start-up caches in var/cache/ (templates, Japanese font, unit definitions)"
+step "making the start-up caches in var/cache/ (templates, fonts, unit definitions)"
 .venv/bin/python run.py cache >/dev/null
 step "done"

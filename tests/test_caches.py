@@ -108,3 +108,33 @@ def test_pint_reads_its_definitions_from_the_cache(tmp_path: Path) -> None:
     ureg = units.new_registry(folder)
     water = ureg.Quantity(1, ureg.parse_units("gallon/day")).to(ureg.parse_units("m**3/day")).magnitude
     assert f"{water:.15g}" == "0.003785411784"
+
+
+def test_set_up_caches_every_installed_fallback_face_as_parsed(tmp_path: Path) -> None:
+    fonts.write_cache(tmp_path)
+    files = fonts._fallback_files()
+    assert {name for _, name in files} >= {"DejaVuSans", "DejaVuSans-Bold", "NotoSansSymbols2"}
+    for path, name in files:
+        cached = fonts._thawed(caches.read(fonts.FONT_CACHE, fonts._cache_key(path), tmp_path))
+        assert cached is not None, name
+        parsed = fonts._parsed(path, name)
+        assert cached.fontName == parsed.fontName == name
+        assert cached.face.charToGlyph == parsed.face.charToGlyph
+        assert cached.face.charWidths == parsed.face.charWidths
+
+
+def test_a_fallback_face_is_read_from_its_entry_and_parsed_when_the_entry_is_stale_or_missing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = {name: path for path, name in fonts._fallback_files()}
+    font = tmp_path / "DejaVuSans.ttf"
+    shutil.copyfile(files["DejaVuSans"], font)
+    monkeypatch.setattr(caches, "CACHE_DIR", tmp_path / "cache")
+    parsed = fonts._parsed(font, "DejaVuSans").face.charToGlyph
+    assert fonts._loaded(font, "DejaVuSans").face.charToGlyph == parsed  # no cache at all
+
+    hebrew = fonts._parsed(files["NotoSansHebrew"], "NotoSansHebrew")
+    caches.write(fonts.FONT_CACHE, fonts._cache_key(font), fonts._frozen(hebrew), tmp_path / "cache")
+    assert fonts._loaded(font, "DejaVuSans").face.charToGlyph == hebrew.face.charToGlyph  # the entry is read
+
+    os.utime(font, ns=(1_000_000_000, 1_000_000_000))  # the file changed: its entry is stale
+    assert fonts._loaded(font, "DejaVuSans").face.charToGlyph == parsed

@@ -1,4 +1,4 @@
-"""Set-up time → the on-disk caches a cold start reads: compiled templates, the core fonts' parsed tables, pint's definitions.
+"""Set-up time → the on-disk caches a cold start reads: compiled templates, the fonts' parsed tables, pint's definitions.
 
 ``run.py cache`` (``scripts/setup.sh`` runs it) writes them under ``var/cache/`` of the project (the CLI
 says where: ``use(--state/cache)``); a build only reads

@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 from weakref import WeakKeyDictionary
 
 import reportlab  # type: ignore[import-untyped]
@@ -42,6 +42,7 @@ LATIN = "NotoSans"
 
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts", "/Library/Fonts")
 _NOTO = "/usr/share/fonts/truetype/noto/"
+_DEJAVU = "/usr/share/fonts/truetype/dejavu/"
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,7 @@ def _core(name: str) -> str:
     for face in dict.fromkeys(faces):
         path = _file(face)
         if face.name not in pdfmetrics.getRegisteredFontNames():
-            font = _thawed(caches.read(FONT_CACHE, _cache_key(path)))
-            pdfmetrics.registerFont(font if font is not None else _parsed(path, face.name))
+            pdfmetrics.registerFont(_loaded(path, face.name))
     _register_family(name, [face.name for face in faces])
     return name
 
@@ -196,7 +196,7 @@ def _parsed(path: Path, name: str = PRIMARY) -> TTFont:
                                   expected=f"a TrueType font file for {name}")) from exc
 
 
-# --- the parsed core fonts, cached at set-up time (see briefgen.base.caches) ---------------------------
+# --- the parsed fonts, cached at set-up time (see briefgen.base.caches) --------------------------------
 
 FONT_CACHE = "fonts"  # the folder of parsed fonts under var/cache/
 
@@ -231,6 +231,12 @@ def _thawed(data: bytes | None) -> TTFont | None:
     return font
 
 
+def _loaded(path: Path, name: str) -> TTFont:
+    """The font file at ``path`` as ``TTFont`` ``name``: thawed from the set-up cache, else parsed."""
+    font = _thawed(caches.read(FONT_CACHE, _cache_key(path)))
+    return font if font is not None else _parsed(path, name)
+
+
 def _em_scale(units_per_em: int) -> Callable[[float], float]:
     """ReportLab's font-unit → 1/1000 em scaling (``TTFontFile.extractInfo``)."""
     factor = 1000 / units_per_em
@@ -238,27 +244,48 @@ def _em_scale(units_per_em: int) -> Callable[[float], float]:
 
 
 def write_cache(root: Path) -> Path:
-    """Save every core face parsed under ``root`` (set-up time; see ``briefgen.base.caches``)."""
-    folder = root / FONT_CACHE
+    """Save every core face and every installed fallback face parsed under ``root`` (set-up time; see
+    ``briefgen.base.caches``). A fallback file that does not parse is left out, as at run time."""
     for face in dict.fromkeys(face for faces in _CORE.values() for face in faces):
         path = _file(face)
-        folder = caches.write(FONT_CACHE, _cache_key(path), _frozen(_parsed(path, face.name)), root).parent
-    return folder
+        caches.write(FONT_CACHE, _cache_key(path), _frozen(_parsed(path, face.name)), root)
+    for path, name in _fallback_files():
+        try:
+            font = _parsed(path, name)
+        except RenderError:
+            continue  # unusable: the build skips it too
+        caches.write(FONT_CACHE, _cache_key(path), _frozen(font), root)
+    return root / FONT_CACHE
 
 
 # --- fallbacks and coverage -----------------------------------------------------------------------
 
 
-def _register_fallback(name: str, regular: str, bold_file: str) -> bool:
-    path = find_font_file(regular)
+def _fallback_file(filename: str) -> Path | None:
+    """A fallback font file: where Debian's packages put it, else the first found under the font folders."""
+    return find_font_file(filename, (f"{_NOTO}{filename}", f"{_DEJAVU}{filename}"))
+
+
+def _fallback_files() -> list[tuple[Path, str]]:
+    """(path, face name) of every installed fallback face, regular and bold."""
+    found = ((_fallback_file(filename), f"{name}{suffix}") for name, regular, heavy in _FALLBACKS
+             for filename, suffix in ((regular, ""), (heavy, "-Bold")) if filename)
+    return [(path, face) for path, face in found if path is not None]
+
+
+@lru_cache(maxsize=None)
+def _fallback(name: str, regular: str, bold_file: str) -> bool:
+    """Register fallback family ``name`` (regular and bold faces) once; False when it is not installed
+    or its file is unusable."""
+    path = _fallback_file(regular)
     if path is None:
         return False
     try:
-        pdfmetrics.registerFont(TTFont(name, str(path)))
-        bold_path = find_font_file(bold_file) if bold_file else None
+        pdfmetrics.registerFont(_loaded(path, name))
+        bold_path = _fallback_file(bold_file) if bold_file else None
         if bold_path is not None:
-            pdfmetrics.registerFont(TTFont(f"{name}-Bold", str(bold_path)))
-    except TTFError as exc:
+            pdfmetrics.registerFont(_loaded(bold_path, f"{name}-Bold"))
+    except RenderError as exc:
         log.debug("skipping fallback font %s: %s", path, exc)
         return False
     heavy = f"{name}-Bold" if bold_path is not None else name
@@ -266,10 +293,10 @@ def _register_fallback(name: str, regular: str, bold_file: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=None)
-def fallbacks() -> tuple[str, ...]:
-    """Register the installed fallback fonts once; return their names in the order they are tried."""
-    return tuple(name for name, regular, heavy in _FALLBACKS if _register_fallback(name, regular, heavy))
+def fallbacks() -> Iterator[str]:
+    """The installed fallback families in the order they are tried, each registered when first reached
+    (a character found in the first ones never pays for reading the others)."""
+    return (name for name, regular, heavy in _FALLBACKS if _fallback(name, regular, heavy))
 
 
 @lru_cache(maxsize=None)
@@ -281,25 +308,18 @@ def _cmap(font: str) -> frozenset[int]:
 
 
 #: Every white-space character (``str.isspace``; none lies above U+3000).
-_SPACES = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
+_SPACES = frozenset(c for c in map(chr, range(0x3001)) if c.isspace())
 
 
 @lru_cache(maxsize=None)
-def _outside(font: str) -> re.Pattern[str]:
-    """A pattern matching any character ``font`` has no glyph for, white space aside."""
-    ranges: list[tuple[int, int]] = []
-    for code in sorted(_cmap(font) | {ord(c) for c in _SPACES}):
-        if ranges and code == ranges[-1][1] + 1:
-            ranges[-1] = (ranges[-1][0], code)
-        else:
-            ranges.append((code, code))
-    inside = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" if b > a else re.escape(chr(a)) for a, b in ranges)
-    return re.compile(f"[^{inside}]")
+def _printable(font: str) -> frozenset[str]:
+    """The characters ``font`` has a glyph for, and white space."""
+    return frozenset(map(chr, _cmap(font))) | _SPACES
 
 
 def covers(text: str, font: str) -> bool:
     """Whether ``font`` has every character of ``text`` but white space (one scan, for long texts)."""
-    return _outside(font).search(text) is None
+    return _printable(font).issuperset(text)
 
 
 def coverage(text: str, font: str) -> frozenset[str]:
@@ -308,11 +328,11 @@ def coverage(text: str, font: str) -> frozenset[str]:
     return frozenset(c for c in text if not c.isspace() and ord(c) not in cmap)
 
 
-def _others(font: str) -> tuple[str, ...]:
+def _others(font: str) -> Iterator[str]:
     """The families tried, in order, for a character ``font`` lacks: the other core family, then the
-    fallbacks (registered on first need)."""
-    core = latin() if font == primary() else primary()
-    return (core, *(name for name in fallbacks() if name != font))
+    fallbacks (each registered when the search reaches it)."""
+    yield latin() if font == primary() else primary()
+    yield from (name for name in fallbacks() if name != font)
 
 
 def _font_covering(text: str, font: str = PRIMARY) -> str | None:
@@ -369,20 +389,32 @@ def _family_for(char: str, face: str, base: str) -> str | None:
     return _font_covering(char, base)
 
 
+@lru_cache(maxsize=None)
+def _face_for(char: str, face: str, is_bold: int, is_italic: int) -> str | None:
+    """The face ``char`` is set in within text of ``face`` in that bold/italic; None when no font has it."""
+    base = _style_of(face)[0]
+    chosen = _family_for(char, face, base)
+    if chosen is None:
+        return None
+    return face if chosen == base else str(tt2ps(chosen, is_bold, is_italic))
+
+
 def _runs(text: str, face: str, missing: set[str], bold_italic: tuple[int, int] = (0, 0)) -> list[tuple[str, str]]:
     """``text`` of one face cut into (face, text) runs, each set in the face that has its glyphs, in
     the bold/italic of ``face`` or ``bold_italic`` (a Japanese face has no italic, its Latin runs do).
 
-    White space stays in the run it is in, so a Latin phrase inside Japanese is one run."""
+    White space stays in the run it is in, so a Latin phrase inside Japanese is one run. Text the face
+    has whole (and, in Japanese, without Latin letters) is one run without looking at each character."""
     base, is_bold, is_italic = _style_of(face)
+    if covers(text, face) and not (base == PRIMARY and _LATIN_CHARS.search(text)):
+        return [(face, text)]
     is_bold, is_italic = is_bold | bold_italic[0], is_italic | bold_italic[1]
     runs: list[tuple[str, list[str]]] = []
     for char in text:
-        chosen = _family_for(char, face, base)
-        if chosen is None:
+        target = _face_for(char, face, is_bold, is_italic)
+        if target is None:
             missing.add(char)
-            chosen = base
-        target = face if chosen == base else tt2ps(chosen, is_bold, is_italic)
+            target = face
         if runs and (char.isspace() or runs[-1][0] == target):
             runs[-1][1].append(char)
         else:
