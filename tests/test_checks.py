@@ -10,7 +10,19 @@ import factories
 import pytest
 
 from briefgen.base.errors import ComparisonError
-from briefgen.base.model import ClaimSpec, Comparison, ComparisonSpec, Fact, FactSet, PartialDate, Quantity, Source
+from briefgen.base.model import (
+    ClaimSpec,
+    Comparison,
+    Currency,
+    Fact,
+    FactSet,
+    PartialDate,
+    Product,
+    Quantity,
+    Ratio,
+    Share,
+    Source,
+)
 from briefgen.compute import checks, compare
 
 SOURCE = Source("seed_article", "Publisher", "Title", None, "https://example.com/a")
@@ -43,13 +55,11 @@ FACTS = fact_set(
 )
 
 SPECS = (
-    ComparisonSpec("gpu_ratio", "ratio", {"of": "xai_h100_count", "to": "gpt4_gpu_count"}, "brief.yaml: comparisons[0]"),
-    ComparisonSpec("raise_share", "share", {"part": "xai_round_amount", "whole": "openai_total_raised"},
-                   "brief.yaml: comparisons[1]"),
-    ComparisonSpec("cluster_cost_est", "product", {"of": ["xai_h100_count", "h100_unit_price"]},
-                   "brief.yaml: comparisons[4]"),
-    ComparisonSpec("cluster_cost_cny_calc", "currency", {"of": "cluster_cost_usd", "rate": "usd_cny_rate", "to": "CNY"},
-                   "brief.yaml: comparisons[9]"),
+    Ratio(id="gpu_ratio", of="xai_h100_count", to="gpt4_gpu_count", origin="brief.yaml: comparisons[0]"),
+    Share(id="raise_share", part="xai_round_amount", whole="openai_total_raised", origin="brief.yaml: comparisons[1]"),
+    Product(id="cluster_cost_est", of=("xai_h100_count", "h100_unit_price"), origin="brief.yaml: comparisons[4]"),
+    Currency(id="cluster_cost_cny_calc", of="cluster_cost_usd", rate="usd_cny_rate", to="CNY",
+             origin="brief.yaml: comparisons[9]"),
 )
 COMPARISONS = compare.compute(SPECS, FACTS)
 
@@ -132,7 +142,7 @@ def test_verdicts(target: str, asserted: str, unit: str, tol: str, direction: Di
 
 def test_five_times_against_a_computed_2_73_times_is_contradicted() -> None:
     facts = fact_set(make_fact("a", "273", "GPU"), make_fact("b", "100", "GPU"))
-    ratio = compare.compute([ComparisonSpec("r", "ratio", {"of": "a", "to": "b"}, "brief.yaml")], facts)
+    ratio = compare.compute([Ratio(id="r", of="a", to="b", origin="brief.yaml")], facts)
     (result,) = checks.check_claims([claim("r", "5", "1")], facts, ratio)
     assert result.verdict == "contradicted"
     assert result.deviation is not None and round(result.deviation, 3) == Decimal("0.832")

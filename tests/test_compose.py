@@ -26,7 +26,6 @@ from briefgen.base.model import (
     ClaimCheck,
     ClaimSpec,
     Comparison,
-    ComparisonSpec,
     Conflict,
     Digest,
     Fact,
@@ -40,6 +39,7 @@ from briefgen.base.model import (
     Para,
     PartialDate,
     Quantity,
+    Ratio,
     Source,
     Table,
 )
@@ -510,8 +510,7 @@ def test_reference_brief_composes_from_the_real_data(lang: Lang, no_warnings: No
 
 NA_RATIO = Comparison("gpu_ratio", "ratio", None, (), (), "", spec_origin="brief.yaml:5",
                       unavailable="gpt4_gpu_count is 0 GPU, which is or touches zero; cannot divide by it")
-NA_SPEC = ComparisonSpec("gpu_ratio", "ratio", {"of": "xai_h100_count", "to": "gpt4_gpu_count"}, "brief.yaml:5",
-                         if_unavailable="na")
+NA_SPEC = Ratio(id="gpu_ratio", of="xai_h100_count", to="gpt4_gpu_count", origin="brief.yaml:5", if_unavailable="na")
 
 
 @pytest.mark.parametrize(("lang", "na"), [("en", "n/a"), ("ja", "算出不可")])

@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
+from typing import get_args
 
 import pytest
+import yaml
 from conftest import DATA, FIXTURES, REFERENCE_SPEC
 
 from briefgen.base.errors import SpecError
-from briefgen.base.model import Quantity, Slot
+from briefgen.base.model import (
+    COMPARISON_TYPES,
+    ComparisonKind,
+    ComparisonSpec,
+    Convert,
+    Currency,
+    Difference,
+    Pace,
+    Product,
+    Quantity,
+    Rank,
+    Ratio,
+    Share,
+    Slot,
+    Sum,
+)
 from briefgen.compute.compare import compute
 from briefgen.load.facts import load_facts
-from briefgen.load.spec import UNIT_FORM, find_specs, key_path, load_spec
+from briefgen.load.spec import KINDS, UNIT_FORM, comparison_entry, find_specs, key_path, load_spec
 
 FX = FIXTURES / "facts"
 
@@ -66,11 +84,14 @@ def test_reference_spec_loads_with_every_documented_id(no_warnings: None) -> Non
 def test_reference_spec_arguments_and_claims_are_typed() -> None:
     spec = load_spec(REFERENCE_SPEC)
     comparisons = {c.id: c for c in spec.comparisons}
-    assert comparisons["round_rank"].args == {
-        "subject": "xai_round_amount",
-        "among": ("xai_round_amount", "anthropic_round_sep", "anthropic_round_oct", "inflection_round")}
-    assert comparisons["energy_per_year"].args == {"of": "colossus_power", "to": "TWh", "over": "1 year"}
-    assert comparisons["gpu_ratio"].origin == f"{REFERENCE_SPEC}:13"
+    assert comparisons["round_rank"] == Rank(
+        id="round_rank", subject="xai_round_amount",
+        among=("xai_round_amount", "anthropic_round_sep", "anthropic_round_oct", "inflection_round"),
+        origin=f"{REFERENCE_SPEC}:16")
+    assert comparisons["energy_per_year"] == Convert(id="energy_per_year", of="colossus_power", to="TWh",
+                                                     over="1 year", origin=f"{REFERENCE_SPEC}:21")
+    assert comparisons["gpu_ratio"] == Ratio(id="gpu_ratio", of="xai_h100_count", to="gpt4_gpu_count",
+                                             origin=f"{REFERENCE_SPEC}:13")
     claims = {c.id: c for c in spec.claims}
     assert claims["c_cny"].asserted == Quantity.point(29000000000, "CNY")
     assert (claims["c_cny"].direction, claims["c_cny"].tolerance) == ("at_least", Decimal("0.01"))
@@ -290,3 +311,53 @@ def test_review_needs_draft_and_draft_is_a_boolean(tmp_path: Path) -> None:
     problems = [str(p) for p in caught.value.problems]
     assert any(":9: draft: got str 'yes please' (expected true or false)" in p for p in problems), problems
     assert any(":10: review: 1 item left to review in a brief that is not a draft" in p for p in problems), problems
+
+
+# --- comparison specs: a type per kind ------------------------------------------------------------
+
+#: One spec of every kind, with every argument it takes (a convert takes per or over, not both).
+EVERY_KIND: tuple[ComparisonSpec, ...] = (
+    Ratio(id="r", of="a", to="b"),
+    Share(id="s", part="a", whole="b", if_unavailable="na"),
+    Difference(id="d", of="a", minus="b", precision=2),
+    Rank(id="k", subject="a", among=("a", "b", "c")),
+    Product(id="p", of=("a", "b")),
+    Sum(id="u", of=("a", "b", "c"), precision="exact"),
+    Convert(id="c1", of="a", to="TWh", over="1 year"),
+    Convert(id="c2", of="a", to="kW", per="b"),
+    Currency(id="y", of="a", rate="b", to="CNY"),
+    Pace(id="v", of="a", span="b", per="month"),
+)
+
+
+def test_every_kind_has_one_spec_type() -> None:
+    assert list(KINDS) == list(get_args(ComparisonKind))
+    assert all(KINDS[t.kind] is t for t in COMPARISON_TYPES)
+    assert {type(s) for s in EVERY_KIND} == set(COMPARISON_TYPES)
+
+
+def test_each_kind_reads_into_its_type_and_its_entry_reads_back(tmp_path: Path, no_warnings: None) -> None:
+    lines = [f"  - {yaml.safe_dump(comparison_entry(s), default_flow_style=True).strip()}" for s in EVERY_KIND]
+    path = write_spec(tmp_path, MINIMAL + "comparisons:\n" + "\n".join(lines) + "\n")
+    read = load_spec(path).comparisons
+    assert [s.origin for s in read] == [f"{path}:{8 + i}" for i in range(len(EVERY_KIND))]
+    assert [replace(s, origin="") for s in read] == list(EVERY_KIND)
+
+
+@pytest.mark.parametrize(("entry", "key", "valid"), [
+    ("{id: r, kind: ratio, of: a, to: b, minus: c}", "minus", "of, to"),
+    ("{id: s, kind: share, part: a, whole: b, of: c}", "of", "part, whole"),
+    ("{id: d, kind: difference, of: a, minus: b, to: c}", "to", "of, minus"),
+    ("{id: k, kind: rank, subject: a, among: [a, b], of: [a, b]}", "of", "subject, among"),
+    ("{id: p, kind: product, of: [a, b], to: USD}", "to", "of"),
+    ("{id: u, kind: sum, of: [a, b], whole: c}", "whole", "of"),
+    ("{id: c, kind: convert, of: a, to: TWh, span: b}", "span", "of, to, per, over"),
+    ("{id: y, kind: currency, of: a, rate: b, to: CNY, per: month}", "per", "of, rate, to"),
+    ("{id: v, kind: pace, of: a, span: b, per: month, over: '1 year'}", "over", "of, span, per"),
+    ("{id: r, kind: ratio, of: a, to: b, numerator: c}", "numerator", "of, to"),
+])
+def test_a_key_the_kind_does_not_take_is_refused_naming_the_kinds_keys(tmp_path: Path, entry: str, key: str,
+                                                                         valid: str) -> None:
+    path = write_spec(tmp_path, MINIMAL + f"comparisons:\n  - {entry}\n")
+    assert problems(path) == [f"{path}:8: comparisons[0].{key}: unknown key {key!r} "
+                              f"(expected only id, kind, {valid}, if_unavailable, precision)"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Literal, Mapping, NewType, Union, get_args
+from typing import ClassVar, Literal, Mapping, NewType, Union, get_args
 
 from briefgen.base.units import UnitTable
 
@@ -203,19 +203,154 @@ class Comparison:
 
 # --- the brief spec -------------------------------------------------------------------------------
 
+IfUnavailable = Literal["error", "na"]
 
-@dataclass(frozen=True)
-class ComparisonSpec:
-    """One comparison as declared in the brief spec (validated, not yet computed)."""
 
+@dataclass(frozen=True, kw_only=True)
+class _Comparing:
+    """What every comparison entry of the brief spec has besides its kind's arguments."""
+
+    kind: ClassVar[ComparisonKind]
     id: str
-    kind: ComparisonKind
-    args: Mapping[str, object]
-    origin: str
+    #: Where the entry was read (``brief.yaml:13``); "" for one built in code (a draft's).
+    origin: str = ""
     #: ``na``: a zero baseline or a missing fact makes the comparison unavailable (printed n/a), not an error.
-    if_unavailable: Literal["error", "na"] = "error"
+    if_unavailable: IfUnavailable = "error"
     #: Rounding of the result: the entry's ``precision``, else the brief's (``None``: the default).
     precision: Precision | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ratio(_Comparing):
+    """``of ÷ to``, two amounts of one dimension."""
+
+    kind: ClassVar[Literal["ratio"]] = "ratio"
+    of: str
+    to: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.of, self.to
+
+
+@dataclass(frozen=True, kw_only=True)
+class Share(_Comparing):
+    """``part ÷ whole``, printed as a percentage (a part outside 0–100 % of its whole is warned about)."""
+
+    kind: ClassVar[Literal["share"]] = "share"
+    part: str
+    whole: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.part, self.whole
+
+
+@dataclass(frozen=True, kw_only=True)
+class Difference(_Comparing):
+    """``of − minus``, in ``of``'s unit."""
+
+    kind: ClassVar[Literal["difference"]] = "difference"
+    of: str
+    minus: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.of, self.minus
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rank(_Comparing):
+    """The 1-based place of ``subject`` among the facts ``among`` (which include it), largest first."""
+
+    kind: ClassVar[Literal["rank"]] = "rank"
+    subject: str
+    among: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.subject, *self.among
+
+
+@dataclass(frozen=True, kw_only=True)
+class Product(_Comparing):
+    """``of[0] × of[1] × …``, the units multiplied too."""
+
+    kind: ClassVar[Literal["product"]] = "product"
+    of: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.of
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sum(_Comparing):
+    """``of[0] + of[1] + …``, amounts of one dimension, in the first one's unit."""
+
+    kind: ClassVar[Literal["sum"]] = "sum"
+    of: tuple[str, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.of
+
+
+@dataclass(frozen=True, kw_only=True)
+class Convert(_Comparing):
+    """``of`` expressed in the unit ``to``, first divided by ``per`` or multiplied by ``over`` (at most
+    one of them: an id, or a literal amount such as ``"1 year"``)."""
+
+    kind: ClassVar[Literal["convert"]] = "convert"
+    of: str
+    to: str
+    per: str | None = None
+    over: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.of, *(name for name in (self.per, self.over) if name is not None)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Currency(_Comparing):
+    """``of × rate`` in the currency ``to`` (``rate``: an exchange-rate fact in ``to``/``of``'s unit)."""
+
+    kind: ClassVar[Literal["currency"]] = "currency"
+    of: str
+    rate: str
+    to: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.of, self.rate
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pace(_Comparing):
+    """``of ÷ span`` per time unit ``per`` (``span``: a duration)."""
+
+    kind: ClassVar[Literal["pace"]] = "pace"
+    of: str
+    span: str
+    per: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return self.of, self.span
+
+
+#: One comparison as declared in the brief spec (validated, not yet computed): a type per kind, each
+#: with the arguments its kind takes; ``names`` are the ids (or literal amounts) it is computed from.
+ComparisonSpec = Union[Ratio, Share, Difference, Rank, Product, Sum, Convert, Currency, Pace]
+#: Each kind's spec type, in the order the kinds are listed to editors.
+COMPARISON_TYPES: tuple[type[ComparisonSpec], ...] = get_args(ComparisonSpec)
+
+
+def comparison_arguments(spec_type: type[ComparisonSpec]) -> tuple[str, ...]:
+    """The keys a kind takes besides id, kind, if_unavailable and precision, in order (required first)."""
+    common = {f.name for f in fields(_Comparing)}
+    return tuple(f.name for f in fields(spec_type) if f.name not in common)
 
 
 ClaimKind = Literal["value", "less_than", "greater_than"]

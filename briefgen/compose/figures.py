@@ -121,19 +121,11 @@ def label(item: Item, ctx: Ctx) -> str:
     if isinstance(item, Fact):
         return item.label(ctx.lang)
     spec = next((s for s in ctx.spec.comparisons if s.id == item.id), None)
-    named = _arg_ids(tuple(spec.args.values())) if spec else [f.id for f in item.inputs]
+    named = spec.names if spec else [f.id for f in item.inputs]
     ids = [i for i in named if i in ctx.facts or i in ctx.comparisons]
     if item.kind == "rank" and item.subject in ctx.facts:
         return ctx.facts[item.subject].label(ctx.lang)
     return f" {item.operator} ".join(label(ctx.item(i, ctx.spec.origin), ctx) for i in ids)
-
-
-def _arg_ids(values: object) -> list[str]:
-    if isinstance(values, str):
-        return [values]
-    if isinstance(values, (list, tuple)):
-        return [i for v in values for i in _arg_ids(v)]
-    return []
 
 
 def formula(c: Comparison, lang: Lang) -> str:

@@ -1,5 +1,8 @@
 """Comparison specs and a FactSet → computed headline comparisons with their provenance.
 
+Each kind has its spec type (``model.Ratio`` … ``model.Pace``, with that kind's arguments); ``compute``
+matches on the type and computes with a function per kind.
+
 Every operand is a fact id or the id of an *earlier* comparison in the list, so comparisons chain
 (``pace_ratio = xai_pace ÷ openai_pace``). Ranges propagate as closed intervals (interval arithmetic:
 the result's ends are the min and max over the operands' ends); ``rank`` orders by midpoints, and
@@ -23,11 +26,27 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence, assert_never
 
 from briefgen.base import units
 from briefgen.base.errors import ComparisonError, Problem, did_you_mean, quoted
-from briefgen.base.model import Comparison, ComparisonSpec, Fact, FactSet, Precision, Quantity
+from briefgen.base.model import (
+    Comparison,
+    ComparisonSpec,
+    Convert,
+    Currency,
+    Difference,
+    Fact,
+    FactSet,
+    Pace,
+    Precision,
+    Product,
+    Quantity,
+    Rank,
+    Ratio,
+    Share,
+    Sum,
+)
 from briefgen.base.parse import parse_amount
 
 if TYPE_CHECKING:
@@ -154,9 +173,8 @@ class _Scope:
     done: Mapping[str, Comparison]
     failed: set[str]
 
-    def operand(self, spec: ComparisonSpec, name: str, item_id: str | None = None) -> _Operand:
-        """The operand named by argument ``name`` (or by ``item_id`` inside that argument)."""
-        item_id = _arg_text(spec, name) if item_id is None else item_id
+    def operand(self, spec: ComparisonSpec, name: str, item_id: str) -> _Operand:
+        """The operand ``item_id``, given as argument ``name`` of ``spec``."""
         if item_id in self.failed:
             raise _Skipped(item_id)
         item = lookup(self.facts, self.done, item_id, origin=spec.origin, field=_field(spec, name))
@@ -168,33 +186,25 @@ class _Scope:
         quantity = quantity_of(item, origin=spec.origin, field=_field(spec, name))
         return _Operand(item.id, quantity, (item,), item.precision)
 
-    def operands(self, spec: ComparisonSpec, name: str) -> list[_Operand]:
-        """The operands listed by argument ``name`` (a list of at least two ids)."""
-        ids = spec.args.get(name)
-        if not isinstance(ids, (list, tuple)) or len(ids) < 2 or not all(isinstance(i, str) for i in ids):
-            raise _error(spec, name, f"got {quoted(ids)}", expected=f"a list of at least two ids ({_ANY_ID})")
-        return [self.operand(spec, name, str(i)) for i in ids]
+    def operands(self, spec: ComparisonSpec, name: str, ids: Sequence[str]) -> list[_Operand]:
+        """The operands listed by argument ``name`` (at least two)."""
+        if len(ids) < 2:
+            raise _error(spec, name, f"only {len(ids)} id{'' if len(ids) == 1 else 's'}",
+                         expected=f"a list of at least two ids ({_ANY_ID})")
+        return [self.operand(spec, name, item_id) for item_id in ids]
 
-    def amount_or_literal(self, spec: ComparisonSpec, name: str) -> _Operand:
+    def amount_or_literal(self, spec: ComparisonSpec, name: str, text: str) -> _Operand:
         """An operand given as an id, or as a literal amount such as ``"1 year"``."""
-        text = _arg_text(spec, name)
         if text in self.facts or text in self.done:
-            return self.operand(spec, name)
+            return self.operand(spec, name, text)
         try:
             return _Operand(text, parse_amount(text), ())
         except ValueError:
-            return self.operand(spec, name)
+            return self.operand(spec, name, text)
 
 
-def _arg_text(spec: ComparisonSpec, name: str) -> str:
-    value = spec.args.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise _error(spec, name, "missing" if value is None else f"got {quoted(value)}", expected=_ANY_ID)
-    return value.strip()
-
-
-def _arg_unit(spec: ComparisonSpec, name: str) -> str:
-    text = _arg_text(spec, name)
+def _unit(spec: ComparisonSpec, name: str, text: str) -> str:
+    """``text``, a unit expression given as argument ``name``; one the unit table cannot read raises."""
     try:
         units.parse(text)
     except ValueError as exc:
@@ -209,23 +219,40 @@ def _compute_one(spec: ComparisonSpec, scope: _Scope) -> Comparison:
     if spec.id in scope.facts or spec.id in scope.done:
         raise _error(spec, "", f"id {quoted(spec.id)} is already used by a fact or an earlier comparison",
                      expected="a unique comparison id")
-    kind = _KINDS.get(spec.kind)
-    if kind is None:
-        raise _error(spec, "kind", f"unknown kind {quoted(spec.kind)}", expected=f"one of {', '.join(_KINDS)}")
-    return kind(spec, scope)
+    match spec:
+        case Ratio():
+            return _ratio(spec, scope.operand(spec, "of", spec.of), scope.operand(spec, "to", spec.to), "to")
+        case Share():
+            return _share(spec, scope)
+        case Difference():
+            return _difference(spec, scope)
+        case Rank():
+            return _rank(spec, scope)
+        case Product():
+            return _product(spec, scope)
+        case Sum():
+            return _sum(spec, scope)
+        case Convert():
+            return _convert(spec, scope)
+        case Currency():
+            return _currency(spec, scope)
+        case Pace():
+            return _pace(spec, scope)
+        case _:
+            assert_never(spec)
 
 
-def _ratio(spec: ComparisonSpec, scope: _Scope, top: str, bottom: str) -> Comparison:
-    a, b = scope.operand(spec, top), scope.operand(spec, bottom)
+def _ratio(spec: Ratio | Share, a: _Operand, b: _Operand, bottom: str) -> Comparison:
+    """``a ÷ b``, where ``b`` is argument ``bottom`` of ``spec``."""
     value = _divide(_interval(a), _nonzero(spec, bottom, b, _same_unit(spec, a, b)))
     return _result(spec, Quantity(*value, "1"), (a, b), "÷")
 
 
-def _share(spec: ComparisonSpec, scope: _Scope) -> Comparison:
+def _share(spec: Share, scope: _Scope) -> Comparison:
     """A ratio of part to whole that is also checked as a share: a negative part or whole, or a part
     larger than the whole, computes but is rarely what was meant (a wrong fact, or the wrong whole),
     so a warning names the comparison, the operands and the share."""
-    share = _ratio(spec, scope, "part", "whole")
+    share = _ratio(spec, scope.operand(spec, "part", spec.part), scope.operand(spec, "whole", spec.whole), "whole")
     if share.value is None:
         return share
     part, whole = share.operands
@@ -236,9 +263,8 @@ def _share(spec: ComparisonSpec, scope: _Scope) -> Comparison:
         odd = "is over 100%" if low > 1 else "can be over 100%"
     else:
         return share
-    ids = f"{spec.args.get('part')} ÷ {spec.args.get('whole')}"
-    _LOG.warning("%s: %s: the share %s (%s = %s): a share of a whole is 0–100%%; check the facts or the whole",
-                 spec.origin, spec.id, odd, ids, _percent_span(low, high))
+    _LOG.warning("%s: %s: the share %s (%s ÷ %s = %s): a share of a whole is 0–100%%; check the facts or the "
+                 "whole", spec.origin, spec.id, odd, spec.part, spec.whole, _percent_span(low, high))
     return share
 
 
@@ -247,30 +273,30 @@ def _percent_span(low: Decimal, high: Decimal) -> str:
     return ends[0] if low == high else f"{ends[0]}–{ends[1]}"
 
 
-def _difference(spec: ComparisonSpec, scope: _Scope) -> Comparison:
-    a, b = scope.operand(spec, "of"), scope.operand(spec, "minus")
+def _difference(spec: Difference, scope: _Scope) -> Comparison:
+    a, b = scope.operand(spec, "of", spec.of), scope.operand(spec, "minus", spec.minus)
     (a_low, a_high), (b_low, b_high) = _interval(a), _same_unit(spec, a, b)
     return _result(spec, Quantity(a_low - b_high, a_high - b_low, a.quantity.unit), (a, b), "−")
 
 
-def _sum(spec: ComparisonSpec, scope: _Scope) -> Comparison:
-    items = scope.operands(spec, "of")
+def _sum(spec: Sum, scope: _Scope) -> Comparison:
+    items = scope.operands(spec, "of", spec.of)
     parts = [_same_unit(spec, items[0], item) for item in items]
     total = (sum((p[0] for p in parts), Decimal(0)), sum((p[1] for p in parts), Decimal(0)))
     return _result(spec, Quantity(*total, items[0].quantity.unit), items, "+")
 
 
-def _product(spec: ComparisonSpec, scope: _Scope) -> Comparison:
-    items = scope.operands(spec, "of")
+def _product(spec: Product, scope: _Scope) -> Comparison:
+    items = scope.operands(spec, "of", spec.of)
     value, unit = _interval(items[0]), units.parse(items[0].quantity.unit)
     for item in items[1:]:
         value, unit = _multiply(value, _interval(item)), unit * units.parse(item.quantity.unit)
     return _result(spec, Quantity(*value, _unit_text(unit)), items, "×")
 
 
-def _rank(spec: ComparisonSpec, scope: _Scope) -> Comparison:
-    subject = _arg_text(spec, "subject")
-    among = scope.operands(spec, "among")
+def _rank(spec: Rank, scope: _Scope) -> Comparison:
+    subject = spec.subject
+    among = scope.operands(spec, "among", spec.among)
     if subject not in [a.id for a in among]:
         raise _error(spec, "subject", f"{quoted(subject)} is not one of among", expected="one of the among ids")
     derived = [a.id for a in among if a.id in scope.done]
@@ -285,26 +311,27 @@ def _rank(spec: ComparisonSpec, scope: _Scope) -> Comparison:
     return _result(spec, Quantity.point(position, "1"), ranked, ">", ranking=ranking, subject=subject)
 
 
-def _convert(spec: ComparisonSpec, scope: _Scope) -> Comparison:
-    of, target = scope.operand(spec, "of"), _arg_unit(spec, "to")
-    if "per" in spec.args and "over" in spec.args:
+def _convert(spec: Convert, scope: _Scope) -> Comparison:
+    of, target = scope.operand(spec, "of", spec.of), _unit(spec, "to", spec.to)
+    if spec.per is not None and spec.over is not None:
         raise _error(spec, "over", "per and over together", expected="either per or over (chain two "
                      "comparisons for both)")
     value, unit, operands, operator = _interval(of), units.parse(of.quantity.unit), [of], "→"
-    if "per" in spec.args:
-        per = scope.amount_or_literal(spec, "per")
+    if spec.per is not None:
+        per = scope.amount_or_literal(spec, "per", spec.per)
         value = _divide(value, _nonzero(spec, "per", per, _interval(per)))
         unit, operands, operator = unit / units.parse(per.quantity.unit), [of, per], "÷"
-    if "over" in spec.args:
-        over = scope.amount_or_literal(spec, "over")
+    if spec.over is not None:
+        over = scope.amount_or_literal(spec, "over", spec.over)
         value = _multiply(value, _interval(over))
         unit, operands, operator = unit * units.parse(over.quantity.unit), [of, over], "×"
     factor = _factor(spec, "to", unit, target, f" {operator} ".join(o.id for o in operands))
     return _result(spec, Quantity(*_scaled(value, factor), target), operands, operator)
 
 
-def _currency(spec: ComparisonSpec, scope: _Scope) -> Comparison:
-    of, rate, target = scope.operand(spec, "of"), scope.operand(spec, "rate"), _arg_unit(spec, "to")
+def _currency(spec: Currency, scope: _Scope) -> Comparison:
+    of, rate = scope.operand(spec, "of", spec.of), scope.operand(spec, "rate", spec.rate)
+    target = _unit(spec, "to", spec.to)
     want = units.parse(target) / units.parse(of.quantity.unit)
     if units.parse(rate.quantity.unit).dimensionality != want.dimensionality:
         raise _error(spec, "rate", f"{rate.id} is in {rate.quantity.unit}; converting {of.id} "
@@ -316,8 +343,9 @@ def _currency(spec: ComparisonSpec, scope: _Scope) -> Comparison:
     return _result(spec, Quantity(*value, target), (of, rate), "×")
 
 
-def _pace(spec: ComparisonSpec, scope: _Scope) -> Comparison:
-    of, span, per = scope.operand(spec, "of"), scope.operand(spec, "span"), _arg_unit(spec, "per")
+def _pace(spec: Pace, scope: _Scope) -> Comparison:
+    of, span = scope.operand(spec, "of", spec.of), scope.operand(spec, "span", spec.span)
+    per = _unit(spec, "per", spec.per)
     if not units.same_dimension(per, "day"):
         raise _error(spec, "per", f"{quoted(per)} is not a unit of time", expected="a time unit such as month")
     factor = _factor(spec, "span", units.parse(span.quantity.unit), per, span.id)
@@ -328,19 +356,6 @@ def _pace(spec: ComparisonSpec, scope: _Scope) -> Comparison:
                     expected="a positive duration")
     value = _divide(_interval(of), duration)
     return _result(spec, Quantity(*value, f"{of.quantity.unit}/{per}"), (of, span), "÷")
-
-
-_KINDS: dict[str, Callable[[ComparisonSpec, _Scope], Comparison]] = {
-    "ratio": lambda spec, scope: _ratio(spec, scope, "of", "to"),
-    "share": _share,
-    "difference": _difference,
-    "rank": _rank,
-    "product": _product,
-    "sum": _sum,
-    "convert": _convert,
-    "currency": _currency,
-    "pace": _pace,
-}
 
 
 def _result(spec: ComparisonSpec, value: Quantity, operands: Iterable[_Operand], operator: str, *,

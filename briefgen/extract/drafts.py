@@ -82,7 +82,7 @@ def draft(text: str, brief_id: str, source: ArticleSource, lang: Lang | None = N
         "id": brief_id, "title": {lang: source.title}, "languages": [lang], "template": brief_id,
         "facts": "facts.csv", "sources": "sources.csv", "draft": True, "review": list(review),
         **_units(rows, known), "key_numbers": _key_numbers(facts, drafted),
-        "comparisons": list(drafted.comparisons), "claims": list(drafted.claims)})
+        "comparisons": [spec.comparison_entry(c) for c in drafted.comparisons], "claims": list(drafted.claims)})
     sources = [{"id": SOURCE_ID, "publisher": source.publisher, "title": source.title,
                 "date": source.date.isoformat() if source.date else "", "url": source.url, "lang": written_in}]
     return Draft(brief_id, lang, candidates.csv_text(rows), candidates.csv_text(sources, SOURCE_COLUMNS),

@@ -29,6 +29,7 @@ from decimal import Decimal
 from typing import Iterable, Sequence
 
 from briefgen.base import words
+from briefgen.base.model import ComparisonSpec, Currency, Difference, Product, Rank, Ratio, Share
 from briefgen.base.parse import PLACEHOLDER
 from briefgen.extract.candidates import Candidate, Proposal, plain
 
@@ -55,10 +56,10 @@ class Mention:
 
 @dataclass(frozen=True)
 class Arithmetic:
-    """What ``arithmetic`` drafts: extra fact rows (implied rates), spec entries, review lines."""
+    """What ``arithmetic`` drafts: extra fact rows (implied rates), comparisons, claim entries, review lines."""
 
     rates: tuple[dict[str, str], ...]
-    comparisons: tuple[Entry, ...]
+    comparisons: tuple[ComparisonSpec, ...]
     claims: tuple[Entry, ...]
     review: tuple[words.Phrase, ...]
 
@@ -94,15 +95,15 @@ class _Drafted:
     """Comparisons (by id), claims and review lines drafted so far, and the fact pairs compared."""
 
     def __init__(self) -> None:
-        self.comparisons: dict[str, Entry] = {}
+        self.comparisons: dict[str, ComparisonSpec] = {}
         self.claims: list[Entry] = []
         self.review: list[words.Phrase] = []
         self.pairs: set[frozenset[str]] = set()
 
-    def compare(self, entry: Entry, *ids: str) -> str:
-        self.comparisons.setdefault(str(entry["id"]), entry)
+    def compare(self, spec: ComparisonSpec, *ids: str) -> str:
+        self.comparisons.setdefault(spec.id, spec)
         self.pairs.add(frozenset(ids))
-        return str(entry["id"])
+        return spec.id
 
     def claim(self, target: str, c: Candidate, asserted: Decimal, unit: str, what: str | words.Phrase) -> None:
         """A claim on ``target`` from ``c`` (the same statement written twice, 4x … 4×, is one claim)."""
@@ -171,12 +172,12 @@ def _statement(s: Candidate, mentions: Sequence[Mention], drafted: _Drafted) -> 
     small, large = sorted(pair, key=lambda p: _size(p.mention))
     value = s.value / 100 if s.unit == "percent" else s.value
     if s.kind == "times" or value > 1:
-        target = drafted.compare({"id": f"{large.id}_to_{small.id}", "kind": "ratio", "of": large.id,
-                                  "to": small.id}, large.id, small.id)
+        target = drafted.compare(Ratio(id=f"{large.id}_to_{small.id}", of=large.id, to=small.id),
+                                 large.id, small.id)
         drafted.claim(target, s, value, "1", f"{large.id} ÷ {small.id}")
         return
-    target = drafted.compare({"id": f"{small.id}_share_of_{large.id}", "kind": "share", "part": small.id,
-                              "whole": large.id}, small.id, large.id)
+    target = drafted.compare(Share(id=f"{small.id}_share_of_{large.id}", part=small.id, whole=large.id),
+                             small.id, large.id)
     drafted.claim(target, s, value, "1", words.phrase("review.share", part=small.id, whole=large.id))
 
 
@@ -188,8 +189,7 @@ def _rank(s: Candidate, mentions: Sequence[Mention], drafted: _Drafted) -> None:
     if subject is None or len(among) < 2 or s.value is None:
         drafted.review.append(words.phrase("review.no_rank", line=s.line, expression=s.expression))
         return
-    target = drafted.compare({"id": f"{subject.id}_rank", "kind": "rank", "subject": subject.id, "among": among},
-                             subject.id)
+    target = drafted.compare(Rank(id=f"{subject.id}_rank", subject=subject.id, among=tuple(among)), subject.id)
     drafted.claim(target, s, s.value, "1", words.phrase("review.rank", subject=subject.id,
                                                          among=", ".join(among)))
 
@@ -206,8 +206,8 @@ def _currency_pairs(mentions: Sequence[Mention], text: str, source: str,
         rates.setdefault((a.unit, b.unit), (_rate_row(a, b, source), b))
     for a, b in pairs:
         row, origin = rates[(a.unit, b.unit)]
-        target = drafted.compare({"id": f"{a.fact.id}_in_{b.unit.lower()}", "kind": "currency", "of": a.fact.id,
-                                  "rate": row["id"], "to": b.unit}, a.fact.id, b.fact.id)
+        target = drafted.compare(Currency(id=f"{a.fact.id}_in_{b.unit.lower()}", of=a.fact.id, rate=row["id"],
+                                          to=b.unit), a.fact.id, b.fact.id)
         if origin is not b:
             assert b.at.value is not None  # pairs hold points only
             drafted.claim(target, b.at, b.at.value, b.unit, f"{a.fact.id} × {row['id']}")
@@ -238,8 +238,8 @@ def _products(mentions: Sequence[Mention], drafted: _Drafted) -> None:
         if not counts:
             continue
         count = counts[0].fact
-        target = drafted.compare({"id": f"{count.id}_times_{price.fact.id}", "kind": "product",
-                                  "of": [count.id, price.fact.id]}, count.id, price.fact.id)
+        target = drafted.compare(Product(id=f"{count.id}_times_{price.fact.id}", of=(count.id, price.fact.id)),
+                                 count.id, price.fact.id)
         total = totals[0].at if totals else None
         if total is not None and total.value is not None:
             drafted.claim(target, total, total.value, top, f"{count.id} × {price.fact.id}")
@@ -258,8 +258,7 @@ def _suggestions(facts: Sequence[Proposal], drafted: _Drafted) -> None:
         large, second = sorted(group, key=lambda p: _size(p.mention), reverse=True)[:2]
         if frozenset((large.id, second.id)) in drafted.pairs:
             continue
-        drafted.compare({"id": f"{large.id}_to_{second.id}", "kind": "ratio", "of": large.id, "to": second.id},
+        drafted.compare(Ratio(id=f"{large.id}_to_{second.id}", of=large.id, to=second.id), large.id, second.id)
+        drafted.compare(Difference(id=f"{large.id}_minus_{second.id}", of=large.id, minus=second.id),
                         large.id, second.id)
-        drafted.compare({"id": f"{large.id}_minus_{second.id}", "kind": "difference", "of": large.id,
-                         "minus": second.id}, large.id, second.id)
         made += 1

@@ -4,22 +4,26 @@ The spec format is documented in ``docs/architecture.md``. Unknown keys are erro
 ``comparsions:`` must not silently drop a section). Each problem names the spec file, the line,
 the key path (``comparisons[3].kind``) and the valid form. ``facts``/``sources`` are resolved
 relative to the spec file; ``template`` is the name of a folder under the templates directory.
-Whether referenced ids exist is checked later by ``compare`` (it has the ``FactSet``).
+Each ``comparisons:`` entry becomes its kind's spec type (``model.Ratio`` … ``model.Pace``), and
+takes only that kind's keys. Whether referenced ids exist is checked later by ``compare`` (it has the
+``FactSet``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Literal, Mapping, Sequence, TypeVar, cast, get_args
+from typing import Callable, Literal, Mapping, Sequence, TypedDict, TypeVar, cast, get_args
 
 import yaml
 
 from briefgen.base import headertext, units
 from briefgen.base.errors import Problem, SpecError, quoted
 from briefgen.base.model import (
+    COMPARISON_TYPES,
     CONTRADICTED_BEYOND,
     LANGS,
     WEEKDAYS,
@@ -29,12 +33,23 @@ from briefgen.base.model import (
     ClaimSpec,
     ComparisonKind,
     ComparisonSpec,
+    Convert,
+    Currency,
+    Difference,
+    IfUnavailable,
     Lang,
     Localized,
+    Pace,
     Precision,
+    Product,
     Quantity,
+    Rank,
+    Ratio,
+    Share,
     Slot,
+    Sum,
     Weekday,
+    comparison_arguments,
     known_zone,
 )
 from briefgen.base.parse import ID as ITEM_ID
@@ -51,25 +66,10 @@ KeyPath = tuple[str | int, ...]
 Direction = Literal["about", "at_least", "at_most"]
 DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 
-#: Argument shapes: an id, a list of ids, a unit, a time unit, an id or a literal amount ("1 year").
-ID, IDS, UNIT, TIME, AMOUNT = "id", "ids", "unit", "time", "amount"
-
-#: For each comparison kind: (required arguments, optional arguments), each name → shape.
-KINDS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
-    "ratio": ({"of": ID, "to": ID}, {}),
-    "share": ({"part": ID, "whole": ID}, {}),
-    "difference": ({"of": ID, "minus": ID}, {}),
-    "rank": ({"subject": ID, "among": IDS}, {}),
-    "product": ({"of": IDS}, {}),
-    "sum": ({"of": IDS}, {}),
-    "convert": ({"of": ID, "to": UNIT}, {"per": AMOUNT, "over": AMOUNT}),
-    "currency": ({"of": ID, "rate": ID, "to": UNIT}, {}),
-    "pace": ({"of": ID, "span": ID, "per": TIME}, {}),
-}
-assert set(KINDS) == set(get_args(ComparisonKind))
+#: Each comparison kind's spec type, by the name brief.yaml gives the kind.
+KINDS: dict[ComparisonKind, type[ComparisonSpec]] = {spec_type.kind: spec_type for spec_type in COMPARISON_TYPES}
 #: Every argument name any kind takes (accepted silently while the kind itself is unknown).
-_ANY_ARGUMENT = {name: ID for required, optional in KINDS.values() for name in (*required, *optional)}
-IfUnavailable = Literal["error", "na"]
+_ANY_ARGUMENT = tuple(dict.fromkeys(name for spec_type in COMPARISON_TYPES for name in comparison_arguments(spec_type)))
 IF_UNAVAILABLE: tuple[IfUnavailable, ...] = get_args(IfUnavailable)
 
 
@@ -385,30 +385,15 @@ class _Reader:
         return value
 
     def comparison(self, value: object, path: KeyPath, precision: Precision | None) -> ComparisonSpec | None:
+        """One ``comparisons:`` entry → its kind's spec type; only the keys that kind takes are allowed."""
         kind = self.choice(value.get("kind"), (*path, "kind"), tuple(KINDS)) if isinstance(value, dict) else ""
-        required, optional = KINDS[kind] if kind else ({}, _ANY_ARGUMENT)
-        entry = self.mapping(value, path, ("id", "kind", *required, *optional, "if_unavailable", "precision"))
-        if entry is None or not kind:
+        names = comparison_arguments(KINDS[kind]) if kind in KINDS else _ANY_ARGUMENT
+        entry = self.mapping(value, path, ("id", "kind", *names, "if_unavailable", "precision"))
+        if entry is None or kind not in KINDS:
             return None
-        if "per" in entry and "over" in entry:
+        if kind == "convert" and "per" in entry and "over" in entry:
             self.fail((*path, "over"), "per and over together", "either per or over")
-        shapes = {**required, **{k: v for k, v in optional.items() if k in entry}}
-        args = {name: self.argument(entry.get(name), (*path, name), shape) for name, shape in shapes.items()}
-        fallback = cast(IfUnavailable, self.choice(entry.get("if_unavailable", "error"),
-                                                   (*path, "if_unavailable"), IF_UNAVAILABLE) or "error")
-        return ComparisonSpec(id=self.text(entry.get("id"), (*path, "id"), ITEM_ID, ID_FORM),
-                              kind=cast(ComparisonKind, kind), args=args, origin=self.where(path),
-                              if_unavailable=fallback, precision=self.precision(entry, (*path, "precision"),
-                                                                                precision))
-
-    def argument(self, value: object, path: KeyPath, shape: str) -> object:
-        if shape == IDS:
-            return self.ids(value, path, minimum=2)
-        if shape in (UNIT, TIME):
-            return self.unit(value, path, time=shape == TIME)
-        if shape == AMOUNT:
-            return self.amount(value, path)
-        return self.text(value, path, ITEM_ID, ID_FORM)
+        return _BUILD[kind](_Arguments(self, entry, path, precision))
 
     def chart(self, value: object, path: KeyPath, languages: Sequence[str]) -> ChartSpec | None:
         entry = self.mapping(value, path, ("id", "title", "items", "unit"))
@@ -474,6 +459,78 @@ class _Reader:
         match = HH_MM.fullmatch(at)
         time = dt.time(int(match[1]), int(match[2])) if match else dt.time(0, 0)
         return Slot(weekday=cast(Weekday, day or "monday"), at=time, tz=tz)
+
+
+class _Common(TypedDict):
+    """What every comparison spec has besides its kind's arguments."""
+
+    id: str
+    origin: str
+    if_unavailable: IfUnavailable
+    precision: Precision | None
+
+
+class _Arguments:
+    """Reads the arguments of one comparison entry, each in its shape, reporting bad ones located."""
+
+    def __init__(self, reader: _Reader, entry: Mapping[str, object], path: KeyPath,
+                 precision: Precision | None) -> None:
+        self.reader, self.entry, self.path, self.precision = reader, entry, path, precision
+
+    def id(self, name: str) -> str:
+        return self.reader.text(self.entry.get(name), (*self.path, name), ITEM_ID, ID_FORM)
+
+    def ids(self, name: str) -> tuple[str, ...]:
+        """A list of at least two ids."""
+        return self.reader.ids(self.entry.get(name), (*self.path, name), minimum=2)
+
+    def unit(self, name: str) -> str:
+        return self.reader.unit(self.entry.get(name), (*self.path, name))
+
+    def time(self, name: str) -> str:
+        """A unit of time (``month``)."""
+        return self.reader.unit(self.entry.get(name), (*self.path, name), time=True)
+
+    def amount(self, name: str) -> str | None:
+        """An optional id or literal amount (``"1 year"``); ``None`` when the entry leaves it out."""
+        return self.reader.amount(self.entry[name], (*self.path, name)) if name in self.entry else None
+
+    def common(self) -> _Common:
+        """The entry's id, origin, ``if_unavailable`` and ``precision`` (the brief's when not given)."""
+        fallback = cast(IfUnavailable, self.reader.choice(self.entry.get("if_unavailable", "error"),
+                                                          (*self.path, "if_unavailable"), IF_UNAVAILABLE) or "error")
+        return _Common(id=self.id("id"), origin=self.reader.where(self.path), if_unavailable=fallback,
+                       precision=self.reader.precision(self.entry, (*self.path, "precision"), self.precision))
+
+
+#: How each kind's spec is read: its arguments in order, then what every comparison has (``common()``
+#: last, so problems are listed in the order they always were: arguments, if_unavailable, id, precision).
+_BUILD: dict[ComparisonKind, Callable[[_Arguments], ComparisonSpec]] = {
+    "ratio": lambda a: Ratio(of=a.id("of"), to=a.id("to"), **a.common()),
+    "share": lambda a: Share(part=a.id("part"), whole=a.id("whole"), **a.common()),
+    "difference": lambda a: Difference(of=a.id("of"), minus=a.id("minus"), **a.common()),
+    "rank": lambda a: Rank(subject=a.id("subject"), among=a.ids("among"), **a.common()),
+    "product": lambda a: Product(of=a.ids("of"), **a.common()),
+    "sum": lambda a: Sum(of=a.ids("of"), **a.common()),
+    "convert": lambda a: Convert(of=a.id("of"), to=a.unit("to"), per=a.amount("per"), over=a.amount("over"),
+                                 **a.common()),
+    "currency": lambda a: Currency(of=a.id("of"), rate=a.id("rate"), to=a.unit("to"), **a.common()),
+    "pace": lambda a: Pace(of=a.id("of"), span=a.id("span"), per=a.time("per"), **a.common()),
+}
+
+
+def comparison_entry(spec: ComparisonSpec) -> dict[str, object]:
+    """The ``comparisons:`` entry that reads back as ``spec`` (wherever it is written): id, kind, the
+    arguments given, then ``if_unavailable`` and ``precision`` when not the defaults."""
+    arguments = comparison_arguments(type(spec))
+    given = {name: list(value) if isinstance(value, tuple) else value
+             for name, value in asdict(spec).items() if name in arguments and value is not None}
+    entry: dict[str, object] = {"id": spec.id, "kind": spec.kind, **given}
+    if spec.if_unavailable != "error":
+        entry["if_unavailable"] = spec.if_unavailable
+    if spec.precision is not None:
+        entry["precision"] = spec.precision
+    return entry
 
 
 def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
