@@ -240,12 +240,12 @@ def _style(unit: str, lang: Lang, kind: str | None, compact: bool) -> _Style:
         return _Style("", partial(_digits, lang=lang, start=_COMPACT_FROM[lang, False, compact]), TIMES[lang])
     if unit == "1" and kind == "rank":
         return _Style("", partial(_ordinal, lang=lang), "位" if lang == "ja" else "")
-    words = units.words(unit)
-    money = bool(words.en_prefix)
+    said = units.words(unit)
+    money = bool(said.en_prefix)
     digits = partial(_digits, lang=lang, start=_COMPACT_FROM[lang, money, compact])
     if lang == "ja":
-        return _Style(words.ja_prefix, digits, words.ja)
-    return _Style(words.en_prefix, digits, words.en)
+        return _Style(said.ja_prefix, digits, said.ja)
+    return _Style(said.en_prefix, digits, said.en)
 
 
 def _end(value: Decimal, prefix: str, style: _Style) -> str:

@@ -196,8 +196,8 @@ def _ja_name(m: re.Match[str]) -> bool:
 
 
 def _a_name(text: str) -> bool:
-    words = text.split()
-    if re.fullmatch(r"[A-Z]\d+s?|\d.*", text) or all(w in _NOT_NAMES for w in words):
+    tokens = text.split()
+    if re.fullmatch(r"[A-Z]\d+s?|\d.*", text) or all(w in _NOT_NAMES for w in tokens):
         return False
     return text[0].isupper() or any(ch.isupper() for ch in text[1:])  # xAI, OpenAI
 
@@ -363,12 +363,12 @@ def _with_ids(proposals: Sequence[Proposal]) -> tuple[Proposal, ...]:
 
 
 def fact_id(p: Proposal) -> str:
-    words = [slug(p.entity) if p.entity != PLACEHOLDER else "",
+    parts = [slug(p.entity) if p.entity != PLACEHOLDER else "",
              slug(p.labels[1].split(" (")[0]) if p.labels[1] else ""]
-    if not words[1]:
+    if not parts[1]:
         unit = {"1": "count", "percent": "percent"}.get(p.mention.unit, p.mention.unit)
-        words[1] = "date" if p.event else slug(unit.replace("/", "_per_").replace("**3", "3"))
-    return "_".join(w for w in words if w) or "n"
+        parts[1] = "date" if p.event else slug(unit.replace("/", "_per_").replace("**3", "3"))
+    return "_".join(w for w in parts if w) or "n"
 
 
 # --- the facts.csv table --------------------------------------------------------------------------

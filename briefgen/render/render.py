@@ -188,15 +188,15 @@ def _widths(frag: Any) -> list[float]:
 
 def _line(chars: _Chars, start: int, end: int, width: float, forced: bool) -> Any:
     """One line of ``chars`` as ReportLab's CJK line: runs of one fragment, its widest ascent and descent."""
-    words = []
+    runs = []
     for frag, run in groupby(range(start, end), key=chars.frags.__getitem__):
         first, *rest = run
         shown = chars.text[first:(rest[-1] if rest else first) + 1]
-        words.append(frag.clone(text="" if shown == OBJECT * len(shown) else shown))
-    metrics = [getAscentDescent(f.fontName, f.fontSize) for f in {id(w): w for w in words}.values()]
+        runs.append(frag.clone(text="" if shown == OBJECT * len(shown) else shown))
+    metrics = [getAscentDescent(f.fontName, f.fontSize) for f in {id(w): w for w in runs}.values()]
     used = sum(chars.widths[start:end])
-    return FragLine(kind=1, extraSpace=width - used, wordCount=1, words=words,
-                    fontSize=max((w.fontSize for w in words), default=0),
+    return FragLine(kind=1, extraSpace=width - used, wordCount=1, words=runs,
+                    fontSize=max((w.fontSize for w in runs), default=0),
                     ascent=max((a for a, _ in metrics), default=0), descent=min((d for _, d in metrics), default=0),
                     maxWidth=width, currentWidth=used, lineBreak=forced)
 
