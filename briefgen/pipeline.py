@@ -24,10 +24,11 @@ from briefgen.base.model import (
     Conflict,
     Edition,
     FactSet,
+    History,
     Lang,
     Rendered,
 )
-from briefgen.compose import compose
+from briefgen.compose import compose, trend
 from briefgen.compute import checks, compare, lint
 from briefgen.load import facts, snapshot, spec
 from briefgen.render import fonts, glyphs, render
@@ -109,13 +110,29 @@ def render_edition(prepared: Prepared, langs: Sequence[Lang], today: dt.date,
     warn_lint(prepared, langs, today, env)
     previous = snapshot.previous_snapshot(out_dir, prepared.spec.id, edition)
     changes = None if previous is None else snapshot.diff(previous, prepared.facts)
+    history = fact_history(prepared, langs, env, out_dir, edition)
     rendered: dict[str, Rendered] = {}
     for lang in langs:
         brief = compose.compose(prepared.spec, prepared.facts, prepared.comparisons, lang, today, env,
-                                checks=prepared.checks, conflicts=prepared.conflicts, changes=changes)
+                                checks=prepared.checks, conflicts=prepared.conflicts, changes=changes,
+                                history=history)
         path = output.report_path(out_dir, prepared.spec.id, lang, edition)
         rendered[lang] = Rendered(brief=brief, pdf=render.render_pdf(brief), path=str(path))
     return Edition(brief_id=prepared.spec.id, edition=edition, title=prepared.spec.title, languages=rendered)
+
+
+def fact_history(prepared: Prepared, langs: Sequence[Lang], env: jinja2.Environment, out_dir: Path,
+                 edition: str) -> History | None:
+    """The history of the facts these languages' ```trend blocks name (every fact's when a block's ids
+    come from Jinja), read from the brief's earlier snapshots; ``None`` when no template has one (a
+    plain build never imports pandas)."""
+    asked = [trend.asked(compose.template_source(env, f"{prepared.spec.template}/{lang}.md")[0]) for lang in langs]
+    if not any(ids is None or ids for ids in asked):
+        return None
+    from briefgen.load import history  # pandas: only briefs that show a trend pay for it
+
+    ids = None if None in asked else [i for found in asked if found for i in found]
+    return history.load_history(out_dir, prepared.spec.id, edition, prepared.facts, ids)
 
 
 def warn_lint(prepared: Prepared, langs: Sequence[Lang], today: dt.date, env: jinja2.Environment) -> None:

@@ -1,4 +1,5 @@
-"""bar_chart: one row per bar, value text at bar ends, truncated labels, embedded font, odd inputs."""
+"""bar_chart: one row per bar, value text at bar ends, truncated labels, embedded font, odd inputs;
+line_chart: one column per edition, gaps, values shown while they fit."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ import logging
 
 import pytest
 from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import Drawing, Rect
+from reportlab.graphics.shapes import Circle, Drawing, PolyLine, Rect
 
 from briefgen.base.errors import RenderError
-from briefgen.base.model import Bar, Chart
+from briefgen.base.model import Bar, Chart, LineChart, Point
 from briefgen.render import fonts
-from briefgen.render.charts import ACCENT, Text, bar_chart, fit
+from briefgen.render.charts import ACCENT, Text, bar_chart, fit, line_chart
 from tests.conftest import pdf_text
 
 WIDTH = 470.0
@@ -118,3 +119,26 @@ def test_a_label_is_drawn_in_runs_and_ends_at_the_label_column() -> None:
         ("xAI", fonts.LATIN), ("の", fonts.PRIMARY), ("H100", fonts.LATIN)]
     assert label.x + label.width == pytest.approx(fonts.width("xAIのH100", fonts.primary(), 8.5))
     assert "xAIのH100 1" in pdf_text(renderPDF.drawToString(drawing)).splitlines()  # label read whole, then value
+
+
+def test_a_line_has_a_column_per_edition_and_a_dot_per_value(no_warnings: None) -> None:
+    points = (Point("7/1", 150.0, "150 MW"), Point("7/8", None), Point("7/15", 300.0, "300 MW"))
+    drawing = line_chart(LineChart("Power", points), WIDTH, fonts.primary())
+    assert len(shapes(drawing, Circle)) == 2 and len(shapes(drawing, PolyLine)) == 1
+    assert {"Power", "7/1", "7/8", "7/15", "150 MW", "300 MW"} <= set(texts(drawing))
+    dots = shapes(drawing, Circle)
+    assert dots[0].cy < dots[1].cy and dots[1].cx - dots[0].cx == pytest.approx(2 * WIDTH / 3)
+
+
+def test_a_crowded_line_shows_only_its_first_and_last_values(no_warnings: None) -> None:
+    points = tuple(Point(f"{i}/1", float(i), f"{i}0000000 megawatts") for i in range(1, 13))
+    shown = [t for t in texts(line_chart(LineChart("Power", points), WIDTH, fonts.primary())) if "megawatts" in t]
+    assert shown == ["10000000 megawatts", "120000000 megawatts"]
+
+
+def test_a_line_with_no_value_or_a_flat_one_draws_and_a_non_finite_one_is_refused() -> None:
+    assert shapes(line_chart(LineChart("P", (Point("7/1", None),)), WIDTH, fonts.primary()), Circle) == []
+    flat = line_chart(LineChart("P", (Point("a", 5.0, "5"), Point("b", 5.0, "5"))), WIDTH, fonts.primary())
+    assert len({c.cy for c in shapes(flat, Circle)}) == 1
+    with pytest.raises(RenderError, match="has value inf"):
+        line_chart(LineChart("P", (Point("a", float("inf"), "x"),)), WIDTH, fonts.primary())

@@ -13,7 +13,8 @@ from conftest import DATA, ROOT, TEMPLATES
 #: article extraction, the benchmark's HTML route.
 NOT_FOR_BUILD = ("pandas", "numpy", "openpyxl", "weasyprint", "smtplib", "sqlite3", "schedule", "briefgen.extract.extract",
                  "briefgen.extract.numbergrammar", "briefgen.deliver.delivery", "briefgen.deliver.mail", "briefgen.deliver.send", "briefgen.deliver.ledger",
-                 "briefgen.deliver.scheduling", "briefgen.load.readers", "briefgen.load.settings")
+                 "briefgen.deliver.scheduling", "briefgen.load.readers", "briefgen.load.settings",
+                 "briefgen.load.history")
 
 
 def _loaded_after(code: str, names: tuple[str, ...]) -> list[str]:

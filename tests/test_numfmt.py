@@ -169,6 +169,20 @@ def test_change_old_to_new_with_the_relative_change(old: Quantity, new: Quantity
     assert numfmt.change(old, new, "en") == en
 
 
+@pytest.mark.parametrize(("old", "new", "ja", "en"), [
+    (point(100000, "GPU"), point(150000, "GPU"), "+5万台（+50%）", "+50,000 GPUs (+50%)"),
+    (point(4000000000, "USD"), point(3000000000, "USD"), "−10億ドル（−25%）", "−$1B (−25%)"),
+    (point(150, "MW"), point(150, "MW"), "±0", "±0"),
+    (point(0, "MW"), point(5, "MW"), "+5メガワット", "+5 MW"),
+    (point(150, "MW"), point(1, "GW"), "150メガワット → 1ギガワット", "150 MW → 1 GW"),
+    (span(30000, 40000, "USD/GPU"), point(35000, "USD/GPU"), "3万〜4万ドル/台 → 3万5,000ドル/台（±0%）",
+     "$30k–40k → $35k per GPU (±0%)"),
+])
+def test_step_from_one_edition_to_the_next(old: Quantity, new: Quantity, ja: str, en: str) -> None:
+    assert numfmt.step(old, new, "ja") == ja
+    assert numfmt.step(old, new, "en") == en
+
+
 @pytest.mark.parametrize(("computed", "asserted", "lang", "kind", "expected"), [
     (Quantity.point("28966800000", "CNY"), Quantity.point("29000000000", "CNY"), "ja", None, "289億7,000万元"),
     (Quantity.point("28966800000", "CNY"), Quantity.point("29000000000", "CNY"), "en", None, "28.97B yuan"),

@@ -1,7 +1,7 @@
 """Plain frozen dataclasses passed between the pipeline stages: facts → comparisons → brief → PDF.
 
-Nothing here reads files or the clock. Raw dicts and DataFrames never get past ``briefgen.load.facts``
-and ``briefgen.load.spec``; every later stage works on these types.
+Nothing here reads files or the clock. Raw dicts and DataFrames never get past ``briefgen.load.facts``,
+``briefgen.load.spec`` and ``briefgen.load.history``; every later stage works on these types.
 """
 
 from __future__ import annotations
@@ -524,6 +524,26 @@ class Chart:
     caption: str = ""
 
 
+@dataclass(frozen=True)
+class Point:
+    """One edition on a line chart: its label, its value (``None``: the edition has none) as drawn and
+    as printed."""
+
+    label: str
+    value: float | None
+    display: str = ""
+
+
+@dataclass(frozen=True)
+class LineChart:
+    """A line over editions, one point per edition in order (a gap where one has no value); plain
+    text like ``Chart``."""
+
+    title: str
+    points: tuple[Point, ...]
+    caption: str = ""
+
+
 #: How a table cell is emphasised: render gives each tone a colour (alert red, caution amber, ok
 #: green); the cell's text carries a mark of its own (✗ ▲ ▼ ✓), so colour is never the only sign.
 Tone = Literal["", "alert", "caution", "ok"]
@@ -541,7 +561,7 @@ class Table:
     tones: tuple[tuple[Tone, ...], ...] = ()
 
 
-Block = Union[Heading, Para, Bullets, KeyNumbers, Chart, Table]
+Block = Union[Heading, Para, Bullets, KeyNumbers, Chart, LineChart, Table]
 
 
 @dataclass(frozen=True)
@@ -634,3 +654,21 @@ class Change:
     new: Quantity | None
     old_event: PartialDate | None = None
     new_event: PartialDate | None = None
+
+
+@dataclass(frozen=True)
+class FactHistory:
+    """One fact across editions: its labels (the latest edition's) and, per edition oldest first, the
+    edition's date and the fact's amount then (``None``: the edition did not have the fact)."""
+
+    fact_id: str
+    label: Localized
+    values: tuple[tuple[dt.date, Quantity | None], ...]
+
+
+@dataclass(frozen=True)
+class History:
+    """A brief's facts across its editions, oldest first, this edition last (``briefgen.load.history``)."""
+
+    editions: tuple[dt.date, ...]
+    facts: Mapping[str, FactHistory]

@@ -27,7 +27,8 @@ The rules, in the order they apply to one number (a range formats each end the s
   ``4分の1`` / ``a quarter``) and any other share as a percent.
 * **Changes.** ``change`` writes old → new with the relative change: ``10万台 → 15万台（+50%）``,
   ``100,000 → 150,000 GPUs (+50%)`` (English says a trailing unit once); two different values never
-  read the same (``$29,999 → $30k``): digits are added until they differ.
+  read the same (``$29,999 → $30k``): digits are added until they differ. ``step`` writes the
+  change from one edition to the next as a signed amount: ``+5万台（+50%）``, ``+50,000 GPUs (+50%)``.
 
 Every finite Decimal formats without raising. Nothing here reads files, the clock or the environment.
 """
@@ -181,6 +182,19 @@ def change(old: Quantity, new: Quantity, lang: Lang, precision: Precision | None
     return words.text("change.relative", lang, before=before, after=after, relative=relative)
 
 
+def step(old: Quantity, new: Quantity, lang: Lang, precision: Precision | None = None) -> str:
+    """From one edition's value to the next: ``+5万台（+50%）`` / ``+50,000 GPUs (+50%)``, ``±0`` when
+    equal; a range or a change of unit as ``change`` writes it (both ends)."""
+    if old.is_range or new.is_range or old.unit != new.unit:
+        return change(old, new, lang, precision)
+    delta = new.low - old.low
+    if delta == 0:
+        return "±0"
+    amount = ("+" if delta > 0 else "") + quantity(Quantity.point(delta, new.unit), lang, precision=precision)
+    relative = _relative(old, new, lang)
+    return words.text("trend.step", lang, amount=amount, relative=relative) if relative else amount
+
+
 def date(d: PartialDate | dt.date, lang: Lang) -> str:
     """``2024年5月26日`` / ``May 26, 2024``; a month ``2023年7月`` / ``July 2023``; a year ``2025年`` / ``2025``."""
     if isinstance(d, dt.date):
@@ -189,6 +203,11 @@ def date(d: PartialDate | dt.date, lang: Lang) -> str:
         return str(format_date(d.as_date(), "long", locale=lang))
     skeleton = "yMMMM" if d.month is not None else "y"
     return str(format_skeleton(skeleton, d.as_date(), locale=lang))
+
+
+def month_day(d: dt.date, lang: Lang) -> str:
+    """A short date for a chart's axis: ``7/29`` (CLDR's month-day pattern of the language)."""
+    return str(format_skeleton("Md", d, locale=lang))
 
 
 def _relative(old: Quantity, new: Quantity, lang: Lang) -> str:

@@ -4,7 +4,7 @@ A template (``templates/<spec.template>/<lang>.md``) is Jinja over a Markdown su
 ``briefgen.base.markdown``). Templates see ``f.<fact_id>``, ``c.<comparison_id>``, ``brief`` (title,
 date) and ``lang``, and the filters ``num`` (figure + source-note marker), ``formula``, ``date`` and
 ``label``. Fenced directives (keynumbers, chart <id>, comparisons, claims, conflicts, changes, facts,
-sources) become structured blocks built from data by ``briefgen.compose.directives``.
+trend <fact ids>, sources) become structured blocks built from data by ``briefgen.compose.directives``.
 
 **Provenance.** Every figure ``num``, ``formula`` or ``date`` prints carries a note marker (see
 ``briefgen.compose.figures``; an as-of date cites its fact). Source notes are numbered by first citation, in
@@ -54,6 +54,7 @@ from briefgen.base.model import (
     Fact,
     FactSet,
     Heading,
+    History,
     KeyFigure,
     KeyNumbers,
     Lang,
@@ -439,14 +440,17 @@ def _with_marker(text: Escaped, view: View) -> Escaped:
 
 def compose(spec: BriefSpec, facts: FactSet, comparisons: Sequence[Comparison], lang: Lang,
             today: dt.date, env: jinja2.Environment, checks: Sequence[ClaimCheck] = (),
-            conflicts: Sequence[Conflict] = (), changes: Sequence[Change] | None = None) -> Brief:
+            conflicts: Sequence[Conflict] = (), changes: Sequence[Change] | None = None,
+            history: History | None = None) -> Brief:
     """Render ``templates/<spec.template>/<lang>.md`` and turn it into a numbered, escaped Brief.
 
     ``changes`` are the differences from the previous edition (``snapshot.diff``); ``None`` means
-    there is no previous edition (a first edition), ``()`` that nothing changed.
+    there is no previous edition (a first edition), ``()`` that nothing changed. ``history`` holds
+    the facts ```trend blocks show across editions (``history.load_history``; ``None``: no earlier
+    editions known).
     """
     with units.using(facts.units):
-        ctx = Ctx(spec, facts, {c.id: c for c in comparisons}, lang, checks, conflicts, changes)
+        ctx = Ctx(spec, facts, {c.id: c for c in comparisons}, lang, checks, conflicts, changes, history)
         title = spec.title.get(lang, spec.id)
         name = f"{spec.template}/{lang}.md"
         text, origin = _render(env, name, {

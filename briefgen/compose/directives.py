@@ -1,7 +1,8 @@
 """Fenced directives + composed data → model blocks (key numbers, charts, tables, source notes).
 
 ``DIRECTIVES`` maps each directive name (keynumbers, chart <id>, comparisons, claims, conflicts,
-changes, facts, sources) to the handler that builds its blocks from data, never from template text.
+changes, facts, sources; trend <fact ids> from ``briefgen.compose.trend``) to the handler that builds
+its blocks from data, never from template text.
 Table cells and chart labels are plain text (``render`` escapes them). The claims panel words each
 check as "what the article says → what the facts compute (verdict)", e.g. ``“half” → 42%:
 overstated``, and names any conflict behind the claimed figure and the value used.
@@ -45,6 +46,7 @@ from briefgen.base.model import (
     Tone,
     Verdict,
 )
+from briefgen.compose import trend
 from briefgen.compose.figures import (
     Ctx,
     Escaped,
@@ -429,7 +431,7 @@ Handler = Callable[[markdown.Directive, Ctx, str], tuple[Block, ...]]
 
 DIRECTIVES: dict[str, Handler] = {
     "keynumbers": _keynumbers, "chart": _chart, "comparisons": _comparisons, "claims": _claims,
-    "conflicts": _conflicts, "changes": _changes, "facts": _facts, "sources": _sources,
+    "conflicts": _conflicts, "changes": _changes, "facts": _facts, "sources": _sources, "trend": trend.trend,
 }
 
 

@@ -22,7 +22,7 @@ import markupsafe
 
 from briefgen.base import numfmt, words
 from briefgen.base.errors import ComposeError, Problem, did_you_mean, quoted
-from briefgen.base.model import BriefSpec, Change, ClaimCheck, Comparison, Conflict, Fact, FactSet, Lang
+from briefgen.base.model import BriefSpec, Change, ClaimCheck, Comparison, Conflict, Fact, FactSet, History, Lang
 
 CITE = re.compile("\ue000(\\d+)\ue001")
 _MARKER = re.compile(" ?\\[(?:\ue000\\d+\ue001,?)+\\]")
@@ -71,6 +71,8 @@ class Ctx:
     checks: Sequence[ClaimCheck] = ()
     conflicts: Sequence[Conflict] = ()
     changes: Sequence[Change] | None = None
+    #: The facts a template's ```trend blocks name, across editions (``None``: none loaded).
+    history: History | None = None
 
     def item(self, item_id: str, origin: str, line: int | None = None) -> Item:
         if item_id in self.comparisons:

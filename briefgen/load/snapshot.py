@@ -2,7 +2,7 @@
 
 Each scheduled edition keeps the facts it used as ``reports/<brief>/<edition>.facts.json``; the next
 edition compares its facts against the latest earlier snapshot. ``diff`` is pure; ``save_snapshot``,
-``load_snapshot`` and ``previous_snapshot`` are the file edge.
+``load_snapshot``, ``previous_snapshot``, ``editions`` and ``edition_order`` (for ``history``) are the file edge.
 """
 
 from __future__ import annotations
@@ -173,3 +173,20 @@ def previous_snapshot(reports_dir: Path, brief_id: str, edition: str) -> Snapsho
     stored = (p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}"))
     earlier = [name for name in stored if _EDITION.fullmatch(name) and name < edition]
     return load_snapshot(folder / f"{max(earlier)}{SUFFIX}") if earlier else None
+
+
+def editions(reports_dir: Path, brief_id: str, before: str) -> tuple[tuple[str, Path], ...]:
+    """Every edition of ``brief_id`` before ``before`` that left a snapshot or a PDF in its folder,
+    oldest first (a ``-rN`` revision after its date, in number order), each with its snapshot's path
+    (absent when the edition left only PDFs)."""
+    folder = snapshot_path(reports_dir, brief_id, before).parent
+    names = (p.name[: -len(SUFFIX)] if p.name.endswith(SUFFIX) else p.name.partition(".")[0]
+             for p in folder.glob("*") if p.name.endswith((SUFFIX, ".pdf")))
+    keys = {name for name in names if _EDITION.fullmatch(name) and edition_order(name) < edition_order(before)}
+    return tuple((key, folder / f"{key}{SUFFIX}") for key in sorted(keys, key=edition_order))
+
+
+def edition_order(edition: str) -> tuple[str, int]:
+    """``2024-07-29-r10`` → ``("2024-07-29", 10)``: editions in date, then revision order."""
+    date, _, revision = edition.partition("-r")
+    return date, int(revision) if revision.isdigit() else 0

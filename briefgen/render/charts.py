@@ -1,4 +1,4 @@
-"""A model.Chart → a ReportLab vector Drawing: a titled horizontal bar chart with value labels.
+"""A model.Chart or LineChart → a ReportLab vector Drawing: a titled bar chart, or a line over editions.
 
 Bars are drawn by hand (rects + strings) so labels, truncation and value placement stay exact.
 Labels are plain text and drawn as strings, so nothing is escaped here. A string is drawn in runs
@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterable
 
-from reportlab.graphics.shapes import DirectDraw, Drawing, Line, Rect  # type: ignore[import-untyped]
+from reportlab.graphics.shapes import Circle, DirectDraw, Drawing, Line, PolyLine, Rect  # type: ignore[import-untyped]
 from reportlab.lib import colors  # type: ignore[import-untyped]
 
 from briefgen.base.errors import Problem, RenderError
-from briefgen.base.model import Bar, Chart
+from briefgen.base.model import Bar, Chart, LineChart
 from briefgen.render import fonts
 
 log = logging.getLogger("briefgen")
@@ -92,10 +92,10 @@ def draw_runs(canvas: Any, x: float, y: float, runs: list[tuple[str, str]], size
     canvas.drawText(text)
 
 
-def _check(chart: Chart) -> None:
-    for bar in chart.bars:
-        if not math.isfinite(bar.value):
-            raise RenderError(Problem(f"chart {chart.title!r}", f"bar {bar.label!r} has value {bar.value}",
+def _check(title: str, values: Iterable[tuple[str, float]]) -> None:
+    for label, value in values:
+        if not math.isfinite(value):
+            raise RenderError(Problem(f"chart {title!r}", f"bar {label!r} has value {value}",
                                       field="value", expected="a finite number"))
 
 
@@ -126,7 +126,7 @@ def _bar(drawing: Drawing, bar: Bar, y: float, frame: _Frame, font: str) -> None
 
 def bar_chart(chart: Chart, width: float, font: str) -> Drawing:
     """A horizontal bar chart ``width`` points wide, one row per bar, value text at each bar's end."""
-    _check(chart)
+    _check(chart.title, ((b.label, b.value) for b in chart.bars))
     rows = max(len(chart.bars), 1)
     height = TITLE_SIZE + 10 + rows * ROW
     drawing = Drawing(width, height, initialFontName=font, initialFontSize=LABEL_SIZE)
@@ -142,3 +142,45 @@ def bar_chart(chart: Chart, width: float, font: str) -> Drawing:
         _bar(drawing, bar, top - (index + 1) * ROW + (ROW - BAR) / 2, frame, font)
     drawing.add(Line(frame.zero, 0, frame.zero, top, strokeColor=MUTED, strokeWidth=0.6))
     return drawing
+
+
+LINE_HEIGHT = 72.0
+POINT = 2.2
+
+
+def line_chart(chart: LineChart, width: float, font: str) -> Drawing:
+    """A small titled line ``width`` points wide: one column per edition with its label under it, a
+    dot and the value over it where the edition has one (every value when they fit side by side, else
+    the first and the last), the dots joined across editions without one."""
+    drawn = [(index, p, p.value) for index, p in enumerate(chart.points) if p.value is not None]
+    _check(chart.title, ((p.label, value) for _, p, value in drawn))
+    drawing = Drawing(width, LINE_HEIGHT + TITLE_SIZE + 2 * LABEL_SIZE + 20, initialFontName=font,
+                      initialFontSize=LABEL_SIZE)
+    drawing.add(Text(0, drawing.height - TITLE_SIZE, fit(chart.title, font, TITLE_SIZE, width), font,
+                        TITLE_SIZE, INK))
+    step = width / max(len(chart.points), 1)
+    bottom = LABEL_SIZE + 6
+    drawing.add(Line(0, bottom, width, bottom, strokeColor=RULE, strokeWidth=0.6))
+    for index, point in enumerate(chart.points):
+        drawing.add(Text(step * (index + 0.5), 0, fit(point.label, font, LABEL_SIZE, step), font, LABEL_SIZE,
+                            MUTED, "middle"))
+    if not drawn:
+        return drawing
+    y = _scale([value for _, _, value in drawn], bottom)
+    xys = [(step * (index + 0.5), y(value)) for index, _, value in drawn]
+    drawing.add(PolyLine([c for xy in xys for c in xy], strokeColor=ACCENT, strokeWidth=1.4))
+    widest = max(fonts.width(p.display, font, LABEL_SIZE) for _, p, _ in drawn)
+    labelled = range(len(drawn)) if widest + GAP <= step else (0, len(drawn) - 1)
+    for order, ((x, top), (_, point, _)) in enumerate(zip(xys, drawn)):
+        drawing.add(Circle(x, top, POINT, fillColor=ACCENT, strokeColor=None))
+        if order in labelled:
+            drawing.add(Text(x, top + POINT + 3, point.display, font, LABEL_SIZE, INK, "middle"))
+    return drawing
+
+
+def _scale(values: list[float], bottom: float) -> Callable[[float], float]:
+    """Value → height: the lowest and highest values a tenth of the range inside the plot (a flat line
+    in the middle)."""
+    low, high = min(values), max(values)
+    pad = (high - low) * 0.1 or abs(high) * 0.1 or 1.0
+    return lambda value: bottom + (value - low + pad) / (high - low + 2 * pad) * LINE_HEIGHT

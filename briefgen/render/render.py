@@ -40,7 +40,7 @@ from reportlab.platypus.paragraph import FragLine, ParaLines, _handleBulletWidth
 
 from briefgen.base import markdown, numfmt, words
 from briefgen.base.errors import Problem, RenderError
-from briefgen.base.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, Markup, Para, Tone
+from briefgen.base.model import Block, Brief, Bullets, Chart, Heading, KeyNumbers, Lang, LineChart, Markup, Para, Tone
 from briefgen.base.model import Table as TableBlock
 from briefgen.render import charts, fonts, linebreak
 from briefgen.render.charts import ACCENT, ALERT, CAUTION, INK, MUTED, OK, RULE, TINT
@@ -278,8 +278,10 @@ def _key_numbers(block: KeyNumbers, lang: Lang, where: str) -> list[Flowable]:
     return [Spacer(1, 4), table, Spacer(1, 12)]
 
 
-def _chart(block: Chart, lang: Lang, where: str) -> list[Flowable]:
-    parts: list[Flowable] = [charts.bar_chart(block, FRAME_WIDTH, _font(lang))]
+def _chart(block: Chart | LineChart, lang: Lang, where: str) -> list[Flowable]:
+    draw = charts.bar_chart(block, FRAME_WIDTH, _font(lang)) if isinstance(block, Chart) else \
+        charts.line_chart(block, FRAME_WIDTH, _font(lang))
+    parts: list[Flowable] = [draw]
     if block.caption:
         parts.append(_para(_plain(block.caption), _styles(lang)["caption"], where))
     return [Spacer(1, 6), KeepTogether(parts), Spacer(1, 8)]
@@ -349,7 +351,7 @@ def _block(block: Block, lang: Lang, where: str) -> list[Flowable]:
         return _bullets(block, lang, where)
     if isinstance(block, KeyNumbers):
         return _key_numbers(block, lang, where)
-    if isinstance(block, Chart):
+    if isinstance(block, (Chart, LineChart)):
         return _chart(block, lang, where)
     return _table(block, lang, where)
 
