@@ -6,18 +6,21 @@ import dataclasses
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable, Mapping
 
 import pytest
 from conftest import DATA
 
 from briefgen.base.errors import FactsError
 from briefgen.base.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
+from briefgen.base.parse import parse_partial_date
 from briefgen.load.facts import load_facts
 from briefgen.load.snapshot import (
     Change,
     diff,
     load_snapshot,
     previous_snapshot,
+    read_snapshot,
     save_snapshot,
     snapshot,
     snapshot_path,
@@ -148,6 +151,82 @@ def test_previous_snapshot_is_the_latest_earlier_edition(tmp_path: Path) -> None
         save_snapshot(factset(fact("gpus", Quantity.point(gpus, "GPU"))), snapshot_path(tmp_path, "b", edition))
     (tmp_path / "b" / "notes.facts.json").write_text("{}", encoding="utf-8")
     previous = previous_snapshot(tmp_path, "b", "2025-03-17")
-    assert previous is not None and previous["gpus"]["low"] == "2"
+    assert previous is not None and dict(previous)["gpus"]["low"] == "2"
     assert previous_snapshot(tmp_path, "b", "2025-03-03") is None
     assert previous_snapshot(tmp_path, "other", "2025-03-03") is None
+
+
+def _diff_of_whole_snapshots(previous: Mapping[str, Mapping[str, str | None]], current: FactSet) -> tuple[Change, ...]:
+    """The diff as it was before snapshots were streamed (every old record in one mapping): the oracle."""
+    def old(record: Mapping[str, str | None]) -> tuple[Quantity | None, PartialDate | None]:
+        if record["low"] is None:
+            return None, None if record["event"] is None else parse_partial_date(str(record["event"]))
+        return Quantity(Decimal(str(record["low"])), Decimal(str(record["high"])), str(record["unit"])), None
+
+    changes = []
+    for f in current.facts.values():
+        if f.id not in previous:
+            changes.append(Change(f.id, f.label_ja, f.label_en, "new", None, f.quantity, None, f.event))
+        elif old(previous[f.id]) != (f.quantity, f.event):
+            (q, event) = old(previous[f.id])
+            changes.append(Change(f.id, f.label_ja, f.label_en, "changed", q, f.quantity, event, f.event))
+    for fid, record in previous.items():
+        if fid not in current:
+            (q, event) = old(record)
+            changes.append(Change(fid, str(record["label_ja"]), str(record["label_en"]), "removed", q, None, event))
+    return tuple(changes)
+
+
+MANY_BEFORE = factset(*(fact(f"f{i:02d}", Quantity.point(i, "GPU")) for i in range(0, 30, 2)),
+                      fact("z_event", event=PartialDate(2024, 8)), fact("a_event", event=PartialDate(2024, 1)))
+MANY_AFTER = factset(*(fact(f"f{i:02d}", Quantity.point(i if i % 3 else i + 1, "GPU")) for i in range(29, 0, -1)),
+                     fact("z_event", event=PartialDate(2024, 9)))
+
+
+def test_a_saved_snapshot_is_one_fact_a_line_in_id_order_and_is_streamed(tmp_path: Path) -> None:
+    path = save_snapshot(MANY_BEFORE, tmp_path / "s.facts.json")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "{" and lines[-1] == "}" and len(lines) == len(MANY_BEFORE) + 2
+    ids = [json.loads("{" + line.removesuffix(",") + "}").popitem()[0] for line in lines[1:-1]]
+    assert ids == sorted(MANY_BEFORE.facts)
+    entries = read_snapshot(path)
+    assert not isinstance(entries, (dict, list, tuple))  # an iterator read as it goes, not a whole mapping
+    assert dict(entries) == snapshot(MANY_BEFORE) and json.loads(path.read_text(encoding="utf-8")) == snapshot(MANY_BEFORE)
+
+
+@pytest.mark.parametrize("write", ["streamed", "indented", "one line"])
+def test_diff_of_a_stored_snapshot_is_the_diff_of_the_whole_snapshot(tmp_path: Path, write: str) -> None:
+    path = tmp_path / "s.facts.json"
+    if write == "streamed":
+        save_snapshot(MANY_BEFORE, path)
+    else:  # what briefgen wrote before it streamed snapshots (indented), or any one-line JSON object
+        text = json.dumps(snapshot(MANY_BEFORE), ensure_ascii=False, indent=2 if write == "indented" else None)
+        path.write_text(text + "\n", encoding="utf-8")
+    expected = _diff_of_whole_snapshots(json.loads(path.read_text(encoding="utf-8")), MANY_AFTER)
+    assert {c.kind for c in expected} == {"new", "changed", "removed"}
+    assert diff(read_snapshot(path), MANY_AFTER) == expected
+    assert diff(load_snapshot(path), MANY_AFTER) == expected
+    assert diff(read_snapshot(path), MANY_BEFORE) == ()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda lines: lines.__setitem__(3, lines[3][:40]), r"s.facts.json:4: not JSON \(.* at column \d+\) \(expected \"<fact id>\""),
+        (lambda lines: lines.__setitem__(2, lines[2].replace('"low": "0"', '"low": "two"')),
+         r"s.facts.json:3: f00: low: 'two' is not a number"),
+        (lambda lines: lines.insert(3, lines[2]), r"s.facts.json:4: fact 'f00' is out of order or repeated"),
+        (lambda lines: lines.__delitem__(slice(-1, None)), r"s.facts.json:18: the snapshot ends before its closing \}"),
+        (lambda lines: lines.append("{}"), r"s.facts.json:20: text after the closing \}"),
+        (lambda lines: lines.__setitem__(5, '"x": ' + "[" * 100_000 + "]" * 100_000), r"s.facts.json:6: not JSON"),
+    ],
+    ids=["cut line", "bad value", "repeated id", "no closing brace", "trailing text", "deep nesting"],
+)
+def test_a_damaged_line_is_an_error_naming_the_file_and_line(tmp_path: Path, damage: Callable[[list[str]], None],
+                                                            message: str) -> None:
+    path = save_snapshot(MANY_BEFORE, tmp_path / "s.facts.json")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    damage(lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(FactsError, match=message):
+        diff(read_snapshot(path), MANY_AFTER)

@@ -1,17 +1,20 @@
 """Two FactSets → what changed since the last edition (new facts, changed values, removed facts).
 
 Each scheduled edition keeps the facts it used as ``reports/<brief>/<edition>.facts.json``; the next
-edition compares its facts against the latest earlier snapshot. ``diff`` is pure; ``save_snapshot``,
-``load_snapshot``, ``previous_snapshot``, ``editions`` and ``edition_order`` (for ``history``) are the file edge.
+edition compares its facts against the latest earlier snapshot. A snapshot is written one fact a line
+in id order and read back a line at a time, so the diff of 1,000,000 facts never holds every old
+record. ``diff`` is pure; ``save_snapshot``, ``read_snapshot``, ``load_snapshot``, ``previous_snapshot``,
+``editions`` and ``edition_order`` (for ``history``) are the file edge.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Iterator, Mapping, cast
+from typing import Generator, Iterable, Iterator, Mapping, cast
 
 from briefgen.base.errors import FactsError, Problem
 from briefgen.base.model import Change, Fact, FactSet, PartialDate, Quantity
@@ -23,9 +26,13 @@ from briefgen.load.tables import read_text
 Record = Mapping[str, "str | None"]
 #: fact id → record, as written by ``snapshot`` and read back by ``load_snapshot``.
 Snapshot = Mapping[str, Record]
+#: (fact id, record) pairs in a snapshot's order, as ``read_snapshot`` streams them.
+Entries = Iterable[tuple[str, Record]]
 
 FIELDS = ("entity", "metric", "low", "high", "unit", "event", "as_of", "quote", "label_ja", "label_en")
 SUFFIX = ".facts.json"
+#: What ``save_snapshot`` writes on each line between the opening ``{`` and the closing ``}``.
+LINE = '"<fact id>": {<record>}, one fact a line in sorted id order, as briefgen writes it'
 _EDITION = re.compile(r"\d{4}-\d{2}-\d{2}(-r\d+)?")
 
 # --- FactSet → snapshot → changes (pure) ----------------------------------------------------------
@@ -52,22 +59,37 @@ def _record(fact: Fact) -> dict[str, str | None]:
     }
 
 
-def diff(previous: Snapshot | None, current: FactSet) -> tuple[Change, ...]:
-    """What changed from ``previous`` to ``current``: new and changed facts in current order, then removed.
+def diff(previous: Snapshot | Entries | None, current: FactSet) -> tuple[Change, ...]:
+    """What changed from ``previous`` to ``current``: new and changed facts in current order, then removed
+    ones in ``previous``'s order. ``previous`` is read once, one record at a time (``read_snapshot``
+    streams a stored one), so only the changes are kept, never every old record.
 
     No previous snapshot (a first edition) means no changes to report. A fact whose amount or event
     date is the same (``Decimal`` equality: ``1E+5 == 100000``) is unchanged, whatever its quote or as_of.
     """
     if previous is None:
         return ()
-    changes = [c for fact in current.facts.values() if (c := _compare(previous.get(fact.id), fact))]
-    removed = [_removed(fid, record) for fid, record in previous.items() if fid not in current]
-    return tuple(changes + removed)
+    changed: dict[str, Change] = {}
+    kept: set[str] = set()
+    removed: list[Change] = []
+    for fact_id, record in previous.items() if isinstance(previous, Mapping) else previous:
+        fact = current.facts.get(fact_id)
+        if fact is None:
+            removed.append(_removed(fact_id, record))
+            continue
+        kept.add(fact.id)
+        if change := _compare(record, fact):
+            changed[fact.id] = change
+    new_or_changed = [changed.get(fact.id) or _new(fact) for fact in current.facts.values()
+                      if fact.id in changed or fact.id not in kept]
+    return tuple(new_or_changed + removed)
 
 
-def _compare(old: Record | None, fact: Fact) -> Change | None:
-    if old is None:
-        return Change(fact.id, fact.label_ja, fact.label_en, "new", None, fact.quantity, None, fact.event)
+def _new(fact: Fact) -> Change:
+    return Change(fact.id, fact.label_ja, fact.label_en, "new", None, fact.quantity, None, fact.event)
+
+
+def _compare(old: Record, fact: Fact) -> Change | None:
     old_q, old_event = _values(old)
     if old_q == fact.quantity and old_event == fact.event:
         return None
@@ -131,13 +153,84 @@ def _snapshot_chunks(facts: FactSet, lines: int = 10_000) -> Iterator[bytes]:
 
 
 def load_snapshot(path: Path) -> Snapshot | None:
-    """The snapshot stored at ``path``, or None when there is none; a damaged file raises ``FactsError``."""
-    if not path.exists():
-        return None
+    """The snapshot stored at ``path`` as one mapping (small snapshots; the pipeline streams with
+    ``read_snapshot``), or None when there is none; a damaged file raises ``FactsError``."""
+    return dict(read_snapshot(path)) if path.exists() else None
+
+
+def read_snapshot(path: Path) -> Iterator[tuple[str, Record]]:
+    """The (fact id, record) pairs stored at ``path``, in file order. A snapshot as ``save_snapshot``
+    writes it is read one line at a time; any other JSON object of records (an older, indented
+    snapshot) is parsed whole. A damaged file raises ``FactsError`` naming the file, and the line
+    where it can: an unreadable one at once, a bad line when the reading reaches it."""
+    lines = _numbered_lines(path)
+    head = list(itertools.islice(lines, 2))
+    if head[0][1] != "{\n" or (len(head) > 1 and head[1][1].startswith(" ")):
+        lines.close()
+        return iter(_whole(path).items())
+    return _streamed(itertools.chain(head[1:], lines), str(path))
+
+
+def _numbered_lines(path: Path) -> Generator[tuple[int, str], None, None]:
+    """(line number, line) of a text file as it is read; a file that cannot be read or is not UTF-8
+    text is read again by ``read_text``, which raises the located error."""
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            yield (1, next(handle, ""))
+            yield from enumerate(handle, 2)
+    except (OSError, ValueError):
+        read_text(path)
+        raise
+
+
+def _streamed(lines: Iterator[tuple[int, str]], origin: str) -> Iterator[tuple[str, Record]]:
+    """The records on the lines after a snapshot's opening ``{``: one fact a line in sorted id order,
+    then the closing ``}`` and nothing else."""
+    last: str | None = None
+    number = 1
+    for number, line in lines:
+        if line.strip() == "}":
+            break
+        if not line.strip():
+            continue
+        fact_id, record = _entry(line, origin, number)
+        if last is not None and fact_id <= last:
+            raise _bad_line(origin, number, f"fact {fact_id!r} is out of order or repeated")
+        last = fact_id
+        yield fact_id, record
+    else:
+        raise _bad_line(origin, number, "the snapshot ends before its closing }")
+    for number, line in lines:
+        if line.strip():
+            raise _bad_line(origin, number, "text after the closing }")
+
+
+def _entry(line: str, origin: str, number: int) -> tuple[str, Record]:
+    try:
+        parsed = json.loads("{" + line.rstrip().removesuffix(",") + "}")
+    except json.JSONDecodeError as exc:
+        raise _bad_line(origin, number, f"not JSON ({exc.msg} at column {max(exc.colno - 1, 1)})") from None
+    except RecursionError:
+        raise _bad_line(origin, number, "not JSON (nested too deep)") from None
+    if len(parsed) != 1:
+        raise _bad_line(origin, number, f"{len(parsed)} facts on one line")
+    ((fact_id, record),) = parsed.items()
+    bad = _record_problem(record)
+    if bad:
+        raise FactsError(Problem(origin, bad, line=number, field=fact_id, expected=f"an object with {', '.join(FIELDS)}"))
+    return fact_id, cast(Record, record)
+
+
+def _bad_line(origin: str, number: int, problem: str) -> FactsError:
+    return FactsError(Problem(origin, problem, line=number, expected=LINE))
+
+
+def _whole(path: Path) -> Snapshot:
+    """A snapshot that is not one fact a line, parsed and checked whole."""
     text = read_text(path)
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         problem = Problem(str(path), f"not a readable JSON snapshot ({exc})", expected="JSON written by briefgen")
         raise FactsError(problem) from exc
     problems = _validate(path, data)
@@ -167,12 +260,13 @@ def _record_problem(record: object) -> str | None:
     return None
 
 
-def previous_snapshot(reports_dir: Path, brief_id: str, edition: str) -> Snapshot | None:
-    """The latest snapshot of ``brief_id`` from an edition before ``edition`` (None for a first edition)."""
+def previous_snapshot(reports_dir: Path, brief_id: str, edition: str) -> Entries | None:
+    """The records of the latest snapshot of ``brief_id`` from an edition before ``edition``, streamed
+    by ``read_snapshot`` (None for a first edition)."""
     folder = snapshot_path(reports_dir, brief_id, edition).parent
     stored = (p.name[: -len(SUFFIX)] for p in folder.glob(f"*{SUFFIX}"))
     earlier = [name for name in stored if _EDITION.fullmatch(name) and name < edition]
-    return load_snapshot(folder / f"{max(earlier)}{SUFFIX}") if earlier else None
+    return read_snapshot(folder / f"{max(earlier)}{SUFFIX}") if earlier else None
 
 
 def editions(reports_dir: Path, brief_id: str, before: str) -> tuple[tuple[str, Path], ...]:
