@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import openpyxl
@@ -9,7 +10,7 @@ import pytest
 from conftest import FIXTURES
 
 from briefgen.base.errors import FactsError, SpecError
-from briefgen.load.tables import load_yaml, read_rows, read_text
+from briefgen.load.tables import iter_rows, load_yaml, read_rows, read_text
 
 FX = FIXTURES / "facts"
 CELL = "(expected a single text, number, true/false or empty value)"
@@ -172,3 +173,21 @@ def test_100000_rows_load(tmp_path: Path) -> None:
     rows = read_rows(path, ("id",), ("name",))
     assert len(rows) == 100_000
     assert (rows[-1].line, rows[-1].values["id"]) == (100_001, "r99999")
+
+
+def test_iter_rows_parses_a_csv_row_when_asked_and_reports_problems_when_the_rows_run_out(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,name\na,1\nb,2\nc\n", encoding="utf-8")
+    rows = iter_rows(path, ("id",), ("name",))
+    assert [(row.line, dict(row.values)) for row in itertools.islice(rows, 2)] == [
+        (2, {"id": "a", "name": "1"}), (3, {"id": "b", "name": "2"})]  # the rows before the bad one come first
+    with pytest.raises(FactsError, match=r"t.csv:4: row has 1 field but the header has 2 fields"):
+        next(rows)
+
+
+def test_iter_rows_yields_no_row_after_a_problem_in_the_header(tmp_path: Path) -> None:
+    path = tmp_path / "t.csv"
+    path.write_text("id,id\na,1\n", encoding="utf-8")
+    rows = iter_rows(path, ("id",))
+    with pytest.raises(FactsError, match=r"t.csv:1: id: duplicate column"):
+        next(rows)

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 from briefgen.base import units
 from briefgen.base.errors import FactsError, Problem, quoted
@@ -50,7 +50,7 @@ from briefgen.base.parse import (
     parse_partial_date,
     parse_precision,
 )
-from briefgen.load.tables import Cells, Row, read_rows
+from briefgen.load.tables import Cells, Row, iter_rows
 
 FACT_COLUMNS = ("id", "entity", "metric", "value", "low", "high", "unit", "as_of", "source", "quote")
 FACT_OPTIONAL = ("label_ja", "label_en", "precision", "note_ja", "note_en")
@@ -86,22 +86,30 @@ def cyclic_gc_paused() -> Iterator[None]:
 
 def _load(facts_path: Path, sources_path: Path) -> FactSet:
     problems: list[Problem] = []
-    source_rows = _rows(sources_path, SOURCE_COLUMNS, (), problems)
-    fact_rows = _rows(facts_path, FACT_COLUMNS, FACT_OPTIONAL, problems)
-    sources = _sources(source_rows, problems)
-    facts = _facts(fact_rows, sources, problems)
+    source_rows = list(_rows(sources_path, SOURCE_COLUMNS, (), problems))
+    if problems:  # a sources table with problems of its own: no row of it is checked
+        source_rows = []
+    row_problems: list[Problem] = []
+    sources = _sources(source_rows, row_problems)
+    checked = len(row_problems)
+    before = len(problems)
+    facts = _facts(_rows(facts_path, FACT_COLUMNS, FACT_OPTIONAL, problems), sources, row_problems)
+    if len(problems) > before:  # likewise the facts table (its rows were read before its problems were known)
+        del row_problems[checked:]
+    problems += row_problems
     if problems:
         raise FactsError(*problems)
     return FactSet(facts=facts, sources=sources, origin=str(facts_path))
 
 
 def _rows(path: Path, required: tuple[str, ...], optional: tuple[str, ...],
-          problems: list[Problem]) -> list[Row]:
+          problems: list[Problem]) -> Iterator[Row]:
+    """The table's rows as the file is read (each let go once its fact is built: rows and facts
+    never both fill memory); the table's own problems go to ``problems`` when the rows run out."""
     try:
-        return read_rows(path, required, optional)
+        yield from iter_rows(path, required, optional)
     except FactsError as exc:
         problems += [p if isinstance(p, Problem) else Problem(str(path), p) for p in exc.problems]
-        return []
 
 
 class _RowCheck:
@@ -155,7 +163,7 @@ class _RowCheck:
             return None
 
 
-def _sources(rows: list[Row], problems: list[Problem]) -> dict[str, Source]:
+def _sources(rows: Iterable[Row], problems: list[Problem]) -> dict[str, Source]:
     sources: dict[str, Source] = {}
     seen: dict[str, int] = {}
     for row in rows:
@@ -171,12 +179,11 @@ def _sources(rows: list[Row], problems: list[Problem]) -> dict[str, Source]:
     return sources
 
 
-def _facts(rows: list[Row], sources: Mapping[str, Source], problems: list[Problem]) -> dict[str, Fact]:
+def _facts(rows: Iterable[Row], sources: Mapping[str, Source], problems: list[Problem]) -> dict[str, Fact]:
     facts: dict[str, Fact] = {}
     seen: dict[str, int] = {}
-    rows.reverse()
-    while rows:  # each row is let go once its fact is built: rows and facts never both fill memory
-        check = _RowCheck(rows.pop(), problems)
+    for row in rows:
+        check = _RowCheck(row, problems)
         fact_id = check.ident(seen)
         before = len(problems)
         fact = _fact(check, fact_id, sources)

@@ -28,7 +28,7 @@ import zipfile
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import yaml
 
@@ -95,7 +95,9 @@ class _Table:
     """What a format reader hands back: columns (name → line first seen), raw rows, problems."""
 
     columns: dict[str, int]
-    rows: list[Row]
+    #: A grid's rows are made as they are read (a CSV file's as it is parsed); its field-count and
+    #: syntax problems are added to ``problems`` on the way.
+    rows: Iterable[Row]
     problems: list[Problem]
     #: A grid's column → position index, shared by its rows' ``Cells`` (``None``: mapping rows,
     #: which may leave keys out).
@@ -110,6 +112,14 @@ def read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ())
     columns, rows with too many or too few fields, nested values or NaN/Infinity in YAML/JSON,
     YAML/JSON nested deeper than ``MAX_DEPTH``.
     """
+    return list(iter_rows(path, required, optional))
+
+
+def iter_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ()) -> Iterator[Row]:
+    """``read_rows`` a row at a time: a CSV row is parsed when it is asked for, so a caller that lets
+    each row go keeps no more than one. The ``FactsError`` listing every problem is raised once the
+    rows run out: a caller must drop what it built from the rows when it comes (after a problem
+    known from the header, no row is yielded)."""
     origin = str(path)
     reader = _READERS.get(path.suffix.lower())
     if reader is None:
@@ -119,17 +129,28 @@ def read_rows(path: Path, required: Sequence[str], optional: Sequence[str] = ())
     if table.columns and not table.columns.keys() & set(required):
         raise FactsError(_not_this_table(table.columns, required, origin))
     wanted = (*required, *optional)
-    problems = table.problems + _column_problems(table.columns, required, wanted, origin)
-    if not problems and not table.rows:
+    header_problems = _column_problems(table.columns, required, wanted, origin)
+    early = bool(table.problems or header_problems)
+    count = 0
+    for row in _with_columns(table, wanted, origin):
+        count += 1
+        if not early:
+            yield row
+    problems = table.problems + header_problems
+    if not problems and not count:
         problems.append(Problem(origin, "no data rows", line=1,
                                 expected=f"at least one row with columns {', '.join(required)}"))
     if problems:
         raise FactsError(*problems)
+
+
+def _with_columns(table: _Table, wanted: Sequence[str], origin: str) -> Iterable[Row]:
+    """The table's rows, each reading every ``wanted`` column (one the file lacks as ``""``)."""
     if table.index is not None:
         table.index.update((name, len(table.index)) for name in wanted if name not in table.index)
         return table.rows
     empty = dict.fromkeys(wanted, "")
-    return [Row(row.line, empty | dict(row.values), origin) for row in table.rows]
+    return (Row(row.line, empty | dict(row.values), origin) for row in table.rows)
 
 
 def read_text(path: Path, error: type[BriefError] = FactsError) -> str:
@@ -267,24 +288,28 @@ def _empty(origin: str) -> _Table:
 
 
 def _grid(records: Iterator[tuple[int, Sequence[str]]], origin: str, problems: list[Problem]) -> _Table:
-    """Header + data records (line, cells) → a table; rows with a different field count are problems."""
+    """Header + data records (line, cells) → a table whose rows are made as they are read; rows with
+    a different field count are problems."""
     first = next(records, None)
     if first is None:
         return _empty(origin)
     header_line, header = first
     names, header_problems = _header(header, header_line, origin)
     problems += header_problems
-    width = len(names)
     index = {name: i for i, name in enumerate(names)}
-    rows: list[Row] = []
+    rows = _grid_rows(records, index, len(names), origin, problems)
+    return _Table({name: header_line for name in names if name}, rows, problems, index)
+
+
+def _grid_rows(records: Iterator[tuple[int, Sequence[str]]], index: dict[str, int], width: int, origin: str,
+               problems: list[Problem]) -> Iterator[Row]:
     for line, cells in records:
         if len(cells) != width:
             problems.append(Problem(origin, f"row has {_fields(len(cells))} but the header has {_fields(width)}",
                                     line=line,
                                     expected="one value per header column (quote values with commas)"))
         elif any(cells):
-            rows.append(Row(line, Cells(index, tuple(map(str.strip, cells))), origin))
-    return _Table({name: header_line for name in names if name}, rows, problems, index)
+            yield Row(line, Cells(index, tuple(map(str.strip, cells))), origin)
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -305,15 +330,10 @@ def _unneutralised(cells: list[str]) -> list[str]:
 
 
 def _csv_table(path: Path, origin: str) -> _Table:
-    """The table, parsed as the file is read (a 100 MB file is never held as one text). A file that
-    is not UTF-8 text (or holds NUL) is read again by ``read_text``, which raises the located error."""
+    """The table, parsed as the file is read: a 100 MB file is never held as one text, and a row is
+    parsed when it is asked for."""
     problems: list[Problem] = []
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return _grid(_csv_records(_Lines(handle), origin, problems), origin, problems)
-    except (OSError, ValueError):
-        read_text(path)
-        raise
+    return _grid(_csv_records(path, origin, problems), origin, problems)
 
 
 class _Lines(Iterator[str]):
@@ -333,19 +353,26 @@ class _Lines(Iterator[str]):
         return line
 
 
-def _csv_records(lines: _Lines, origin: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
-    """(first line, cells) of each non-blank CSV record; malformed quoting ends it with a problem."""
-    reader = csv.reader(lines, strict=True)
+def _csv_records(path: Path, origin: str, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    """(first line, cells) of each non-blank CSV record; malformed quoting ends it with a problem. A
+    file that is not UTF-8 text (or holds NUL) is read again by ``read_text``, which raises the
+    located error."""
     start = 1
     try:
-        for cells in reader:
-            if cells:
-                yield start, _unneutralised(cells) if lines.apostrophe else cells
-            lines.apostrophe = False
-            start = reader.line_num + 1
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            lines = _Lines(handle)
+            reader = csv.reader(lines, strict=True)
+            for cells in reader:
+                if cells:
+                    yield start, _unneutralised(cells) if lines.apostrophe else cells
+                lines.apostrophe = False
+                start = reader.line_num + 1
     except csv.Error as exc:
         problems.append(Problem(origin, f"malformed CSV ({exc})", line=start,
                                 expected='RFC 4180 CSV: a quoted cell is "…" with "" for a quote'))
+    except (OSError, ValueError):
+        read_text(path)
+        raise
 
 
 # --- XLSX -----------------------------------------------------------------------------------------
@@ -377,7 +404,8 @@ def _xlsx_cell(text: str) -> str:
 def _mapping_rows(items: Sequence[tuple[int, Sequence[tuple[object, object]]]], origin: str,
                   cell: Callable[[object], str | None]) -> _Table:
     """Rows given as (line, key/value pairs) → a table; nested or invalid values are problems."""
-    table = _Table({}, [], [])
+    rows: list[Row] = []
+    table = _Table({}, rows, [])
     for line, pairs in items:
         values: dict[str, str] = {}
         for key, raw in pairs:
@@ -389,7 +417,7 @@ def _mapping_rows(items: Sequence[tuple[int, Sequence[tuple[object, object]]]], 
                                               expected="a single text, number, true/false or empty value"))
             values[name] = "" if text is None else text.strip()
             table.columns.setdefault(name, line)
-        table.rows.append(Row(line, values, origin))
+        rows.append(Row(line, values, origin))
     return table
 
 
