@@ -9,10 +9,16 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from hypothesis import settings
 from pypdf import PdfReader
 
 from briefgen.base import units
 from briefgen.load import spec
+
+# Property tests check outcomes, never speed (speed is bench/'s job): no per-example deadline, which
+# failed on loaded machines (a 272 ms example against the default 200 ms).
+settings.register_profile("briefgen", deadline=None)
+settings.load_profile("briefgen")
 
 #: Shared fixtures for every test module: the SMTP server (aiosmtpd on 127.0.0.1, trustme TLS), the
 #: hardening workspace (a private data/, templates/, reports/ and state folder), real Redis and
