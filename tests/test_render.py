@@ -266,3 +266,15 @@ def test_key_numbers_wrap_into_rows(no_warnings: None) -> None:
     items = tuple(KeyNumber(M(f"{i}0万台"), M(f"ラベル{i}")) for i in range(1, 8))
     text = squash(pdf_text(render_pdf(ja_brief(KeyNumbers(items)))))
     assert all(f"{i}0万台ラベル{i}" in text for i in range(1, 8))
+
+
+def test_a_forced_line_break_falls_after_its_character_not_its_fragment() -> None:
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    from briefgen.render.render import _Chars
+
+    para = Paragraph("abc <b>def</b> ghi<br/>jklmno", ParagraphStyle("t", fontName=fonts.latin(), fontSize=10))
+    chars = _Chars.of(para.frags)
+    assert chars.text == "abc def ghijklmno"
+    assert chars.forced == frozenset({len("abc def ghi")})

@@ -167,7 +167,7 @@ class _Chars:
         forced: set[int] = set()
         for frag in fragments:
             if hasattr(frag, "lineBreak"):
-                forced.add(len(text))
+                forced.add(len(frags))  # the index of the next character
                 continue
             shown = frag.text or OBJECT
             text.append(shown)
