@@ -17,6 +17,9 @@ from io import BytesIO
 from itertools import groupby, zip_longest
 from typing import Any, Callable, Sequence
 
+from briefgen.render import lazypatterns  # noqa: F401  (before platypus: its unused wide patterns wait for use)
+
+# isort: split
 from reportlab import rl_config  # type: ignore[import-untyped]
 from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]
 from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]

@@ -1,0 +1,75 @@
+"""ReportLab imported with its Unicode-wide patterns compiled on first use: they wait, then match as ReportLab's own."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from briefgen.render.lazypatterns import LazyPattern, import_lazily
+
+#: What the two patterns are used for: URLs ReportLab's hyphenation splits (and text it must not), CJK text.
+URLS = ("https://example.com/a/b/c", "HTTP://EXAMPLE.COM/Path", "ftp://user:pw@192.168.0.1:8080/x?y=1#z",
+        "https://例え.テスト/ページ/二", "https://[2001:db8::1]/a", "http://localhost:5000/", "https://xn--r8jz45g.xn--zckzah/",
+        "mailto:someone@example.com", "https://-bad-.com/", "not a url", "https://a.b", "C:\\dir\\file")
+CJK = "xAI社のColossusは10万台のGPUを使う"
+USE = f"""
+import json
+from reportlab.lib import textsplit
+from reportlab.platypus import paragraph
+waiting = [type(p).__name__ for p in (paragraph.uri_pat, textsplit.rx) if not getattr(p, "compiled", True)]
+matches = [[m.span(), m.groups()] if (m := paragraph.uri_pat.match(u)) else None for u in {URLS!r}]
+splits = [paragraph._uri_split_pairs(u) for u in {URLS!r}]
+source = [[p.pattern, p.flags] for p in (paragraph.uri_pat, textsplit.rx)]
+print(json.dumps([waiting, matches, splits, source, textsplit.rx.sub(r"\\1|", {CJK!r})]))
+"""
+
+
+def _run(code: str) -> list[object]:
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    return list(json.loads(proc.stdout.splitlines()[-1]))
+
+
+def test_the_render_import_leaves_reportlabs_wide_patterns_waiting_and_they_match_as_reportlab_compiles_them() -> None:
+    waiting, *lazy = _run("import briefgen.render.render\n" + USE)
+    plain_waiting, *plain = _run(USE)
+    assert (waiting, plain_waiting) == (["LazyPattern", "LazyPattern"], [])
+    assert lazy == plain
+    matches = lazy[0]
+    assert isinstance(matches, list) and matches[0] is not None and matches[URLS.index("not a url")] is None
+
+
+def test_import_lazily_defers_only_the_listed_modules_wide_patterns(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    source = 'import re\nWIDE = re.compile("[a-\\uffff]+", re.I)\nNARROW = re.compile("[a-z]+")\n'
+    (tmp_path / "lazy_listed.py").write_text(source, encoding="utf-8")
+    (tmp_path / "lazy_unlisted.py").write_text(source, encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("lazy_listed", "lazy_unlisted"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    compile_before = re.compile
+
+    listed = import_lazily("lazy_listed", ("lazy_listed",))
+    unlisted = import_lazily("lazy_unlisted", ("lazy_listed",))
+
+    assert re.compile is compile_before
+    assert isinstance(listed.WIDE, LazyPattern) and not listed.WIDE.compiled
+    assert isinstance(listed.NARROW, re.Pattern) and isinstance(unlisted.WIDE, re.Pattern)
+    assert listed.WIDE.fullmatch("ÄbC漢字").span() == unlisted.WIDE.fullmatch("ÄbC漢字").span() == (0, 5)
+    assert listed.WIDE.compiled and listed.WIDE.flags == unlisted.WIDE.flags
+    assert import_lazily("lazy_listed", ("lazy_listed",)) is listed
+
+
+def test_import_lazily_puts_re_compile_back_when_the_import_fails(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "lazy_broken.py").write_text('import re\nWIDE = re.compile("[a-\\uffff]")\n1 / 0\n', encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    compile_before = re.compile
+    with pytest.raises(ZeroDivisionError):
+        import_lazily("lazy_broken", ("lazy_broken",))
+    assert re.compile is compile_before
