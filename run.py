@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from briefgen.cli import main
+from briefgen.__main__ import run
 
 if __name__ == "__main__":
-    raise SystemExit(main(project=Path(__file__).resolve().parent))
+    run(project=Path(__file__).resolve().parent)
