@@ -183,7 +183,7 @@ def cmd_draft(args: argparse.Namespace, out: TextIO) -> int:
 def cmd_cache(args: argparse.Namespace, out: TextIO) -> int:
     from briefgen import pipeline
 
-    _print_paths(pipeline.make_caches(args.templates, args.dir), out)
+    _print_paths(pipeline.make_caches(args.templates, args.data, args.dir), out)
     return 0
 
 
@@ -450,8 +450,8 @@ def parser() -> argparse.ArgumentParser:
     drf.set_defaults(func=cmd_draft)
 
     cache = sub.add_parser("cache", help="make the start-up caches in var/cache/ (compiled templates, the "
-                                         "parsed fonts, pint's unit definitions); scripts/setup.sh "
-                                         "runs it")
+                                         "parsed fonts, pint's unit definitions and its answers for the "
+                                         "data folder's briefs); scripts/setup.sh runs it")
     cache.add_argument("--dir", type=Path, default=None,
                        help="make them in this folder instead (default: var/cache/, the one a build reads)")
     cache.set_defaults(func=cmd_cache)
@@ -537,10 +537,13 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     5 % of a cold build. ``send`` and ``schedule``, which can run for long, keep the collector."""
     if args.func not in (cmd_default, cmd_build, cmd_check, cmd_extract, cmd_draft, cmd_cache):
         return int(args.func(args, out))
+    from briefgen.base import units
     from briefgen.load.facts import cyclic_gc_paused
 
     with cyclic_gc_paused():
-        return int(args.func(args, out))
+        code = int(args.func(args, out))
+    units.save_learnt()  # what pint said about new units: the next run needs no pint for them
+    return code
 
 
 class Printable(io.TextIOBase):

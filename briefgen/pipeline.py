@@ -16,7 +16,7 @@ from typing import Iterator, Sequence
 import jinja2
 
 from briefgen.base import caches, output, parse, units
-from briefgen.base.errors import FactsError, Problem, SpecError, StrictFailed
+from briefgen.base.errors import BriefError, FactsError, Problem, SpecError, StrictFailed
 from briefgen.base.model import (
     BriefSpec,
     ClaimCheck,
@@ -200,10 +200,27 @@ def build_brief(brief: str | Path, *, lang: str = "all", today: dt.date | None =
     return tuple(Path(r.path) for r in edition.languages.values())
 
 
-def make_caches(templates_dir: Path, root: Path | None = None) -> tuple[Path, ...]:
+def make_caches(templates_dir: Path, data_dir: Path, root: Path | None = None) -> tuple[Path, ...]:
     """Make every start-up cache under ``root`` (default ``var/cache/``, see ``briefgen.base.caches``):
-    pint's parsed definitions, the bytecode of every template in ``templates_dir``, the fonts'
-    parsed tables. Returns the folders."""
+    pint's parsed definitions and its answers for the units of every brief in ``data_dir``, the
+    bytecode of every template in ``templates_dir``, the fonts' parsed tables (a project without a data
+    folder yet gets all but the answers). Returns the folders."""
     base = root or caches.CACHE_DIR
-    made = (units.write_cache(base), compose.write_cache(templates_dir, base), fonts.write_cache(base))
+    made = (*units.write_cache(base), compose.write_cache(templates_dir, base), fonts.write_cache(base))
+    env = compose.template_env(templates_dir)
+    for spec_path in (spec.find_specs(data_dir) if data_dir.is_dir() else {}).values():
+        _ask_units(spec_path, env)
+    units.save_learnt(base)
     return tuple(sorted(set(made)))
+
+
+def _ask_units(spec_path: Path, env: jinja2.Environment) -> None:
+    """Prepare and compose a brief (nothing rendered or written), so that every unit its build asks
+    pint about is asked now; a brief that fails is left for its build to report."""
+    try:
+        prepared = prepare(spec_path)
+        for lang in prepared.spec.languages:
+            compose.compose(prepared.spec, prepared.facts, prepared.comparisons, lang, dt.date.today(), env,
+                            checks=prepared.checks, conflicts=prepared.conflicts)
+    except BriefError as exc:
+        LOG.debug("set-up skips the units of %s: %s", spec_path, exc)

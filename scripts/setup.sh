@@ -43,6 +43,6 @@ step "installing the pinned Python packages of $req into .venv (pip; a few minut
 # unit definitions (see briefgen/base/caches.py).
 step "compiling the package's bytecode"
 .venv/bin/python -m compileall -q briefgen >/dev/null
-step "making the start-up caches in var/cache/ (templates, fonts, unit definitions)"
+step "making the start-up caches in var/cache/ (templates, fonts, unit definitions and the units of the briefs in data/)"
 .venv/bin/python run.py cache >/dev/null
 step "done"

@@ -22,20 +22,18 @@ def _listing(folder: Path) -> dict[str, int]:
     return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in sorted(folder.rglob("*"))}
 
 
-def test_the_cache_command_makes_every_cache_and_a_build_only_reads_them(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    made = run("--templates", str(TEMPLATES), "cache", "--dir", str(tmp_path / "cache"))
+def test_the_cache_command_makes_every_cache_and_a_build_only_reads_them(tmp_path: Path) -> None:
+    project = ("--data", str(DATA), "--templates", str(TEMPLATES), "--state", str(tmp_path / "var"))
+    made = run(*project, "cache")
     assert made.code == 0, made.err
     folders = {Path(line).name for line in made.out.splitlines()}
-    assert folders == {"fonts", units.PINT_CACHE, compose.JINJA_CACHE}
-    assert all(any((tmp_path / "cache" / name).iterdir()) for name in folders)
+    assert folders == {"fonts", units.PINT_CACHE, units.KNOWN_CACHE, compose.JINJA_CACHE}
+    assert all(any((tmp_path / "var" / "cache" / name).iterdir()) for name in folders)
 
-    monkeypatch.setattr(caches, "CACHE_DIR", tmp_path / "cache")
-    before = _listing(tmp_path / "cache")
-    built = run("--data", str(DATA), "--templates", str(TEMPLATES), "--reports", str(tmp_path / "reports"),
-                "--date", "2024-07-29", "build", "xai-colossus")
+    before = _listing(tmp_path / "var" / "cache")
+    built = run(*project, "--reports", str(tmp_path / "reports"), "--date", "2024-07-29", "build", "xai-colossus")
     assert built.code == 0, built.err
-    assert _listing(tmp_path / "cache") == before
+    assert _listing(tmp_path / "var" / "cache") == before
 
 
 def _counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -103,7 +101,7 @@ def test_a_damaged_or_stale_font_cache_is_not_used(tmp_path: Path) -> None:
 
 
 def test_pint_reads_its_definitions_from_the_cache(tmp_path: Path) -> None:
-    folder = units.write_cache(tmp_path)
+    folder, _ = units.write_cache(tmp_path)
     assert sorted(p.suffix for p in folder.iterdir()) != []
     ureg = units.new_registry(folder)
     water = ureg.Quantity(1, ureg.parse_units("gallon/day")).to(ureg.parse_units("m**3/day")).magnitude

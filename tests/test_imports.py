@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -36,13 +37,40 @@ def test_the_command_line_and_its_log_setup_import_no_library() -> None:
     assert _loaded_after("import briefgen.cli, briefgen.base.logs", libraries) == []
 
 
-def test_a_build_loads_pint_for_its_units_but_nothing_build_does_not_use(tmp_path: Path) -> None:
+def _build(project: Path, *options: str) -> str:
+    """Code that builds the reference brief of ``project`` (a copy of the fixture) through the CLI."""
+    argv = ["--data", str(project / "data"), "--templates", str(TEMPLATES), "--reports", str(project / "reports"),
+            "--state", str(project / "var"), "--date", "2024-07-29", "build", "xai-colossus", *options]
+    return f"from briefgen.cli import main\nassert main({argv!r}) == 0"
+
+
+def _set_up(project: Path) -> None:
+    shutil.copytree(DATA, project / "data")
     code = ("from briefgen.cli import main\n"
-            f"assert main(['--data', {str(DATA)!r}, '--templates', {str(TEMPLATES)!r}, '--reports', "
-            f"{str(tmp_path)!r}, '--date', '2024-07-29', 'build', 'xai-colossus']) == 0")
-    assert _loaded_after(code, ("pint", *NOT_FOR_BUILD)) == ["pint"]
-    assert sorted(p.name for p in (tmp_path / "xai-colossus").glob("*.pdf")) == ["2024-07-29.en.pdf",
-                                                                                "2024-07-29.ja.pdf"]
+            f"assert main(['--data', {str(project / 'data')!r}, '--templates', {str(TEMPLATES)!r}, "
+            f"'--state', {str(project / 'var')!r}, '-q', 'cache']) == 0")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
+
+
+def test_a_build_after_set_up_asks_pint_nothing_and_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    _set_up(tmp_path)
+    assert _loaded_after(_build(tmp_path), ("pint", *NOT_FOR_BUILD)) == []
+    assert sorted(p.name for p in (tmp_path / "reports" / "xai-colossus").glob("*.pdf")) == [
+        "2024-07-29.en.pdf", "2024-07-29.ja.pdf"]
+
+
+def test_a_unit_set_up_never_saw_is_asked_of_pint_once(tmp_path: Path) -> None:
+    _set_up(tmp_path)
+    with (tmp_path / "data" / "units.yaml").open("a", encoding="utf-8") as f:
+        f.write('  MW*h: {ja: "{}メガワット時", en: "{} MWh"}\n')
+    assert _loaded_after(_build(tmp_path), ("pint",)) == ["pint"]
+    assert _loaded_after(_build(tmp_path, "--lang", "en"), ("pint",)) == []
+
+
+def test_without_set_up_a_build_asks_pint_and_writes_no_cache(tmp_path: Path) -> None:
+    shutil.copytree(DATA, tmp_path / "data")
+    assert _loaded_after(_build(tmp_path), ("pint", *NOT_FOR_BUILD)) == ["pint"]
+    assert not (tmp_path / "var" / "cache").exists()
 
 
 def test_numpy_and_pandas_still_work_after_pint_loaded_without_numpy() -> None:

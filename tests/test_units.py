@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pint
 import pytest
 from conftest import DATA
 
-from briefgen.base import units
+from briefgen.base import caches, units
 from briefgen.load import spec
 
 
@@ -36,7 +37,7 @@ def test_an_unlisted_unit_is_written_with_its_symbol() -> None:
     assert units.words("USD").en_prefix == "$"
 
 
-def test_the_registry_works_without_a_writable_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_registry_works_without_a_writable_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     real = pint.UnitRegistry
 
     def no_cache(*args: Any, **kwargs: Any) -> Any:
@@ -45,8 +46,8 @@ def test_the_registry_works_without_a_writable_cache(monkeypatch: pytest.MonkeyP
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pint, "UnitRegistry", no_cache)
-    monkeypatch.setattr(units, "_REGISTRIES", {})
-    assert str(units.registry().parse_units("GPU")) == "GPU"
+    ureg = units.new_registry(tmp_path)
+    assert str(ureg.parse_units("USD")) == "USD"
 
 
 # --- the built-in FLOP family --------------------------------------------------------------------
@@ -66,8 +67,7 @@ def test_flop_rates_parse_as_written_and_print_one_way(written: str, en: str, ja
 
 
 def test_flop_rates_convert_and_stay_apart_from_hertz() -> None:
-    assert units.registry().Quantity(1102, units.parse("PFlop/s")).to(units.parse("EFLOP/s")).magnitude == \
-        pytest.approx(1.102)
+    assert 1102 * units.factor(units.parse("PFlop/s"), units.parse("EFLOP/s")) == pytest.approx(1.102)
     assert not units.same_dimension("EFLOP/s", "Hz")
     assert units.same_dimension("GFLOP/s/W", "PFLOPS/kW")
 
@@ -86,7 +86,7 @@ def test_a_counted_thing_gets_its_own_dimension_and_words() -> None:
 def test_an_amount_definition_and_words_for_an_existing_unit() -> None:
     table = units.BUILTIN.extended("MFLOP_unit", "1e6 FLOP").extended("USD/MWh", ja="{}ドル/MWh", en="${} per MWh")
     with units.using(table):
-        assert units.registry().Quantity(2, units.parse("MFLOP_unit")).to("FLOP").magnitude == 2e6
+        assert 2 * units.factor(units.parse("MFLOP_unit"), units.parse("FLOP")) == 2e6
         assert units.words("USD/MWh") == units.UnitWords(ja="ドル/MWh", en=" per MWh", en_prefix="$")
 
 
@@ -137,7 +137,7 @@ def test_ordinary_expressions_still_parse(expr: str) -> None:
     assert units.is_known(expr)
 
 
-def test_a_units_mapping_is_added_on_one_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_units_mapping_is_added_on_one_registry(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Five defined units cost one pint registry, not one each (pint's set-up is most of it)."""
     made: list[tuple[str, ...]] = []
     real = units.new_registry
@@ -148,12 +148,87 @@ def test_a_units_mapping_is_added_on_one_registry(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(units, "new_registry", counted)
     monkeypatch.setattr(units, "_REGISTRIES", {})
+    monkeypatch.setattr(units, "_KNOWN", {})
+    monkeypatch.setattr(caches, "CACHE_DIR", tmp_path)
     units.extend.cache_clear()
     try:
         table = spec.load_units(DATA / spec.UNITS_NAME)
         with units.using(table):
             assert units.words("household").en == " households" and units.is_known("GPU")
-            units.registry().Quantity(1, units.parse("kW/household"))
+            assert units.parse("kW/household").dimensionality == (("[household]", -1), ("[length]", 2),
+                                                                  ("[mass]", 1), ("[time]", -3))
     finally:
         units.extend.cache_clear()
     assert len(made) == 1 and len(table.definitions) == len(units.BUILTIN.definitions) + 5
+
+
+# --- plain units: what pint said, kept without pint -------------------------------------------------
+
+
+@pytest.mark.parametrize(("a", "b"), [("MW", "year"), ("USD", "JPY"), ("gallon/day", "day"), ("kW", "kW"),
+                                      ("m**3/day", "gallon/day"), ("percent", "USD")])
+def test_products_and_quotients_are_what_pint_makes(a: str, b: str) -> None:
+    ureg = units.new_registry(None)
+    for ours, theirs in ((units.parse(a) * units.parse(b), ureg.parse_units(a) * ureg.parse_units(b)),
+                         (units.parse(a) / units.parse(b), ureg.parse_units(a) / ureg.parse_units(b))):
+        assert dict(ours.terms) == dict(theirs._units) and dict(ours.dimensionality) == dict(theirs.dimensionality)
+        assert ours.scale == pytest.approx(ureg.get_root_units(theirs)[0], rel=1e-15)
+        assert units.compact(ours) == f"{theirs:C}"
+
+
+def test_a_conversion_factor_is_pints() -> None:
+    ureg = units.new_registry(None)
+    for source, target in (("gallon/day", "m**3/day"), ("MW*year", "TWh"), ("PFLOP/s", "EFLOP/s"), ("CNY", "CNY")):
+        expected = ureg.Quantity(1, ureg.parse_units(source)).to(ureg.parse_units(target)).magnitude
+        assert units.factor(units.parse(source), units.parse(target)) == pytest.approx(expected, rel=1e-15)
+    with pytest.raises(ValueError, match=r"^USD cannot be expressed in GPU$"):
+        units.factor(units.parse("USD"), units.parse("GPU"))
+
+
+@pytest.fixture
+def saved_units(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A units cache folder as set-up makes it, in force, with nothing known in this process."""
+    monkeypatch.setattr(caches, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(units, "_KNOWN", {})
+    (tmp_path / units.KNOWN_CACHE).mkdir()
+    units._parse.cache_clear()
+    yield tmp_path / units.KNOWN_CACHE
+    units._parse.cache_clear()
+
+
+def _asking_pint_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused(*args: Any) -> Any:
+        raise AssertionError("pint was asked")
+
+    monkeypatch.setattr(units, "_KNOWN", {})
+    monkeypatch.setattr(units, "_REGISTRIES", {})
+    monkeypatch.setattr(units, "new_registry", refused)
+    units._parse.cache_clear()
+
+
+def test_saved_answers_are_used_by_a_later_process_and_a_damaged_file_is_asked_again(
+        saved_units: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = units.parse("gallon/day"), units.symbol("m**3/day")
+    (written,) = units.save_learnt()
+    assert units.save_learnt() == ()  # nothing new
+    _asking_pint_fails(monkeypatch)
+    assert (units.parse("gallon/day"), units.symbol("m**3/day")) == asked
+    with pytest.raises(AssertionError, match="pint was asked"):
+        units.parse("kW")  # never asked before: pint it is
+
+    written.write_bytes(b"not a pickle")
+    monkeypatch.undo()
+    monkeypatch.setattr(caches, "CACHE_DIR", saved_units.parent)
+    monkeypatch.setattr(units, "_KNOWN", {})
+    units._parse.cache_clear()
+    assert units.parse("gallon/day") == asked[0] and units.save_learnt() == (written,)
+
+
+def test_a_refused_expression_is_not_saved_and_a_garbled_one_needs_no_pint(
+        saved_units: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValueError, match="unknown unit 'gpus'"):
+        units.parse("gpus")
+    assert units.save_learnt() == ()
+    _asking_pint_fails(monkeypatch)
+    for garbled in ("", "k" * 81, "kW; rm"):
+        assert not units.is_known(garbled)

@@ -1,12 +1,12 @@
-"""Set-up time → the on-disk caches a cold start reads: compiled templates, the fonts' parsed tables, pint's definitions.
+"""Set-up time → the on-disk caches a cold start reads: compiled templates, the fonts' parsed tables, pint's definitions and answers.
 
 ``run.py cache`` (``scripts/setup.sh`` runs it) writes them under ``var/cache/`` of the project (the CLI
-says where: ``use(--state/cache)``); a build only reads
-them (pint alone adds an entry to its own folder when its definitions change). Each entry is keyed by
-what it was made from — the template's source, the font file's size and time, the library and
-Python versions — so a stale entry is never used: a missing or stale cache costs time, never a
-different result. ``var/cache/`` belongs to the checkout and is trusted like its code.
-"""
+says where: ``use(--state/cache)``); a build only reads them, except that pint adds an entry to its
+own folder when its definitions change, and a command that met units not seen at set-up saves what
+pint said about them (``units.save_learnt``). Each entry is keyed by what it was made from — the
+template's source, the font file's size and time, the library and Python versions — so a stale entry
+is never used: a missing or stale cache costs time, never a different result. ``var/cache/`` belongs
+to the checkout and is trusted like its code."""
 
 from __future__ import annotations
 

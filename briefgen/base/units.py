@@ -1,6 +1,10 @@
-"""Unit expressions → pint units (through a whitelist grammar), plus each unit's display words in Japanese and English.
+"""Unit expressions → units (read by pint through a whitelist grammar), plus each unit's display words in Japanese and English.
 
 pint does the dimensional algebra (GPUs ÷ dollars is an error, gallon/day → m³/day is a conversion).
+What it finds is kept as a plain ``Unit`` (pint's unit names with exponents, the dimension, the size
+in base units), which multiplies, divides and converts without pint; and what pint said about each
+expression is saved under ``var/cache/units/`` (``run.py cache`` fills it for the data folder's briefs),
+so a build whose units were seen before never imports pint (about 0.1 s of a cold start).
 Counted things (GPUs, cars, sites) and currencies are their own dimensions, so they never mix by
 accident; money moves between currencies only through a sourced exchange-rate fact.
 
@@ -18,14 +22,17 @@ so briefs built one after another, or in threads, never see each other's units).
 from __future__ import annotations
 
 import difflib
+import importlib.util
+import pickle
 import re
 import sys
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache, reduce
+from operator import mul
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, cast
+from typing import TYPE_CHECKING, Any, Callable, Iterator, cast
 
 from briefgen.base import caches
 
@@ -33,6 +40,7 @@ if TYPE_CHECKING:
     import pint
 
 PINT_CACHE = "pint"  # the folder of pint's parsed definitions under var/cache/
+KNOWN_CACHE = "units"  # the folder of what pint said about each expression, under var/cache/
 
 MAX_LENGTH = 80
 MAX_EXPONENT = 9
@@ -70,6 +78,40 @@ def _split(pattern: str) -> tuple[str, str]:
     if len(parts) != 2 or len(pattern) > 40 or any(ord(c) < 32 or c == "\x7f" for c in pattern):
         raise ValueError(f"bad display pattern {pattern[:40]!r}")
     return parts[0], parts[1]
+
+
+#: A unit's terms or dimension: (name, exponent) pairs, sorted by name.
+Terms = tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit as pint read it, kept as plain values: its terms (pint's unit names with their exponents,
+    ``(("day", -1), ("gallon", 1))``), its dimension (``(("[length]", 3), ("[time]", -1))``) and the size
+    of one of it in base units. Two units are equal when their terms are (as in pint: kW is not 1000 W)."""
+
+    terms: Terms
+    dimensionality: Terms = field(compare=False)
+    scale: float = field(compare=False)
+
+    def __mul__(self, other: Unit) -> Unit:
+        return _combined(self, other, 1)
+
+    def __truediv__(self, other: Unit) -> Unit:
+        return _combined(self, other, -1)
+
+
+def _combined(a: Unit, b: Unit, sign: int) -> Unit:
+    scale = a.scale * b.scale if sign > 0 else a.scale / b.scale
+    return Unit(_summed(a.terms, b.terms, sign), _summed(a.dimensionality, b.dimensionality, sign), scale)
+
+
+def _summed(a: Terms, b: Terms, sign: int) -> Terms:
+    """``a`` times ``b`` to the power ``sign``, as terms (a name whose exponents cancel is dropped)."""
+    exponents = dict(a)
+    for name, exponent in b:
+        exponents[name] = exponents.get(name, 0) + sign * exponent
+    return tuple(sorted((name, exponent) for name, exponent in exponents.items() if exponent))
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,15 +152,24 @@ class UnitEntry:
     en: str | None = None
 
 
+Extended = tuple[UnitTable, tuple[tuple[int, str], ...]]
+
+
 @lru_cache(maxsize=64)
-def extend(base: UnitTable, entries: tuple[UnitEntry, ...]) -> tuple[UnitTable, tuple[tuple[int, str], ...]]:
+def extend(base: UnitTable, entries: tuple[UnitEntry, ...]) -> Extended:
     """``base`` plus each entry in order: the table, and the entries refused as ``(index, reason)`` (a
     refused entry is left out, the others still added).
 
     All entries share one pint registry, made once: a registry per defined unit would redo pint's whole
     set-up each time (about 25 ms; five for the reference ``units.yaml``, a sixth of a cold build).
-    The result is remembered, so a spec loaded again costs nothing.
+    The result is remembered, in this process and in ``var/cache/units/``, so a spec loaded again
+    costs nothing, and a later process no pint.
     """
+    return cast(Extended, _asked(base.definitions, ("extend", base.words, entries),
+                                 lambda: _extended(base, entries)))
+
+
+def _extended(base: UnitTable, entries: tuple[UnitEntry, ...]) -> Extended:
     growing = _Growing(base)
     refused: list[tuple[int, str]] = []
     for index, entry in enumerate(entries):
@@ -145,7 +196,7 @@ class _Growing:
                 ureg = self._writer()
                 _define(ureg, line)  # pint checks the line in full before the table is used
                 definitions += (line,)
-            unit = _Grammar(entry.expr, ureg, UnitTable(definitions, self.table.words)).unit()
+            unit = _Grammar(entry.expr, lambda: ureg, UnitTable(definitions, self.table.words)).unit()
             shown = UnitWords.from_patterns(entry.ja or f"{{}}{unit:~P}", entry.en or f"{{}} {unit:~P}")
         except ValueError:
             if entry.define is not None:
@@ -180,7 +231,7 @@ def _definition(table: UnitTable, ureg: pint.UnitRegistry[float], name: str, def
         raise ValueError(f"cannot define {name[:40]!r}: a new unit's name is one word of letters, "
                          "digits and _ (e.g. car, rack_unit)")
     try:
-        known = _Grammar(name, ureg, table).unit()
+        known = _Grammar(name, lambda: ureg, table).unit()
     except ValueError:
         pass
     else:
@@ -189,7 +240,7 @@ def _definition(table: UnitTable, ureg: pint.UnitRegistry[float], name: str, def
         return f"{name} = [{name}]"
     match = _FACTOR.fullmatch(define)
     factor, rest = (match[1], match[2]) if match else ("1", define)
-    _Grammar(rest, ureg, table).unit()
+    _Grammar(rest, lambda: ureg, table).unit()
     return f"{name} = {factor} * ({_canonical(rest)})"
 
 
@@ -269,11 +320,6 @@ def current() -> UnitTable:
     return _ACTIVE.get()
 
 
-def registry() -> pint.UnitRegistry[float]:
-    """The pint registry of the table in force."""
-    return _registry(current().definitions)
-
-
 #: The pint registry of each set of definitions, made once (``extend`` hands over the one it grew).
 _REGISTRIES: dict[tuple[str, ...], pint.UnitRegistry[float]] = {}
 
@@ -324,23 +370,138 @@ def _define(ureg: pint.UnitRegistry[float], line: str) -> None:
         raise ValueError(f"pint refuses the definition {line[:60]!r}: {str(exc)[:80]}") from None
 
 
-def write_cache(root: Path) -> Path:
-    """Save pint's parsed definitions under ``root`` (set-up time; see ``briefgen.base.caches``)."""
+def write_cache(root: Path) -> tuple[Path, Path]:
+    """Save pint's parsed definitions under ``root``, and make the folder ``save_learnt`` writes to
+    (set-up time; see ``briefgen.base.caches``)."""
     folder = root / PINT_CACHE
     folder.mkdir(parents=True, exist_ok=True)
     new_registry(folder)
-    return folder
+    (root / KNOWN_CACHE).mkdir(exist_ok=True)
+    return folder, root / KNOWN_CACHE
 
 
-def parse(expr: str) -> pint.Unit:
+def parse(expr: str) -> Unit:
     """Parse a unit expression; raise ``ValueError`` naming the valid forms when it is unknown."""
     return _parse(current(), expr)
 
 
 @lru_cache(maxsize=4096)
-def _parse(table: UnitTable, expr: str) -> pint.Unit:
+def _parse(table: UnitTable, expr: str) -> Unit:
+    return cast(Unit, _asked(table.definitions, ("parse", expr), lambda: _read(table, expr)))
+
+
+def _read(table: UnitTable, expr: str) -> Unit:
+    """``expr`` read by the grammar on pint, as a plain ``Unit`` (pint is loaded only once the grammar
+    reaches a name: an empty, overlong or garbled expression is refused without it)."""
+    unit = _Grammar(expr, lambda: _registry(table.definitions), table).unit()
+    scale, _ = _registry(table.definitions).get_root_units(unit)
+    return Unit(_terms(unit._units), _terms(unit.dimensionality), float(cast(float, scale)))
+
+
+def _terms(container: Any) -> Terms:
+    """A pint unit container as sorted (name, whole exponent) pairs."""
+    return tuple(sorted((str(name), int(exponent)) for name, exponent in container.items()))
+
+
+def factor(source: Unit, target: Unit) -> float:
+    """How many ``target`` one ``source`` is (through base units, as pint converts); ``ValueError``
+    when they are of different dimensions."""
+    if source.dimensionality != target.dimensionality:
+        raise ValueError(f"{compact(source)} cannot be expressed in {compact(target)}")
+    return source.scale / target.scale
+
+
+def compact(unit: Unit) -> str:
+    """pint's compact long form of ``unit`` (``gallon/day``, ``megawatt*year``)."""
+    return _text(unit, "C")
+
+
+def _text(unit: Unit, spec: str) -> str:
+    """``unit`` written by pint's formatter ``spec`` (asked once per unit and format)."""
+    table = current()
+    return cast(str, _asked(table.definitions, ("text", unit.terms, spec), lambda: format(_pint_unit(unit, table), spec)))
+
+
+def _pint_unit(unit: Unit, table: UnitTable) -> pint.Unit:
     ureg = _registry(table.definitions)
-    return _Grammar(expr, ureg, table).unit()
+    return reduce(mul, (ureg.Unit(name) ** exponent for name, exponent in unit.terms), ureg.dimensionless)
+
+
+# --- what pint said, kept across processes --------------------------------------------------------
+
+
+@dataclass
+class _Known:
+    """pint's answers for one set of definitions — each expression's unit (refusals are not kept), each unit's text
+    in a format, each extension of a table — read from ``var/cache/units/`` when first needed; those
+    this process added are written back by ``save_learnt``."""
+
+    answers: dict[tuple[object, ...], object]
+    learnt: bool = False
+
+
+_KNOWN: dict[tuple[str, ...], _Known] = {}
+
+
+def _asked(definitions: tuple[str, ...], question: tuple[object, ...], answer: Callable[[], object]) -> object:
+    """The answer to ``question`` about ``definitions``: known already, else ``answer()`` (which asks pint)."""
+    known = _known(definitions)
+    if question not in known.answers:
+        known.answers[question] = answer()
+        known.learnt = True
+    return known.answers[question]
+
+
+def _known(definitions: tuple[str, ...]) -> _Known:
+    if definitions not in _KNOWN:
+        _KNOWN[definitions] = _Known(_saved(caches.read(KNOWN_CACHE, _known_key(definitions))))
+    return _KNOWN[definitions]
+
+
+def _saved(data: bytes | None) -> dict[tuple[object, ...], object]:
+    """The answers ``save_learnt`` wrote; none when there are none or they cannot be read."""
+    try:
+        answers = pickle.loads(data) if data else {}
+    except Exception:  # a damaged entry: unpickling raises many types; asking pint again is the answer
+        return {}
+    return answers if isinstance(answers, dict) else {}
+
+
+def _known_key(definitions: tuple[str, ...]) -> str:
+    """What pint's answers depend on: the definitions, pint's own files, this module, Python's version."""
+    return f"{definitions!r}|{_sources()}|python {sys.version_info[:2]}"
+
+
+@lru_cache(maxsize=1)
+def _sources() -> str:
+    """Size and time of this module and of pint's code and definition files (found without importing pint)."""
+    spec = importlib.util.find_spec("pint")
+    folder = Path(spec.origin).parent if spec and spec.origin else None
+    files = [Path(__file__)] + ([folder / "__init__.py", folder / "default_en.txt", folder / "constants_en.txt"]
+                                if folder else [])
+    return ";".join(f"{path}:{_stamp(path)}" for path in files)
+
+
+def _stamp(path: Path) -> str:
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def save_learnt(root: Path | None = None) -> tuple[Path, ...]:
+    """Write to ``var/cache/units/`` (or ``root``'s) the answers it lacks, when set-up made that folder;
+    the files written."""
+    if caches.folder(KNOWN_CACHE, root) is None:
+        return ()
+    written = []
+    for definitions, known in _KNOWN.items():
+        key = _known_key(definitions)
+        if known.learnt or (known.answers and not caches.entry(KNOWN_CACHE, key, root).exists()):
+            written.append(caches.write(KNOWN_CACHE, key, pickle.dumps(known.answers, pickle.HIGHEST_PROTOCOL), root))
+            known.learnt = False
+    return tuple(written)
 
 
 def _canonical(expr: str) -> str:
@@ -364,7 +525,7 @@ class _Grammar:
     """``unit := product; product := power ((* | / | ·) power)*; power := atom (** | ^) [+-]digit?;
     atom := name | 1 | ( product )`` — evaluated on pint units as it is read."""
 
-    def __init__(self, expr: str, ureg: pint.UnitRegistry[float], table: UnitTable) -> None:
+    def __init__(self, expr: str, ureg: Callable[[], pint.UnitRegistry[float]], table: UnitTable) -> None:
         self.expr, self.ureg, self.table = expr.strip(), ureg, table
         if not self.expr:
             raise ValueError("empty unit")
@@ -415,7 +576,7 @@ class _Grammar:
         if token == "(":
             return self.group()
         if token == "1":
-            return self.ureg.dimensionless
+            return self.ureg().dimensionless
         if not token or not _NAME.fullmatch(token):
             raise self.fail(f"{token[:12]!r} where a unit name belongs" if token else "a unit name missing")
         return self.name(token)
@@ -431,8 +592,9 @@ class _Grammar:
         return inner
 
     def name(self, token: str) -> pint.Unit:
+        ureg = self.ureg()
         try:
-            return self.ureg.Unit(self.ureg.get_name(token))
+            return ureg.Unit(ureg.get_name(token))
         except Exception:  # pint raises UndefinedUnitError, or others for odd names
             raise ValueError(f"unknown unit {token!r}{_did_you_mean(token, self.table)}") from None
 
@@ -465,21 +627,18 @@ def _words(table: UnitTable, expr: str) -> UnitWords:
             return shown
     unit = _parse(table, expr)
     for known, shown in table.words:
-        if _identical(table, _parse(table, known), unit):
+        if _identical(_parse(table, known), unit):
             return shown
     return UnitWords(ja=symbol(expr), en=f" {symbol(expr)}")
 
 
-def _identical(table: UnitTable, a: pint.Unit, b: pint.Unit) -> bool:
-    if a.dimensionality != b.dimensionality:
-        return False
-    factor = float(_registry(table.definitions).Quantity(1, a).to(b).magnitude)
-    return abs(factor - 1) < 1e-12
+def _identical(a: Unit, b: Unit) -> bool:
+    return a.dimensionality == b.dimensionality and abs(a.scale / b.scale - 1) < 1e-12
 
 
 def symbol(expr: str) -> str:
     """pint's short symbol for ``expr`` (``EFLOP/s``, ``kg``)."""
-    return f"{parse(expr):~P}"
+    return _text(parse(expr), "~P")
 
 
 def same_dimension(a: str, b: str) -> bool:

@@ -158,8 +158,8 @@ def _magnitude(item: Item, unit: str, origin: str) -> float:
         raise ComposeError(Problem(origin, f"{item.id} is an event, not an amount", field="chart",
                                    expected="facts or comparisons with a quantity"))
     try:
-        return float(units.registry().Quantity(float(q.mid), units.parse(q.unit)).to(unit).magnitude)
-    except Exception as exc:  # pint raises several unrelated types for a failed conversion
+        return float(q.mid) * units.factor(units.parse(q.unit), units.parse(unit))
+    except ValueError as exc:
         raise ComposeError(Problem(origin, f"{item.id} ({q.unit}) cannot be drawn in {unit}: {exc}",
                                    field="chart", expected=f"items in a unit convertible to {unit}")) from None
 

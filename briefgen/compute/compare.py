@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from decimal import Context, Decimal, DivisionByZero, InvalidOperation, Overflow, localcontext
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence, assert_never
+from typing import Iterable, Mapping, Sequence, assert_never
 
 from briefgen.base import units
 from briefgen.base.errors import ComparisonError, Problem, did_you_mean, quoted
@@ -48,9 +48,6 @@ from briefgen.base.model import (
     Sum,
 )
 from briefgen.base.parse import parse_amount
-
-if TYPE_CHECKING:
-    import pint
 
 #: The decimal arithmetic of comparisons and claim checks: 28 digits while computing, errors trapped.
 DECIMALS = Context(prec=28, traps=[InvalidOperation, DivisionByZero, Overflow])
@@ -152,13 +149,12 @@ def in_unit(q: Quantity, unit: str) -> Quantity:
     return Quantity(low, high, unit)
 
 
-def conversion_factor(source: pint.Unit, target: str) -> Decimal:
+def conversion_factor(source: units.Unit, target: str) -> Decimal:
     """How many ``target`` units one ``source`` unit is; ``ValueError`` across dimensions."""
     goal = units.parse(target)
     if source.dimensionality != goal.dimensionality:
         raise ValueError(f"{_unit_text(source)} cannot be expressed in {target}")
-    magnitude = units.registry().Quantity(1, source).to(goal).magnitude
-    return Decimal(f"{magnitude:.15g}")
+    return Decimal(f"{units.factor(source, goal):.15g}")
 
 
 # --- resolving operands ---------------------------------------------------------------------------
@@ -381,7 +377,7 @@ def _same_unit(spec: ComparisonSpec, a: _Operand, b: _Operand) -> _Interval:
     return _scaled(_interval(b), conversion_factor(units.parse(ub), ua))
 
 
-def _factor(spec: ComparisonSpec, name: str, source: pint.Unit, target: str, what: str) -> Decimal:
+def _factor(spec: ComparisonSpec, name: str, source: units.Unit, target: str, what: str) -> Decimal:
     try:
         return conversion_factor(source, target)
     except ValueError:
@@ -389,12 +385,12 @@ def _factor(spec: ComparisonSpec, name: str, source: pint.Unit, target: str, wha
                      f"{target}", expected=f"a unit of the same dimension as {_unit_text(source)}") from None
 
 
-def _unit_text(unit: pint.Unit) -> str:
+def _unit_text(unit: units.Unit) -> str:
     """A unit as text: the spelling the unit table uses when it has one, else pint's long form."""
     for expr, _ in units.current().words:
         if units.parse(expr) == unit:
             return expr
-    return f"{unit:C}"
+    return units.compact(unit)
 
 
 def _tidy(value: Decimal) -> Decimal:
