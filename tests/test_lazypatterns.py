@@ -1,4 +1,4 @@
-"""ReportLab imported with its Unicode-wide patterns compiled on first use: they wait, then match as ReportLab's own."""
+"""Libraries imported with their Unicode-wide patterns compiled on first use: they wait, then match as the library's own."""
 
 from __future__ import annotations
 
@@ -11,22 +11,32 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from briefgen.render.lazypatterns import LazyPattern, import_lazily
+from briefgen.base.lazypatterns import LazyPattern, import_lazily
 
-#: What the two patterns are used for: URLs ReportLab's hyphenation splits (and text it must not), CJK text.
+#: What the patterns are used for: URLs ReportLab's hyphenation splits (and text it must not), CJK text
+#: cjkwrap splits, and text PyYAML's pure-Python reader checks for characters YAML does not allow.
 URLS = ("https://example.com/a/b/c", "HTTP://EXAMPLE.COM/Path", "ftp://user:pw@192.168.0.1:8080/x?y=1#z",
         "https://例え.テスト/ページ/二", "https://[2001:db8::1]/a", "http://localhost:5000/", "https://xn--r8jz45g.xn--zckzah/",
         "mailto:someone@example.com", "https://-bad-.com/", "not a url", "https://a.b", "C:\\dir\\file")
 CJK = "xAI社のColossusは10万台のGPUを使う"
+YAML_TEXTS = ("title: 10万台\n", "a: b\x07c\n", "a: \ufffe\n", "a: 😀\ud800\n", "a: \x85 \t ok\n")
 USE = f"""
 import json
+import yaml
 from reportlab.lib import textsplit
 from reportlab.platypus import paragraph
-waiting = [type(p).__name__ for p in (paragraph.uri_pat, textsplit.rx) if not getattr(p, "compiled", True)]
+wide = (paragraph.uri_pat, textsplit.rx, yaml.reader.Reader.NON_PRINTABLE)
+waiting = [type(p).__name__ for p in wide if not getattr(p, "compiled", True)]
 matches = [[m.span(), m.groups()] if (m := paragraph.uri_pat.match(u)) else None for u in {URLS!r}]
 splits = [paragraph._uri_split_pairs(u) for u in {URLS!r}]
-source = [[p.pattern, p.flags] for p in (paragraph.uri_pat, textsplit.rx)]
-print(json.dumps([waiting, matches, splits, source, textsplit.rx.sub(r"\\1|", {CJK!r})]))
+def problem(text):
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        return str(exc)
+found = [problem(t) for t in {YAML_TEXTS!r}]
+source = [[p.pattern, p.flags] for p in wide]
+print(json.dumps([waiting, matches, splits, found, source, textsplit.rx.sub(r"\\1|", {CJK!r})]))
 """
 
 
@@ -35,18 +45,20 @@ def _run(code: str) -> list[object]:
     return list(json.loads(proc.stdout.splitlines()[-1]))
 
 
-def test_the_render_import_leaves_reportlabs_wide_patterns_waiting_and_they_match_as_reportlab_compiles_them() -> None:
-    waiting, *lazy = _run("import briefgen.render.render\n" + USE)
+def test_the_build_imports_leave_the_wide_patterns_waiting_and_they_match_as_the_libraries_compile_them() -> None:
+    waiting, *lazy = _run("import briefgen.pipeline, briefgen.render.render\n" + USE)
     plain_waiting, *plain = _run(USE)
-    assert (waiting, plain_waiting) == (["LazyPattern", "LazyPattern"], [])
+    assert (waiting, plain_waiting) == (["LazyPattern"] * 3, [])
     assert lazy == plain
-    matches = lazy[0]
+    matches, _, found = lazy[:3]
     assert isinstance(matches, list) and matches[0] is not None and matches[URLS.index("not a url")] is None
+    assert isinstance(found, list) and found[0] == {"title": "10万台"} and "special characters are not allowed" in found[1]
 
 
 def test_import_lazily_defers_only_the_listed_modules_wide_patterns(tmp_path: Path,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    source = 'import re\nWIDE = re.compile("[a-\\uffff]+", re.I)\nNARROW = re.compile("[a-z]+")\n'
+    source = ('import re\nWIDE = re.compile("[a-\\uffff]+", re.I)\nBEYOND = re.compile("[\\xa0-\\U0010ffff]")\n'
+              'NARROW = re.compile("[a-z]+")\n')
     (tmp_path / "lazy_listed.py").write_text(source, encoding="utf-8")
     (tmp_path / "lazy_unlisted.py").write_text(source, encoding="utf-8")
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -58,7 +70,7 @@ def test_import_lazily_defers_only_the_listed_modules_wide_patterns(tmp_path: Pa
     unlisted = import_lazily("lazy_unlisted", ("lazy_listed",))
 
     assert re.compile is compile_before
-    assert isinstance(listed.WIDE, LazyPattern) and not listed.WIDE.compiled
+    assert isinstance(listed.WIDE, LazyPattern) and not listed.WIDE.compiled and isinstance(listed.BEYOND, LazyPattern)
     assert isinstance(listed.NARROW, re.Pattern) and isinstance(unlisted.WIDE, re.Pattern)
     assert listed.WIDE.fullmatch("ÄbC漢字").span() == unlisted.WIDE.fullmatch("ÄbC漢字").span() == (0, 5)
     assert listed.WIDE.compiled and listed.WIDE.flags == unlisted.WIDE.flags

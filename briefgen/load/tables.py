@@ -30,6 +30,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
+from briefgen.base.lazypatterns import import_lazily
+
+import_lazily("yaml")  # first: its pure-Python reader's Unicode-wide pattern waits for a file libyaml rejects
+
 import yaml
 
 from briefgen.base.errors import QUOTE_LIMIT, BriefError, FactsError, Problem, quoted

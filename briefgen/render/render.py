@@ -17,9 +17,10 @@ from io import BytesIO
 from itertools import groupby, zip_longest
 from typing import Any, Callable, Sequence
 
-from briefgen.render import lazypatterns  # noqa: F401  (before platypus: its unused wide patterns wait for use)
+from briefgen.base.lazypatterns import import_lazily
 
-# isort: split
+import_lazily("reportlab.platypus.paragraph")  # first: its unused Unicode-wide patterns wait for their first use
+
 from reportlab import rl_config  # type: ignore[import-untyped]
 from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]
 from reportlab.lib.enums import TA_RIGHT  # type: ignore[import-untyped]
