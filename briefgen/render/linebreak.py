@@ -65,19 +65,20 @@ def _latin(char: str) -> bool:
 
 def _by_class(text: str) -> list[bool]:
     """Breaks the character classes allow (line start/end prohibitions, inseparables, Latin words)."""
-    ok = [i > 0 for i in range(len(text))]
-    for i in range(1, len(text)):
-        before, char = text[i - 1], text[i]
-        if (char in NO_START or before in NO_END or char.isspace()
-                or (before in INSEPARABLE and char == before) or (_latin(before) and _latin(char))):
-            ok[i] = False
-    return ok
+    latin = [_latin(char) for char in text]
+    ok = [not (char in NO_START or before in NO_END or char.isspace() or (latin_before and latin_char)
+               or (char == before and before in INSEPARABLE))
+          for before, char, latin_before, latin_char in zip(text, text[1:], latin, latin[1:])]
+    return [False, *ok] if text else []
 
 
-def allowed(text: str, glued: Sequence[bool] = ()) -> list[bool]:
+def allowed(text: str, glued: Sequence[bool] = (), by_class: Sequence[bool] | None = None) -> list[bool]:
     """``allowed[i]``: a line may start at ``text[i]`` (never at 0). ``glued[i]`` keeps ``text[i]``
-    on the line of ``text[i - 1]`` (a superscript marker)."""
-    ok = [free and not (i < len(glued) and glued[i]) for i, free in enumerate(_by_class(text))]
+    on the line of ``text[i - 1]`` (a superscript marker). ``by_class``: ``text``'s ``_by_class``, if
+    the caller has it."""
+    ok = list(_by_class(text) if by_class is None else by_class)
+    for i in (i for i, stuck in enumerate(glued[:len(text)]) if stuck):
+        ok[i] = False
     for match in _GLUED.finditer(text):
         for i in range(max(match.start() + (0 if match["marker"] else 1), 1), match.end()):
             ok[i] = False
@@ -88,8 +89,9 @@ def line_starts(text: str, widths: Sequence[float], max_widths: Sequence[float],
                 glued: Sequence[bool] = (), forced: Sequence[int] = (), balance: bool = False) -> list[int]:
     """Where each line of ``text`` starts, given each character's width and the widths of the lines
     (the last one repeats). ``forced`` are indices a line must start at (explicit line breaks)."""
-    ok = allowed(text, glued)
-    starts = _greedy(text, widths, max_widths, (ok, _by_class(text)), frozenset(forced))
+    loose = _by_class(text)
+    ok = allowed(text, glued, loose)
+    starts = _greedy(text, widths, max_widths, (ok, loose), frozenset(forced))
     if len(starts) >= 2 and starts[-1] not in forced:
         starts[-1] = _fix_widow(text, widths, _width_of(max_widths, len(starts) - 1), ok, starts[-2], starts[-1])
         if balance and len(starts) == 2:
@@ -108,18 +110,17 @@ def _greedy(text: str, widths: Sequence[float], max_widths: Sequence[float],
     ok, loose = breaks
     starts = [0]
     used = 0.0
-    i = 0
-    while i < len(text):
+    limit = _width_of(max_widths, 0) + 1e-6  # the current line's width
+    for i, (char, width) in enumerate(zip(text, widths)):
         if i in forced and i > starts[-1]:
             starts.append(i)
-            used = 0.0
-        used += widths[i]
-        if used > _width_of(max_widths, len(starts) - 1) + 1e-6 and i > starts[-1] and not text[i].isspace():
+            used, limit = 0.0, _width_of(max_widths, len(starts) - 1) + 1e-6
+        used += width
+        if used > limit and i > starts[-1] and not char.isspace():
             at = next((j for j in range(i, starts[-1], -1) if ok[j]), None)
             at = at or next((j for j in range(i, starts[-1], -1) if loose[j]), i)
             starts.append(at)
-            used = sum(widths[at:i + 1])
-        i += 1
+            used, limit = sum(widths[at:i + 1]), _width_of(max_widths, len(starts) - 1) + 1e-6
     return starts
 
 
