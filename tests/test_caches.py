@@ -81,12 +81,37 @@ def test_the_cached_font_is_the_parsed_font(tmp_path: Path) -> None:
     cached = fonts._thawed(caches.read(fonts.FONT_CACHE, fonts._cache_key(path), tmp_path))
     parsed = fonts._parsed(path)
     assert cached is not None
-    assert {k: v for k, v in vars(cached.face).items() if k != "_pdfScale"} == \
+    assert {k: getattr(cached.face, k) for k in vars(parsed.face) if k != "_pdfScale"} == \
         {k: v for k, v in vars(parsed.face).items() if k != "_pdfScale"}
     assert cached.face._pdfScale(1234) == parsed.face._pdfScale(1234)
     assert cached.stringWidth(SAMPLE, 10) == parsed.stringWidth(SAMPLE, 10)
     glyphs = sorted({ord(c) for c in SAMPLE})
     assert cached.face.makeSubset(glyphs) == parsed.face.makeSubset(glyphs)
+
+
+def test_a_thawed_face_reads_what_only_embedding_needs_when_first_asked(tmp_path: Path) -> None:
+    path = fonts._primary_file()
+    fonts.write_cache(tmp_path)
+    parsed = fonts._parsed(path).face
+    cached = fonts._thawed(caches.read(fonts.FONT_CACHE, fonts._cache_key(path), tmp_path))
+    assert cached is not None
+    assert set(fonts._LAZY[0]).isdisjoint(vars(cached.face))  # not built by coverage and widths
+    assert cached.face.charToGlyph == parsed.charToGlyph and cached.stringWidth(SAMPLE, 10) > 0
+    assert set(fonts._LAZY[0]).isdisjoint(vars(cached.face))
+    assert cached.face.hmetrics == parsed.hmetrics  # the group comes in at once
+    assert {k: vars(cached.face)[k] for k in fonts._LAZY[0]} == {k: vars(parsed)[k] for k in fonts._LAZY[0]}
+    assert "glyphToChar" not in vars(cached.face)  # only HarfBuzz shaping reads it
+    assert cached.face.glyphToChar == parsed.glyphToChar
+
+
+def test_a_damaged_group_of_a_thawed_face_is_parsed_from_the_font_file(tmp_path: Path) -> None:
+    path = fonts._primary_file()
+    fonts.write_cache(tmp_path)
+    cached = fonts._thawed(caches.read(fonts.FONT_CACHE, fonts._cache_key(path), tmp_path))
+    assert cached is not None
+    vars(cached.face)["_briefgen_lazy"][0] = b"not a pickle"
+    glyphs = sorted({ord(c) for c in SAMPLE})
+    assert cached.face.makeSubset(glyphs) == fonts._parsed(path).face.makeSubset(glyphs)
 
 
 def test_a_damaged_or_stale_font_cache_is_not_used(tmp_path: Path) -> None:

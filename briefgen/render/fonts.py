@@ -199,20 +199,51 @@ def _parsed(path: Path, name: str = PRIMARY) -> TTFont:
 # --- the parsed fonts, cached at set-up time (see briefgen.base.caches) --------------------------------
 
 FONT_CACHE = "fonts"  # the folder of parsed fonts under var/cache/
+FONT_CACHE_FORMAT = 2  # what ``_frozen`` writes: 2 since its members read only to embed a face are apart
 
 
 def _cache_key(path: Path) -> str:
-    """What a parsed font depends on: the file (path, size, time), ReportLab's and Python's versions."""
+    """What a parsed font depends on: the file (path, size, time), ReportLab's and Python's versions, the
+    entry's format."""
     stat = path.stat()
-    return f"{path}|{stat.st_size}|{stat.st_mtime_ns}|reportlab {reportlab.Version}|python {sys.version_info[:2]}"
+    return (f"{path}|{stat.st_size}|{stat.st_mtime_ns}|reportlab {reportlab.Version}|python {sys.version_info[:2]}"
+            f"|entry {FONT_CACHE_FORMAT}")
+
+
+#: Members of a face that only embedding it (ReportLab's ``makeSubset``: the file, glyph offsets and
+#: metrics) or HarfBuzz shaping (glyph → characters) read, in two groups a thawed face unpickles on
+#: first read: a face the brief never prints (a fallback searched past, an italic) never builds them.
+_LAZY = (("_ttf_data", "glyphPos", "hmetrics"), ("glyphToChar",))
 
 
 def _frozen(font: TTFont) -> bytes:
     """A freshly parsed ``TTFont`` as bytes: its tables, without the two members pickle cannot take
     (the per-document state, empty until a document uses the font, and the em-scaling lambda; the
-    face is pickled on its own)."""
-    return pickle.dumps(({**vars(font), "face": None, "state": None}, {**vars(font.face), "_pdfScale": None}),
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    face is pickled on its own, its ``_LAZY`` groups each pickled apart)."""
+    face = {**vars(font.face), "_pdfScale": None}
+    lazy = tuple(pickle.dumps({name: face.pop(name) for name in group}, protocol=pickle.HIGHEST_PROTOCOL)
+                 for group in _LAZY)
+    return pickle.dumps(({**vars(font), "face": None, "state": None}, face, lazy), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _ThawedFace(ttfonts.TTFontFace):  # type: ignore[misc]
+    """A ``TTFontFace`` from the set-up cache: each ``_LAZY`` group is unpickled when one of its
+    members is first read (parsed from the font file if that pickle is damaged)."""
+
+    def __getattr__(self, name: str) -> Any:
+        for index, group in enumerate(_LAZY):
+            if name in group:
+                self.__dict__.update(self._members(index))
+                return self.__dict__[name]
+        raise AttributeError(name)
+
+    def _members(self, index: int) -> dict[str, Any]:
+        frozen: dict[int, bytes] = self.__dict__["_briefgen_lazy"]
+        try:
+            return dict(pickle.loads(frozen.pop(index)))
+        except Exception:  # damaged: unpickling raises many types; the file has them
+            parsed = ttfonts.TTFontFace(self.filename)
+            return {member: getattr(parsed, member) for member in _LAZY[index]}
 
 
 def _thawed(data: bytes | None) -> TTFont | None:
@@ -221,9 +252,10 @@ def _thawed(data: bytes | None) -> TTFont | None:
     if data is None:
         return None
     try:
-        font_state, face_state = pickle.loads(data)
-        face = ttfonts.TTFontFace.__new__(ttfonts.TTFontFace)
-        face.__dict__.update(face_state, _pdfScale=_em_scale(face_state["unitsPerEm"]))
+        font_state, face_state, lazy = pickle.loads(data)
+        face = _ThawedFace.__new__(_ThawedFace)
+        face.__dict__.update(face_state, _pdfScale=_em_scale(face_state["unitsPerEm"]),
+                             _briefgen_lazy=dict(enumerate(lazy)))
     except Exception:  # a damaged entry: unpickling raises many types; parsing the file is the answer
         return None
     font = TTFont.__new__(TTFont)
