@@ -117,6 +117,7 @@ def _register_family(name: str, faces: Sequence[str]) -> None:
     A face that serves two styles (IPAex is also the Japanese italic) reads back as the upright one:
     ReportLab keeps the last mapping of a face, so the upright styles go last."""
     _FAMILIES[name.lower()] = name
+    _style_of.cache_clear()
     for (is_bold, is_italic), face in reversed(list(zip(((0, 0), (1, 0), (0, 1), (1, 1)), faces))):
         addMapping(name, is_bold, is_italic, face)
 
@@ -401,8 +402,10 @@ def font_for(text: str, font: str) -> str:
 # --- per-character faces inside a paragraph -------------------------------------------------------
 
 
+@lru_cache(maxsize=None)
 def _style_of(face: str) -> tuple[str, int, int]:
-    """(family, bold, italic) of a face name; a face outside any family is its own family."""
+    """(family, bold, italic) of a face name; a face outside any family is its own family (remembered
+    until a family is registered)."""
     try:
         found = ps2tt(face)
     except ValueError:

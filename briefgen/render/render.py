@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from html import escape
 from io import BytesIO
-from itertools import groupby, zip_longest
+from itertools import pairwise, zip_longest
 from typing import Any, Callable, Sequence
 
 from briefgen.base.lazypatterns import import_lazily
@@ -159,6 +160,7 @@ class _Chars:
 
     text: str
     frags: tuple[Any, ...]
+    cuts: tuple[int, ...]  # where each run of one fragment starts, and the end of the text
     widths: tuple[float, ...]
     glued: tuple[bool, ...]
     forced: frozenset[int]
@@ -167,7 +169,9 @@ class _Chars:
     def of(cls, fragments: Sequence[Any]) -> _Chars:
         text: list[str] = []
         frags: list[Any] = []
+        cuts: list[int] = []
         widths: list[float] = []
+        glued: list[bool] = []
         forced: set[int] = set()
         for frag in fragments:
             if hasattr(frag, "lineBreak"):
@@ -175,10 +179,12 @@ class _Chars:
                 continue
             shown = frag.text or OBJECT
             text.append(shown)
+            if not frags or frags[-1] is not frag:
+                cuts.append(len(frags))
             frags.extend([frag] * len(shown))
             widths.extend(_widths(frag) if frag.text else [float(getattr(getattr(frag, "cbDefn", None), "width", 0))])
-        return cls("".join(text), tuple(frags), tuple(widths),
-                   tuple(bool(getattr(f, "rise", 0)) for f in frags), frozenset(forced))
+            glued.extend([bool(getattr(frag, "rise", 0))] * len(shown))
+        return cls("".join(text), tuple(frags), (*cuts, len(frags)), tuple(widths), tuple(glued), frozenset(forced))
 
 
 def _widths(frag: Any) -> list[float]:
@@ -193,11 +199,13 @@ def _widths(frag: Any) -> list[float]:
 def _line(chars: _Chars, start: int, end: int, width: float, forced: bool) -> Any:
     """One line of ``chars`` as ReportLab's CJK line: runs of one fragment, its widest ascent and descent."""
     runs = []
-    for frag, run in groupby(range(start, end), key=chars.frags.__getitem__):
-        first, *rest = run
-        shown = chars.text[first:(rest[-1] if rest else first) + 1]
-        runs.append(frag.clone(text="" if shown == OBJECT * len(shown) else shown))
-    metrics = [getAscentDescent(f.fontName, f.fontSize) for f in {id(w): w for w in runs}.values()]
+    for cut, next_cut in pairwise(chars.cuts[bisect_right(chars.cuts, start) - 1:]):
+        first, stop = max(cut, start), min(next_cut, end)
+        if first >= stop:
+            break
+        shown = chars.text[first:stop]
+        runs.append(chars.frags[first].clone(text="" if shown == OBJECT * len(shown) else shown))
+    metrics = [getAscentDescent(name, size) for name, size in {(run.fontName, run.fontSize) for run in runs}]
     used = sum(chars.widths[start:end])
     return FragLine(kind=1, extraSpace=width - used, wordCount=1, words=runs,
                     fontSize=max((w.fontSize for w in runs), default=0),
