@@ -12,6 +12,7 @@ from conftest import DATA, TEMPLATES
 from hardening import run
 
 from briefgen.base import caches, units
+from briefgen.base.errors import RenderError
 from briefgen.compose import compose
 from briefgen.render import fonts
 
@@ -102,6 +103,20 @@ def test_a_thawed_face_reads_what_only_embedding_needs_when_first_asked(tmp_path
     assert {k: vars(cached.face)[k] for k in fonts._LAZY[0]} == {k: vars(parsed)[k] for k in fonts._LAZY[0]}
     assert "glyphToChar" not in vars(cached.face)  # only HarfBuzz shaping reads it
     assert cached.face.glyphToChar == parsed.glyphToChar
+    assert "_ttf_data" not in vars(cached.face)  # the file's bytes are read from the file, when embedding
+    assert cached.face._ttf_data == parsed._ttf_data == path.read_bytes()
+
+
+def test_a_font_file_changed_after_its_face_was_thawed_is_refused_when_embedding(tmp_path: Path) -> None:
+    font = tmp_path / "ipaexg.ttf"
+    shutil.copyfile(fonts._primary_file(), font)
+    caches.write(fonts.FONT_CACHE, fonts._cache_key(font), fonts._frozen(fonts._parsed(font)), tmp_path)
+    cached = fonts._thawed(caches.read(fonts.FONT_CACHE, fonts._cache_key(font), tmp_path))
+    assert cached is not None
+    with font.open("ab") as handle:
+        handle.write(b"\0" * 4)
+    with pytest.raises(RenderError, match="changed while the brief was being built"):
+        cached.face.makeSubset(sorted({ord(c) for c in SAMPLE}))
 
 
 def test_a_damaged_group_of_a_thawed_face_is_parsed_from_the_font_file(tmp_path: Path) -> None:

@@ -200,7 +200,8 @@ def _parsed(path: Path, name: str = PRIMARY) -> TTFont:
 # --- the parsed fonts, cached at set-up time (see briefgen.base.caches) --------------------------------
 
 FONT_CACHE = "fonts"  # the folder of parsed fonts under var/cache/
-FONT_CACHE_FORMAT = 2  # what ``_frozen`` writes: 2 since its members read only to embed a face are apart
+FONT_CACHE_FORMAT = 3  # what ``_frozen`` writes: 2 since its members read only to embed a face are apart, 3
+#                        since the font file's bytes are left out
 
 
 def _cache_key(path: Path) -> str:
@@ -211,27 +212,35 @@ def _cache_key(path: Path) -> str:
             f"|entry {FONT_CACHE_FORMAT}")
 
 
-#: Members of a face that only embedding it (ReportLab's ``makeSubset``: the file, glyph offsets and
-#: metrics) or HarfBuzz shaping (glyph → characters) read, in two groups a thawed face unpickles on
-#: first read: a face the brief never prints (a fallback searched past, an italic) never builds them.
-_LAZY = (("_ttf_data", "glyphPos", "hmetrics"), ("glyphToChar",))
+#: Members of a face that only embedding it (ReportLab's ``makeSubset``: glyph offsets and metrics) or
+#: HarfBuzz shaping (glyph → characters) read, in two groups a thawed face unpickles on first read, so
+#: a face the brief never prints (a fallback searched past, an italic) never builds them. The font
+#: file's bytes (``_ttf_data``, also read only to embed) are not cached: they are the file's.
+_LAZY = (("glyphPos", "hmetrics"), ("glyphToChar",))
 
 
 def _frozen(font: TTFont) -> bytes:
     """A freshly parsed ``TTFont`` as bytes: its tables, without the two members pickle cannot take
     (the per-document state, empty until a document uses the font, and the em-scaling lambda; the
-    face is pickled on its own, its ``_LAZY`` groups each pickled apart)."""
+    face is pickled on its own, its ``_LAZY`` groups each pickled apart, its file's bytes left out
+    but for their length)."""
     face = {**vars(font.face), "_pdfScale": None}
+    size = len(face.pop("_ttf_data"))
     lazy = tuple(pickle.dumps({name: face.pop(name) for name in group}, protocol=pickle.HIGHEST_PROTOCOL)
                  for group in _LAZY)
-    return pickle.dumps(({**vars(font), "face": None, "state": None}, face, lazy), protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(({**vars(font), "face": None, "state": None}, face, lazy, size),
+                        protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class _ThawedFace(ttfonts.TTFontFace):  # type: ignore[misc]
     """A ``TTFontFace`` from the set-up cache: each ``_LAZY`` group is unpickled when one of its
-    members is first read (parsed from the font file if that pickle is damaged)."""
+    members is first read (parsed from the font file if that pickle is damaged), the file's bytes
+    are read when first asked for."""
 
     def __getattr__(self, name: str) -> Any:
+        if name == "_ttf_data":
+            self.__dict__[name] = self._file_bytes()
+            return self.__dict__[name]
         for index, group in enumerate(_LAZY):
             if name in group:
                 self.__dict__.update(self._members(index))
@@ -246,6 +255,13 @@ class _ThawedFace(ttfonts.TTFontFace):  # type: ignore[misc]
             parsed = ttfonts.TTFontFace(self.filename)
             return {member: getattr(parsed, member) for member in _LAZY[index]}
 
+    def _file_bytes(self) -> bytes:
+        data = Path(self.filename).read_bytes()
+        if len(data) != self.__dict__["_briefgen_size"]:
+            raise RenderError(Problem(self.filename, "the font file changed while the brief was being built",
+                                      expected="the same file throughout a build: build again"))
+        return data
+
 
 def _thawed(data: bytes | None) -> TTFont | None:
     """The ``TTFont`` that ``_frozen`` saved, as ReportLab's constructor would have left it; None
@@ -253,10 +269,10 @@ def _thawed(data: bytes | None) -> TTFont | None:
     if data is None:
         return None
     try:
-        font_state, face_state, lazy = pickle.loads(data)
+        font_state, face_state, lazy, size = pickle.loads(data)
         face = _ThawedFace.__new__(_ThawedFace)
         face.__dict__.update(face_state, _pdfScale=_em_scale(face_state["unitsPerEm"]),
-                             _briefgen_lazy=dict(enumerate(lazy)))
+                             _briefgen_lazy=dict(enumerate(lazy)), _briefgen_size=size)
     except Exception:  # a damaged entry: unpickling raises many types; parsing the file is the answer
         return None
     font = TTFont.__new__(TTFont)
