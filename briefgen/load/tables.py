@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
-from briefgen.base.lazypatterns import import_lazily
+from briefgen.base.lazyimports import import_with_lazy_patterns
 
-import_lazily("yaml")  # first: its pure-Python reader's Unicode-wide pattern waits for a file libyaml rejects
+import_with_lazy_patterns("yaml")  # first: its pure-Python reader's Unicode-wide pattern waits for a file libyaml rejects
 
 import yaml
 

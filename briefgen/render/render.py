@@ -18,9 +18,9 @@ from io import BytesIO
 from itertools import pairwise, zip_longest
 from typing import Any, Callable, Sequence
 
-from briefgen.base.lazypatterns import import_lazily
+from briefgen.base.lazyimports import import_with_lazy_patterns
 
-import_lazily("reportlab.platypus.paragraph")  # first: its unused Unicode-wide patterns wait for their first use
+import_with_lazy_patterns("reportlab.platypus.paragraph")  # first: its unused Unicode-wide patterns wait for their first use
 
 from reportlab import rl_config  # type: ignore[import-untyped]
 from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]

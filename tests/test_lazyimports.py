@@ -1,4 +1,5 @@
-"""Libraries imported with their Unicode-wide patterns compiled on first use: they wait, then match as the library's own."""
+"""Libraries imported with what a brief never uses left for its first use: wide patterns wait, then match as the
+library's own; PIL's Image module waits through a build and works when a page picture needs it."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import DATA, ROOT, TEMPLATES
 
-from briefgen.base.lazypatterns import LazyPattern, import_lazily
+from briefgen.base.lazyimports import LazyPattern, import_with_lazy_patterns, load_on_first_use
 
 #: What the patterns are used for: URLs ReportLab's hyphenation splits (and text it must not), CJK text
 #: cjkwrap splits, and text PyYAML's pure-Python reader checks for characters YAML does not allow.
@@ -66,15 +67,15 @@ def test_import_lazily_defers_only_the_listed_modules_wide_patterns(tmp_path: Pa
         monkeypatch.delitem(sys.modules, name, raising=False)
     compile_before = re.compile
 
-    listed = import_lazily("lazy_listed", ("lazy_listed",))
-    unlisted = import_lazily("lazy_unlisted", ("lazy_listed",))
+    listed = import_with_lazy_patterns("lazy_listed", ("lazy_listed",))
+    unlisted = import_with_lazy_patterns("lazy_unlisted", ("lazy_listed",))
 
     assert re.compile is compile_before
     assert isinstance(listed.WIDE, LazyPattern) and not listed.WIDE.compiled and isinstance(listed.BEYOND, LazyPattern)
     assert isinstance(listed.NARROW, re.Pattern) and isinstance(unlisted.WIDE, re.Pattern)
     assert listed.WIDE.fullmatch("ÄbC漢字").span() == unlisted.WIDE.fullmatch("ÄbC漢字").span() == (0, 5)
     assert listed.WIDE.compiled and listed.WIDE.flags == unlisted.WIDE.flags
-    assert import_lazily("lazy_listed", ("lazy_listed",)) is listed
+    assert import_with_lazy_patterns("lazy_listed", ("lazy_listed",)) is listed
 
 
 def test_import_lazily_puts_re_compile_back_when_the_import_fails(tmp_path: Path,
@@ -83,5 +84,41 @@ def test_import_lazily_puts_re_compile_back_when_the_import_fails(tmp_path: Path
     monkeypatch.syspath_prepend(str(tmp_path))
     compile_before = re.compile
     with pytest.raises(ZeroDivisionError):
-        import_lazily("lazy_broken", ("lazy_broken",))
+        import_with_lazy_patterns("lazy_broken", ("lazy_broken",))
     assert re.compile is compile_before
+
+
+def test_a_build_leaves_pils_image_module_waiting_and_a_page_picture_loads_it(tmp_path: Path) -> None:
+    code = f"""
+import json, sys
+from briefgen.cli import main
+assert main(['--data', {str(DATA)!r}, '--templates', {str(TEMPLATES)!r}, '--reports', {str(tmp_path)!r},
+             '--date', '2024-07-29', '-q', 'build', 'xai-colossus', '--lang', 'en']) == 0
+after_build = type(sys.modules['PIL.Image']).__name__
+from briefgen.render import pages
+png = pages.first_page_png(open({str(tmp_path / "xai-colossus" / "2024-07-29.en.pdf")!r}, 'rb').read())
+from PIL import Image
+from reportlab.lib.utils import ImageReader
+size = ImageReader(Image.new('RGB', (3, 2))).getSize()
+print(json.dumps([after_build, type(sys.modules['PIL.Image']).__name__, png[:8].hex(), list(size)]))
+"""
+    assert _run(code) == ["_LazyModule", "module", "89504e470d0a1a0a", [3, 2]]
+
+
+def test_load_on_first_use_runs_the_module_when_an_attribute_is_first_read(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "lazy_pkg").mkdir()
+    (tmp_path / "lazy_pkg" / "__init__.py").write_text("ran = []\n", encoding="utf-8")
+    (tmp_path / "lazy_pkg" / "heavy.py").write_text("import lazy_pkg\nlazy_pkg.ran.append('heavy')\nVALUE = 42\n",
+                                                    encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in ("lazy_pkg", "lazy_pkg.heavy"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+
+    module = load_on_first_use("lazy_pkg.heavy")
+    import lazy_pkg
+    from lazy_pkg import heavy
+
+    assert heavy is module and lazy_pkg.ran == []
+    assert heavy.VALUE == 42 and lazy_pkg.ran == ["heavy"]
+    assert load_on_first_use("lazy_pkg.heavy") is module and lazy_pkg.ran == ["heavy"]

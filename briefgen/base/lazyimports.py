@@ -1,25 +1,33 @@
-"""A library's module name → the module, imported with its unused Unicode-wide patterns compiled on first use.
+"""A library's module name → the module, imported with what a brief never uses left for its first use.
 
 Some libraries compile, as they are imported, a pattern whose character class runs to the end of the
 Basic Multilingual Plane or beyond; ``re`` builds such a class a character at a time, so each costs
-milliseconds on every start-up, for features a brief never uses:
+milliseconds on every start-up, for features a brief never uses. ``import_with_lazy_patterns(name)``
+imports module ``name`` with those patterns (``WAITING``) as ``LazyPattern``s, compiled exactly as
+the library wrote them the first time they are used:
 
 * ``reportlab.platypus.paragraph``'s ``uri_pat`` (URL hyphenation; case-insensitive, so ``re`` folds
   the case of some 65,000 characters: about 30 ms) and ``reportlab.lib.textsplit``'s ``rx``
   (``cjkwrap``: about 4 ms). briefgen sets neither ``hyphenationLang`` nor ``uriWasteReduce`` and
-  breaks CJK lines itself. ``render`` imports ReportLab through ``import_lazily``.
+  breaks CJK lines itself. ``render`` imports ReportLab's paragraph this way.
 * ``yaml.reader``'s ``NON_PRINTABLE`` (about 5 ms): only PyYAML's pure-Python reader uses it, and
   briefgen reads with libyaml, going back to the pure-Python loader only for a file libyaml rejects.
-  ``tables`` imports PyYAML through ``import_lazily``.
+  ``tables`` imports PyYAML this way.
 
-Such a pattern becomes a ``LazyPattern``, compiled exactly as the library wrote it the first time it is
-used. Nothing else changes: every other pattern compiles as usual, and a library already imported, or
-one that compiles its patterns another way or no longer writes one that wide, is imported as it always was.
+Every other pattern compiles as usual, and a library already imported, or one that compiles its
+patterns another way or no longer writes one that wide, is imported as it always was.
+
+``load_on_first_use(name)`` registers module ``name`` so that importing it gives the module at once and
+runs it when one of its attributes is first read (``importlib.util.LazyLoader``): the ``render`` package
+does this for ``PIL.Image`` (about 8 ms), which ReportLab imports for bitmaps a brief never has; the
+page pictures of previews and emails (``render.pages``) load it then. Python 3.11's LazyLoader is not
+safe when two threads read such a module's first attribute at once: briefgen draws pages on one thread.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 import sys
 from types import ModuleType
@@ -53,7 +61,7 @@ class LazyPattern:
         return getattr(self._compiled, name)
 
 
-def import_lazily(name: str, lazy_in: Collection[str] | None = None) -> ModuleType:
+def import_with_lazy_patterns(name: str, lazy_in: Collection[str] | None = None) -> ModuleType:
     """Import module ``name``; while it is imported, a ``str`` pattern that modules ``lazy_in`` (by default
     ``WAITING[name]``) compile naming U+FFFF or beyond becomes a ``LazyPattern``. Already imported: as it is."""
     if name in sys.modules:
@@ -72,3 +80,23 @@ def import_lazily(name: str, lazy_in: Collection[str] | None = None) -> ModuleTy
         return importlib.import_module(name)
     finally:
         re.compile = compile_now
+
+
+def load_on_first_use(name: str) -> ModuleType:
+    """Module ``name`` of an importable package, registered to run when one of its attributes is first
+    read (``import`` and ``from package import module`` give it at once). Already imported, or a loader
+    that cannot wait: imported as usual."""
+    if name in sys.modules:
+        return sys.modules[name]
+    package, _, child = name.rpartition(".")
+    parent = importlib.import_module(package) if package else None
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+        return importlib.import_module(name)
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    if parent is not None:
+        setattr(parent, child, module)  # what importing a submodule does, so `from package import module` finds it
+    return module
