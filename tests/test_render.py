@@ -27,7 +27,7 @@ from briefgen.base.model import (
     SourceNote,
     Table,
 )
-from briefgen.render import fonts
+from briefgen.render import fonts, render
 from briefgen.render.render import render_pdf
 from tests.conftest import pdf_text
 
@@ -278,3 +278,13 @@ def test_a_forced_line_break_falls_after_its_character_not_its_fragment() -> Non
     chars = _Chars.of(para.frags)
     assert chars.text == "abc def ghijklmno"
     assert chars.forced == frozenset({len("abc def ghi")})
+
+
+def test_a_paragraph_wrapped_again_after_a_split_that_dropped_its_lines_breaks_them_again() -> None:
+    para = render._para(M(JA_PARA * 3), render._styles("ja")["body"], "test")
+    size = para.wrap(200, 1000)
+    assert para.wrap(200, 1000) == size and para.blPara.lines  # the same width: the same lines
+    assert para.split(200, 5) == []  # no room for two lines: ReportLab drops the lines it had
+    assert not hasattr(para, "blPara")
+    assert para.wrap(200, 1000) == size and len(para.blPara.lines) * 16 == size[1]
+    assert para.wrap(300, 1000)[1] < size[1]  # another width: wrapped anew

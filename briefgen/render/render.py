@@ -127,6 +127,18 @@ class _Paragraph(Paragraph):  # type: ignore[misc]
             parsed: list[Any] = self.__dict__["frags"]
             self.frags = fonts.split_frags(parsed)
 
+    def wrap(self, availWidth: float, availHeight: float) -> Any:
+        """ReportLab's wrap, not redone at the width of the last one while all it left stands (a table
+        wraps each cell several times at one width; a split that finds no room drops the lines)."""
+        left = self.__dict__
+        memo = left.get("_briefgen_wrap")
+        if (memo is not None and memo[0] == availWidth and memo[1] is left.get("blPara")
+                and memo[2] == (left.get("width"), left.get("height"))):
+            return memo[3]
+        size = super().wrap(availWidth, availHeight)
+        self._briefgen_wrap = (availWidth, left.get("blPara"), (left.get("width"), left.get("height")), size)
+        return size
+
     def breakLinesCJK(self, maxWidths: Any) -> Any:
         if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
             return self.blPara
