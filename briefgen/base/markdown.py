@@ -117,6 +117,8 @@ def quotes(markup: str, lang: Lang) -> str:
 
     A quote opens at the start or after a space or an opening bracket or dash, and closes (or is an
     apostrophe) elsewhere; Japanese double quotes pair up in order. Tags are left as they are."""
+    if '"' not in markup and "'" not in markup:
+        return markup
     out: list[str] = []
     before = ""
     doubles = 0

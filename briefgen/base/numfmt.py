@@ -198,16 +198,16 @@ def step(old: Quantity, new: Quantity, lang: Lang, precision: Precision | None =
 def date(d: PartialDate | dt.date, lang: Lang) -> str:
     """``2024年5月26日`` / ``May 26, 2024``; a month ``2023年7月`` / ``July 2023``; a year ``2025年`` / ``2025``."""
     if isinstance(d, dt.date):
-        return str(format_date(d, "long", locale=lang))
+        return str(format_date(d, "long", locale=_locale(lang)))
     if d.day is not None:
-        return str(format_date(d.as_date(), "long", locale=lang))
+        return str(format_date(d.as_date(), "long", locale=_locale(lang)))
     skeleton = "yMMMM" if d.month is not None else "y"
-    return str(format_skeleton(skeleton, d.as_date(), locale=lang))
+    return str(format_skeleton(skeleton, d.as_date(), locale=_locale(lang)))
 
 
 def month_day(d: dt.date, lang: Lang) -> str:
     """A short date for a chart's axis: ``7/29`` (CLDR's month-day pattern of the language)."""
-    return str(format_skeleton("Md", d, locale=lang))
+    return str(format_skeleton("Md", d, locale=_locale(lang)))
 
 
 def _relative(old: Quantity, new: Quantity, lang: Lang) -> str:
@@ -302,7 +302,13 @@ def _compact(value: Decimal, lang: Lang) -> str:
 
 
 def _plain(value: Decimal, lang: Lang) -> str:
-    return str(format_decimal(value.normalize(), locale=lang, decimal_quantization=False))
+    return _grouped(str(value.normalize()), lang)
+
+
+@lru_cache(maxsize=4096)
+def _grouped(digits: str, lang: Lang) -> str:
+    """Babel's digits for a normalized number (asked once per number: a brief prints each many times)."""
+    return str(format_decimal(Decimal(digits), locale=_locale(lang), decimal_quantization=False))
 
 
 def _scientific(value: Decimal, lang: Lang, precision: Precision = "exact") -> str:
@@ -310,7 +316,7 @@ def _scientific(value: Decimal, lang: Lang, precision: Precision = "exact") -> s
     mantissa = rounded(value.scaleb(-exponent), precision)
     if mantissa >= 10:
         mantissa, exponent = rounded(mantissa / 10, precision), exponent + 1
-    symbol = Locale.parse(lang).number_symbols["latn"]["exponential"]
+    symbol = _locale(lang).number_symbols["latn"]["exponential"]
     power = f"{MINUS}{-exponent}" if exponent < 0 else str(exponent)
     return f"{_plain(mantissa, lang)}{symbol}{power}"
 
@@ -331,7 +337,7 @@ def _ordinal(position: Decimal, *, lang: Lang) -> str:
     text = _plain(Decimal(whole), lang)
     if lang == "ja":
         return text
-    return text + _ORDINAL_SUFFIX[Locale.parse("en").ordinal_form(whole)]
+    return text + _ORDINAL_SUFFIX[_locale("en").ordinal_form(whole)]
 
 
 # --- CLDR data ------------------------------------------------------------------------------------
@@ -341,7 +347,7 @@ def _ordinal(position: Decimal, *, lang: Lang) -> str:
 def _scales(lang: Lang) -> tuple[_Scale, ...]:
     """The locale's short compact units, largest first (ja: 京 兆 億 万; en: T B M K)."""
     found: dict[Decimal, str] = {}
-    patterns = Locale.parse(lang).compact_decimal_formats["short"]["other"]
+    patterns = _locale(lang).compact_decimal_formats["short"]["other"]
     for magnitude, pattern in patterns.items():
         text = str(getattr(pattern, "pattern", pattern))
         zeros = text.count("0")
@@ -354,7 +360,7 @@ def _scales(lang: Lang) -> tuple[_Scale, ...]:
 @lru_cache(maxsize=None)
 def _limit(lang: Lang) -> Decimal:
     """Where compact notation runs out: 10,000 of the largest unit (ja) or 1,000 (en)."""
-    largest = max(int(m) for m in Locale.parse(lang).compact_decimal_formats["short"]["other"])
+    largest = max(int(m) for m in _locale(lang).compact_decimal_formats["short"]["other"])
     return Decimal(largest * 10)
 
 
@@ -364,4 +370,10 @@ def _scale_for(value: Decimal, lang: Lang) -> _Scale:
 
 @lru_cache(maxsize=None)
 def _percent_sign(lang: Lang) -> str:
-    return str(Locale.parse(lang).number_symbols["latn"]["percentSign"])
+    return str(_locale(lang).number_symbols["latn"]["percentSign"])
+
+
+@lru_cache(maxsize=None)
+def _locale(lang: Lang) -> Locale:
+    """Babel's locale, parsed once (each Babel call given a code parses it again)."""
+    return Locale.parse(lang)
