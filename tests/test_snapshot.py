@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -14,10 +15,12 @@ from conftest import DATA
 from briefgen.base.errors import FactsError
 from briefgen.base.model import Fact, FactSet, Origin, PartialDate, Quantity, Source
 from briefgen.base.parse import parse_partial_date
+from briefgen.deliver import archive
 from briefgen.load.facts import load_facts
 from briefgen.load.snapshot import (
     Change,
     diff,
+    encoded,
     load_snapshot,
     previous_snapshot,
     read_snapshot,
@@ -230,3 +233,15 @@ def test_a_damaged_line_is_an_error_naming_the_file_and_line(tmp_path: Path, dam
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(FactsError, match=message):
         diff(read_snapshot(path), MANY_AFTER)
+
+
+@pytest.mark.parametrize("lines", [1, 2, 10_000])
+def test_the_facts_digest_hashes_the_compact_snapshot_a_chunk_at_a_time(lines: int) -> None:
+    """The ledger keeps each frozen edition's facts digest: hashing in chunks must give the very bytes
+    of the whole compact JSON (a changed digest would make a rerun refuse its own edition)."""
+    hostile = fact('q"uote\\ ✓ 𝟘', Quantity.point(Decimal("-1.5E+3"), "USD"), quote='“x” \\ "y"\n\t\u2028')
+    for facts in (load_facts(DATA / "xai-colossus" / "facts.csv", DATA / "xai-colossus" / "sources.csv"),
+                  factset(hostile, fact("a", event=PartialDate(2024, 7)), fact("b")), factset()):
+        whole = json.dumps(snapshot(facts), ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        assert b"".join(encoded(facts, compact=True, lines=lines)) == whole
+        assert archive.facts_digest(facts) == hashlib.sha256(whole).hexdigest()

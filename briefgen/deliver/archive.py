@@ -25,16 +25,19 @@ from briefgen.base.model import Brief, ClaimWarning, Digest, Edition, FactSet, K
 from briefgen.base.output import report_path, safe_component, write_atomic
 from briefgen.deliver.editions import edition_date
 from briefgen.deliver.ledger import FrozenEdition, Ledger
-from briefgen.load.snapshot import snapshot
+from briefgen.load.snapshot import encoded
 from briefgen.load.tables import read_text
 
 MANIFEST_SUFFIX = ".edition.json"
 
 
 def facts_digest(facts: FactSet) -> str:
-    """SHA-256 of the facts as the edition's snapshot records them (values, units, dates, quotes, labels)."""
-    text = json.dumps(snapshot(facts), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """SHA-256 of the facts as the edition's snapshot records them (values, units, dates, quotes,
+    labels), in its compact form, hashed a chunk at a time (a million facts are never one string)."""
+    digest = hashlib.sha256()
+    for chunk in encoded(facts, compact=True):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def pdf_digests(edition: Edition) -> tuple[tuple[str, str], ...]:

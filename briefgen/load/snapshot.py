@@ -139,17 +139,22 @@ def snapshot_path(reports_dir: Path, brief_id: str, edition: str) -> Path:
 def save_snapshot(facts: FactSet, path: Path) -> Path:
     """Write the snapshot of ``facts`` to ``path`` atomically: one fact a line, ids and keys sorted
     (stable, diffable files), encoded a chunk of lines at a time (never every record at once)."""
-    return write_atomic(_snapshot_chunks(facts), path)
+    return write_atomic(encoded(facts), path)
 
 
-def _snapshot_chunks(facts: FactSet, lines: int = 10_000) -> Iterator[bytes]:
-    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+def encoded(facts: FactSet, *, compact: bool = False, lines: int = 10_000) -> Iterator[bytes]:
+    """The snapshot of ``facts`` as UTF-8 JSON, ids and keys sorted, a chunk of ``lines`` facts at a
+    time: one fact a line (the file), or ``compact`` — no white space, the bytes of
+    ``json.dumps(snapshot(facts), ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` (what
+    an edition's facts digest hashes)."""
+    item, key, (start, between, end) = (",", ":", ("{", ",", "}")) if compact else (", ", ": ", ("{\n", ",\n", "\n}\n"))
+    encode = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(item, key)).encode
     ids = sorted(facts.facts)
-    yield b"{\n"
-    for start in range(0, len(ids), lines):
-        chunk = ",\n".join(f"{encode(i)}: {encode(_record(facts.facts[i]))}" for i in ids[start:start + lines])
-        yield ((",\n" if start else "") + chunk).encode("utf-8")
-    yield b"\n}\n"
+    yield start.encode()
+    for first in range(0, len(ids), lines):
+        chunk = between.join(f"{encode(i)}{key}{encode(_record(facts.facts[i]))}" for i in ids[first:first + lines])
+        yield ((between if first else "") + chunk).encode("utf-8")
+    yield end.encode()
 
 
 def load_snapshot(path: Path) -> Snapshot | None:
