@@ -6,7 +6,6 @@ Every message is one line a user can act on, and never holds a secret.
 
 from __future__ import annotations
 
-import difflib
 import reprlib
 from dataclasses import dataclass
 from typing import Iterable
@@ -53,6 +52,8 @@ class Problem:
 def did_you_mean(name: str, known: Iterable[str], shown: str = "{!r}") -> str:
     """``"; did you mean 'x'?"`` for the names of ``known`` close to ``name`` (each written as ``shown``
     says), or ``""``."""
+    import difflib  # only for a message about a name that is not known
+
     close = difflib.get_close_matches(name, list(known), n=3)
     return f"; did you mean {' or '.join(shown.format(c) for c in close)}?" if close else ""
 

@@ -21,7 +21,6 @@ so briefs built one after another, or in threads, never see each other's units).
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import pickle
 import re
@@ -601,6 +600,8 @@ class _Grammar:
 
 def _did_you_mean(token: str, table: UnitTable) -> str:
     names = {e.lower(): e for e, _ in table.words if _NAME.fullmatch(e)}
+    import difflib  # only for a message about a name that is not known
+
     close = [names[c] for c in difflib.get_close_matches(token.lower(), names, n=3)]
     return f" (did you mean {' or '.join(close)}?)" if close else ""
 
