@@ -13,7 +13,7 @@ from conftest import DATA, ROOT, TEMPLATES
 #: Never needed to build a brief from CSV/YAML data: spreadsheets, NumPy, mail and the scheduler,
 #: article extraction, the benchmark's HTML route, PIL's imaging core (ReportLab imports ``PIL.Image``,
 #: which waits for its first use: ``base/lazyimports``).
-NOT_FOR_BUILD = ("pandas", "numpy", "openpyxl", "weasyprint", "smtplib", "sqlite3", "schedule", "PIL._imaging",
+NOT_FOR_BUILD = ("pandas", "numpy", "pytz", "openpyxl", "weasyprint", "smtplib", "sqlite3", "schedule", "PIL._imaging",
                  "briefgen.extract.extract",
                  "briefgen.extract.numbergrammar", "briefgen.deliver.delivery", "briefgen.deliver.mail", "briefgen.deliver.send", "briefgen.deliver.ledger",
                  "briefgen.deliver.scheduling", "briefgen.load.readers", "briefgen.load.settings",

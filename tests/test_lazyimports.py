@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA, ROOT, TEMPLATES
 
-from briefgen.base.lazyimports import LazyPattern, import_with_lazy_patterns, load_on_first_use
+from briefgen.base.lazyimports import LazyPattern, import_with_lazy_patterns, import_without, load_on_first_use
 
 #: What the patterns are used for: URLs ReportLab's hyphenation splits (and text it must not), CJK text
 #: cjkwrap splits, and text PyYAML's pure-Python reader checks for characters YAML does not allow.
@@ -122,3 +122,44 @@ def test_load_on_first_use_runs_the_module_when_an_attribute_is_first_read(tmp_p
     assert heavy is module and lazy_pkg.ran == []
     assert heavy.VALUE == 42 and lazy_pkg.ran == ["heavy"]
     assert load_on_first_use("lazy_pkg.heavy") is module and lazy_pkg.ran == ["heavy"]
+
+
+def test_babel_finds_the_local_zone_without_pytz_and_pytz_still_serves_the_scheduler() -> None:
+    code = """
+import json, sys, datetime as dt
+from briefgen.base import numfmt
+from briefgen.base.model import PartialDate
+before = "pytz" in sys.modules
+import babel.dates, babel.localtime
+dates = [numfmt.date(dt.date(2024, 7, 29), lang) for lang in ("ja", "en")] + [numfmt.date(PartialDate(2023, 7), "en")]
+import pytz
+import schedule
+job = schedule.Scheduler().every().monday.at("08:00", "Asia/Tokyo").do(print)
+print(json.dumps([before, babel.dates.pytz is None, type(babel.localtime.LOCALTZ).__module__, dates,
+                  str(pytz.timezone("Asia/Tokyo")), job.next_run is not None]))
+"""
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    before, no_pytz, zone_module, dates, tokyo, scheduled = json.loads(proc.stdout.splitlines()[-1])
+    assert (before, no_pytz, zone_module) == (False, True, "zoneinfo")
+    assert dates == ["2024年7月29日", "July 29, 2024", "July 2023"]
+    assert tokyo == "Asia/Tokyo" and scheduled
+
+
+def test_import_without_hides_the_optional_module_only_meanwhile(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "optional_mod.py").write_text("VALUE = 1\n")
+    (tmp_path / "tries_it.py").write_text("try:\n    import optional_mod\nexcept ModuleNotFoundError:\n"
+                                          "    optional_mod = None\n")
+    (tmp_path / "breaks.py").write_text("raise RuntimeError('broken')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        assert import_without("tries_it", "optional_mod").optional_mod is None
+        with pytest.raises(RuntimeError, match="broken"):
+            import_without("breaks", "optional_mod")
+        import optional_mod  # importable again, after a failed import too
+
+        del sys.modules["tries_it"]
+        assert import_without("tries_it", "optional_mod").optional_mod is optional_mod  # loaded: not hidden
+    finally:
+        for name in ("tries_it", "optional_mod", "breaks"):
+            sys.modules.pop(name, None)

@@ -22,6 +22,13 @@ runs it when one of its attributes is first read (``importlib.util.LazyLoader``)
 does this for ``PIL.Image`` (about 8 ms), which ReportLab imports for bitmaps a brief never has; the
 page pictures of previews and emails (``render.pages``) load it then. Python 3.11's LazyLoader is not
 safe when two threads read such a module's first attribute at once: briefgen draws pages on one thread.
+
+``import_without(name, optional)`` imports module ``name`` as if the optional module ``optional`` were
+not installed, for a library that only tries it: pint without NumPy (``units``: briefgen hands pint
+Python numbers; NumPy is a third of pint's import), Babel's dates without pytz (``numfmt``: pytz is
+installed for ``schedule``'s time zones, and Babel, finding it, looks the local zone up through pytz,
+which stats every zone file it knows on import — ~18 ms of every start — where ``zoneinfo`` reads one;
+briefgen formats dates, never times in a zone). ``optional`` stays importable for whoever needs it.
 """
 
 from __future__ import annotations
@@ -100,3 +107,15 @@ def load_on_first_use(name: str) -> ModuleType:
     if parent is not None:
         setattr(parent, child, module)  # what importing a submodule does, so `from package import module` finds it
     return module
+
+
+def import_without(name: str, optional: str) -> ModuleType:
+    """Import module ``name`` with module ``optional`` unimportable meanwhile (``import optional`` raises
+    ``ModuleNotFoundError``), unless either is loaded already; ``optional`` is importable again after."""
+    if name in sys.modules or optional in sys.modules:
+        return importlib.import_module(name)
+    sys.modules[optional] = None  # type: ignore[assignment]  # `import optional` now fails at once
+    try:
+        return importlib.import_module(name)
+    finally:
+        del sys.modules[optional]

@@ -43,11 +43,14 @@ from functools import lru_cache, partial
 from typing import Callable
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal
 
 from briefgen.base import units, words
+from briefgen.base.lazyimports import import_without
 from briefgen.base.model import MOST_SIGNIFICANT, Lang, PartialDate, Precision, Quantity
+
+#: Babel's dates, imported without pytz: Babel then finds the local zone with zoneinfo (see lazyimports).
+_DATES = import_without("babel.dates", "pytz")
 
 SIGNIFICANT = 3
 RATIO_SIGNIFICANT = 2
@@ -198,16 +201,16 @@ def step(old: Quantity, new: Quantity, lang: Lang, precision: Precision | None =
 def date(d: PartialDate | dt.date, lang: Lang) -> str:
     """``2024年5月26日`` / ``May 26, 2024``; a month ``2023年7月`` / ``July 2023``; a year ``2025年`` / ``2025``."""
     if isinstance(d, dt.date):
-        return str(format_date(d, "long", locale=_locale(lang)))
+        return str(_DATES.format_date(d, "long", locale=_locale(lang)))
     if d.day is not None:
-        return str(format_date(d.as_date(), "long", locale=_locale(lang)))
+        return str(_DATES.format_date(d.as_date(), "long", locale=_locale(lang)))
     skeleton = "yMMMM" if d.month is not None else "y"
-    return str(format_skeleton(skeleton, d.as_date(), locale=_locale(lang)))
+    return str(_DATES.format_skeleton(skeleton, d.as_date(), locale=_locale(lang)))
 
 
 def month_day(d: dt.date, lang: Lang) -> str:
     """A short date for a chart's axis: ``7/29`` (CLDR's month-day pattern of the language)."""
-    return str(format_skeleton("Md", d, locale=_locale(lang)))
+    return str(_DATES.format_skeleton("Md", d, locale=_locale(lang)))
 
 
 def _relative(old: Quantity, new: Quantity, lang: Lang) -> str:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, cast
 
 from briefgen.base import caches
+from briefgen.base.lazyimports import import_without
 
 if TYPE_CHECKING:
     import pint
@@ -331,25 +332,12 @@ def _registry(definitions: tuple[str, ...]) -> pint.UnitRegistry[float]:
     return _REGISTRIES[definitions]
 
 
-def _import_pint() -> None:
-    """Import pint on first use. Unless NumPy is loaded already, pint is imported with NumPy hidden:
-    pint's array support is optional, briefgen only hands it Python numbers, and importing NumPy is
-    about a third of importing pint. NumPy stays importable afterwards (pandas, for XLSX)."""
-    if "pint" in sys.modules or "numpy" in sys.modules:
-        return
-    sys.modules["numpy"] = None  # type: ignore[assignment]  # `import numpy` now fails fast
-    try:
-        import pint  # noqa: F401
-    finally:
-        del sys.modules["numpy"]
-
-
 def new_registry(cache_folder: Path | None,
                  definitions: tuple[str, ...] = _BUILTIN_DEFINITIONS) -> pint.UnitRegistry[float]:
     """A pint registry with ``definitions``; pint reads (and fills) ``cache_folder``. Where that
     folder cannot be written, the registry is built without it. A definition pint refuses is a
     ``ValueError``."""
-    _import_pint()
+    import_without("pint", "numpy")  # pint's array support is optional (see lazyimports); NumPy stays importable
     import pint
 
     ureg: pint.UnitRegistry[float]
