@@ -15,7 +15,7 @@ from typing import Iterator, Sequence
 
 import jinja2
 
-from briefgen.base import caches, output, parse, units
+from briefgen.base import caches, codecache, output, parse, units
 from briefgen.base.errors import BriefError, FactsError, Problem, SpecError, StrictFailed
 from briefgen.base.model import (
     BriefSpec,
@@ -204,13 +204,20 @@ def make_caches(templates_dir: Path, data_dir: Path, root: Path | None = None) -
     """Make every start-up cache under ``root`` (default ``var/cache/``, see ``briefgen.base.caches``):
     pint's parsed definitions and its answers for the units of every brief in ``data_dir``, the
     bytecode of every template in ``templates_dir``, the fonts' parsed tables (a project without a data
-    folder yet gets all but the answers). Returns the folders."""
+    folder yet gets all but the answers); and, in the package's ``__pycache__``, the compiled patterns
+    and dataclass methods of the command line's imports (``briefgen.base.codecache``; skipped with a
+    warning where the package's folder is read-only). Returns the folders and that file."""
     base = root or caches.CACHE_DIR
-    made = (*units.write_cache(base), compose.write_cache(templates_dir, base), fonts.write_cache(base))
+    made: tuple[Path, ...] = (*units.write_cache(base), compose.write_cache(templates_dir, base),
+                              fonts.write_cache(base))
     env = compose.template_env(templates_dir)
     for spec_path in (spec.find_specs(data_dir) if data_dir.is_dir() else {}).values():
         _ask_units(spec_path, env)
     units.save_learnt(base)
+    try:
+        made += (codecache.write(codecache.PATH),)
+    except OSError as exc:
+        LOG.warning("set-up could not record the start-up compilations (each start compiles them): %s", exc)
     return tuple(sorted(set(made)))
 
 

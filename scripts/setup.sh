@@ -40,9 +40,10 @@ step "installing the pinned Python packages of $req into .venv (pip; a few minut
 
 # What a cold start would otherwise redo on every run (or on the first one): the package's bytecode,
 # and briefgen's start-up caches in var/cache/ — compiled templates, the parsed fonts, pint's
-# unit definitions (see briefgen/base/caches.py).
+# unit definitions (see briefgen/base/caches.py) — and the compiled regular expressions and
+# dataclass methods of the command line's imports (briefgen/base/codecache.py).
 step "compiling the package's bytecode"
 .venv/bin/python -m compileall -q briefgen >/dev/null
-step "making the start-up caches in var/cache/ (templates, fonts, unit definitions and the units of the briefs in data/)"
+step "making the start-up caches in var/cache/ (templates, fonts, unit definitions and the units of the briefs in data/) and briefgen/__pycache__/ (compiled patterns and dataclass methods)"
 .venv/bin/python run.py cache >/dev/null
 step "done"

@@ -11,7 +11,7 @@ import pytest
 from conftest import DATA, TEMPLATES
 from hardening import run
 
-from briefgen.base import caches, units
+from briefgen.base import caches, codecache, units
 from briefgen.base.errors import RenderError
 from briefgen.compose import compose
 from briefgen.render import fonts
@@ -27,7 +27,9 @@ def test_the_cache_command_makes_every_cache_and_a_build_only_reads_them(tmp_pat
     project = ("--data", str(DATA), "--templates", str(TEMPLATES), "--state", str(tmp_path / "var"))
     made = run(*project, "cache")
     assert made.code == 0, made.err
-    folders = {Path(line).name for line in made.out.splitlines()}
+    made_paths = {Path(line).resolve() for line in made.out.splitlines()}  # relative to here when under it
+    assert codecache.PATH.resolve() in made_paths and codecache.PATH.stat().st_size > 0  # the package's own, beside its .pyc
+    folders = {path.name for path in made_paths - {codecache.PATH.resolve()}}
     assert folders == {"fonts", units.PINT_CACHE, units.KNOWN_CACHE, compose.JINJA_CACHE}
     assert all(any((tmp_path / "var" / "cache" / name).iterdir()) for name in folders)
 
