@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+import sys
 from io import BytesIO
 from pathlib import Path
 
@@ -238,3 +239,7 @@ def test_a_fact_note_is_the_translation_of_a_foreign_quote(ws: Workspace) -> Non
 
 def test_a_unit_wider_than_the_line_still_breaks_by_the_character_classes() -> None:
     assert lines("52.59ギガフロップス/ワット [5]", 13) == ["52.59ギガフロップス/", "ワット [5]"]
+
+
+def test_the_spelt_out_white_space_is_every_white_space_character_of_unicode() -> None:
+    assert fonts._SPACES == frozenset(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace())

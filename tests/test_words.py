@@ -15,6 +15,7 @@ from conftest import DATA, REFERENCE_SPEC, TEMPLATES, pdf_text
 import briefgen
 from briefgen import pipeline
 from briefgen.base import words
+from briefgen.render import fonts
 
 PACKAGE = Path(briefgen.__file__).parent
 #: Japanese script, CJK punctuation and full-width forms.
@@ -38,6 +39,7 @@ ALLOWED_LITERALS = {
     "compose/directives.py": {"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]"},  # "is this text Japanese?"
     "extract/drafts.py": {"an article with numbers (10万台, $6 billion, 2023年7月)"},  # an error's valid form
     "extract/statements.py": {r"\s*[（(][^()（）]{0,15}$", "半|half|halved|third|quarter", "の"},  # patterns
+    "render/fonts.py": {"".join(sorted(fonts._SPACES))},  # white space, U+3000 included
 }
 
 
