@@ -39,6 +39,28 @@ def test_the_cache_command_makes_every_cache_and_a_build_only_reads_them(tmp_pat
     assert _listing(tmp_path / "var" / "cache") == before
 
 
+def test_set_up_replaces_what_an_earlier_set_up_left(tmp_path: Path) -> None:
+    project = ("--data", str(DATA), "--templates", str(TEMPLATES), "--state", str(tmp_path / "var"))
+    cache = tmp_path / "var" / "cache"
+    stale = [cache / fonts.FONT_CACHE / f"{'0' * 32}.bin",  # a font file, ReportLab or format since gone
+             cache / compose.JINJA_CACHE / "__jinja2_removed-template.cache",
+             cache / "jinja-2.11.3-limited" / "__jinja2_any.cache"]  # another Jinja's bytecode
+    for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"stale")
+    made = run(*project, "cache")
+    assert made.code == 0, made.err
+    assert [path for path in stale if path.exists()] == []
+    assert not (cache / "jinja-2.11.3-limited").exists()
+    fonts_kept = sorted((cache / fonts.FONT_CACHE).glob("*.bin"))
+    compiled = sorted((cache / compose.JINJA_CACHE).iterdir())
+    assert len(fonts_kept) >= 3 and len(compiled) == len(list(TEMPLATES.rglob("*.md")))
+    again = run(*project, "cache")  # a second set-up keeps what is current
+    assert again.code == 0, again.err
+    assert sorted((cache / fonts.FONT_CACHE).glob("*.bin")) == fonts_kept
+    assert sorted((cache / compose.JINJA_CACHE).iterdir()) == compiled
+
+
 def _counting_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     compiled: list[str] = []
     real = jinja2.sandbox.SandboxedEnvironment.compile

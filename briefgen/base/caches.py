@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Iterable
 
 from briefgen.base.output import write_atomic
 
@@ -48,3 +49,15 @@ def write(name: str, key: str, data: bytes, root: Path | None = None) -> Path:
     path = entry(name, key, root)
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_atomic(data, path)
+
+
+def prune(name: str, keep: Iterable[Path], root: Path | None = None) -> tuple[Path, ...]:
+    """Remove the entries of ``var/cache/<name>`` other than ``keep`` (set-up, after writing what is
+    current: entries keyed by a font file, library or format that is gone are never read again);
+    the files removed."""
+    kept = set(keep)
+    folder = (root or CACHE_DIR) / name
+    stale = tuple(path for path in sorted(folder.glob("*.bin")) if path not in kept)
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale

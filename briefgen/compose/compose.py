@@ -26,6 +26,7 @@ import datetime as dt
 import functools
 import math
 import re
+import shutil
 import sys
 import time
 from contextlib import contextmanager
@@ -145,10 +146,16 @@ JINJA_CACHE = f"jinja-{jinja2.__version__}-limited"
 
 
 def write_cache(templates_dir: Path, root: Path) -> Path:
-    """Compile every template of ``templates_dir`` into ``root`` (set-up time; see ``briefgen.base.caches``)."""
+    """Compile every template of ``templates_dir`` into ``root`` (set-up time; see ``briefgen.base.caches``),
+    in place of what an earlier set-up compiled: templates since removed, other Jinja versions."""
     folder = root / JINJA_CACHE
+    for older in root.glob("jinja-*"):
+        if older != folder and older.is_dir():
+            shutil.rmtree(older)
     folder.mkdir(parents=True, exist_ok=True)
-    environment(jinja2.FileSystemLoader(str(templates_dir)), jinja2.FileSystemBytecodeCache(str(folder)))
+    compiled = jinja2.FileSystemBytecodeCache(str(folder))
+    compiled.clear()
+    environment(jinja2.FileSystemLoader(str(templates_dir)), compiled)
     return folder
 
 

@@ -294,16 +294,19 @@ def _em_scale(units_per_em: int) -> Callable[[float], float]:
 
 def write_cache(root: Path) -> Path:
     """Save every core face and every installed fallback face parsed under ``root`` (set-up time; see
-    ``briefgen.base.caches``). A fallback file that does not parse is left out, as at run time."""
+    ``briefgen.base.caches``), and remove the entries of faces or formats no longer current. A
+    fallback file that does not parse is left out, as at run time."""
+    written = []
     for face in dict.fromkeys(face for faces in _CORE.values() for face in faces):
         path = _file(face)
-        caches.write(FONT_CACHE, _cache_key(path), _frozen(_parsed(path, face.name)), root)
+        written.append(caches.write(FONT_CACHE, _cache_key(path), _frozen(_parsed(path, face.name)), root))
     for path, name in _fallback_files():
         try:
             font = _parsed(path, name)
         except RenderError:
             continue  # unusable: the build skips it too
-        caches.write(FONT_CACHE, _cache_key(path), _frozen(font), root)
+        written.append(caches.write(FONT_CACHE, _cache_key(path), _frozen(font), root))
+    caches.prune(FONT_CACHE, written, root)
     return root / FONT_CACHE
 
 
