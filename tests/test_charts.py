@@ -7,7 +7,7 @@ import logging
 
 import pytest
 from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import Circle, Drawing, PolyLine, Rect
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect
 
 from briefgen.base.errors import RenderError
 from briefgen.base.model import Bar, Chart, LineChart, Point
@@ -121,13 +121,31 @@ def test_a_label_is_drawn_in_runs_and_ends_at_the_label_column() -> None:
     assert "xAIのH100 1" in pdf_text(renderPDF.drawToString(drawing)).splitlines()  # label read whole, then value
 
 
+def dashed(drawing: Drawing) -> list[Line]:
+    return [line for line in shapes(drawing, Line) if line.strokeDashArray]
+
+
 def test_a_line_has_a_column_per_edition_and_a_dot_per_value(no_warnings: None) -> None:
     points = (Point("7/1", 150.0, "150 MW"), Point("7/8", None), Point("7/15", 300.0, "300 MW"))
     drawing = line_chart(LineChart("Power", points), WIDTH, fonts.primary())
-    assert len(shapes(drawing, Circle)) == 2 and len(shapes(drawing, PolyLine)) == 1
+    assert len(shapes(drawing, Circle)) == 2
     assert {"Power", "7/1", "7/8", "7/15", "150 MW", "300 MW"} <= set(texts(drawing))
     dots = shapes(drawing, Circle)
     assert dots[0].cy < dots[1].cy and dots[1].cx - dots[0].cx == pytest.approx(2 * WIDTH / 3)
+    # 7/8 reported no value: the two dots are joined by a dashed line, never by a solid one
+    assert shapes(drawing, PolyLine) == []
+    [gap] = dashed(drawing)
+    assert (gap.x1, gap.y1, gap.x2, gap.y2) == (dots[0].cx, dots[0].cy, dots[1].cx, dots[1].cy)
+
+
+def test_editions_that_follow_one_another_are_joined_by_a_solid_line_and_a_gap_by_a_dashed_one() -> None:
+    values = (100.0, 120.0, None, None, 150.0, 160.0, None, 170.0)
+    points = tuple(Point(f"7/{i + 1}", v, "" if v is None else f"{v:.0f}") for i, v in enumerate(values))
+    drawing = line_chart(LineChart("Power", points), WIDTH, fonts.primary())
+    dots = [(c.cx, c.cy) for c in shapes(drawing, Circle)]
+    solid = [list(zip(p.points[::2], p.points[1::2])) for p in shapes(drawing, PolyLine)]
+    assert solid == [dots[0:2], dots[2:4]]  # 7/1–7/2 and 7/5–7/6; 7/8 stands alone
+    assert [((g.x1, g.y1), (g.x2, g.y2)) for g in dashed(drawing)] == [(dots[1], dots[2]), (dots[3], dots[4])]
 
 
 def test_a_crowded_line_shows_only_its_first_and_last_values(no_warnings: None) -> None:

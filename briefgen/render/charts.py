@@ -8,6 +8,7 @@ Japanese, Japanese in IPAex inside English, other scripts in a fallback.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from dataclasses import dataclass
@@ -146,12 +147,14 @@ def bar_chart(chart: Chart, width: float, font: str) -> Drawing:
 
 LINE_HEIGHT = 72.0
 POINT = 2.2
+GAP_DASH = (2, 2)  # the dashes of a line across editions without a value
 
 
 def line_chart(chart: LineChart, width: float, font: str) -> Drawing:
     """A small titled line ``width`` points wide: one column per edition with its label under it, a
     dot and the value over it where the edition has one (every value when they fit side by side, else
-    the first and the last), the dots joined across editions without one."""
+    the first and the last); the dots of consecutive editions are joined by a line, and across editions
+    without a value by a dashed one, so the line never passes for a value nobody reported."""
     drawn = [(index, p, p.value) for index, p in enumerate(chart.points) if p.value is not None]
     _check(chart.title, ((p.label, value) for _, p, value in drawn))
     drawing = Drawing(width, LINE_HEIGHT + TITLE_SIZE + 2 * LABEL_SIZE + 20, initialFontName=font,
@@ -168,7 +171,12 @@ def line_chart(chart: LineChart, width: float, font: str) -> Drawing:
         return drawing
     y = _scale([value for _, _, value in drawn], bottom)
     xys = [(step * (index + 0.5), y(value)) for index, _, value in drawn]
-    drawing.add(PolyLine([c for xy in xys for c in xy], strokeColor=ACCENT, strokeWidth=1.4))
+    runs = _runs([index for index, _, _ in drawn], xys)
+    for run in runs:
+        if len(run) > 1:
+            drawing.add(PolyLine([c for xy in run for c in xy], strokeColor=ACCENT, strokeWidth=1.4))
+    for (x0, y0), (x1, y1) in ((before[-1], after[0]) for before, after in itertools.pairwise(runs)):
+        drawing.add(Line(x0, y0, x1, y1, strokeColor=ACCENT, strokeWidth=0.8, strokeDashArray=GAP_DASH))
     widest = max(fonts.width(p.display, font, LABEL_SIZE) for _, p, _ in drawn)
     labelled = range(len(drawn)) if widest + GAP <= step else (0, len(drawn) - 1)
     for order, ((x, top), (_, point, _)) in enumerate(zip(xys, drawn)):
@@ -176,6 +184,17 @@ def line_chart(chart: LineChart, width: float, font: str) -> Drawing:
         if order in labelled:
             drawing.add(Text(x, top + POINT + 3, point.display, font, LABEL_SIZE, INK, "middle"))
     return drawing
+
+
+def _runs(indexes: list[int], xys: list[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """The points of editions that follow one another with a value each, run by run."""
+    runs: list[list[tuple[float, float]]] = []
+    for order, (index, xy) in enumerate(zip(indexes, xys)):
+        if order and index == indexes[order - 1] + 1:
+            runs[-1].append(xy)
+        else:
+            runs.append([xy])
+    return runs
 
 
 def _scale(values: list[float], bottom: float) -> Callable[[float], float]:
