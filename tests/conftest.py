@@ -64,3 +64,24 @@ def no_warnings(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     bad = [r for r in caplog.records if r.name.startswith("briefgen") and r.levelno >= logging.WARNING]
     assert not bad, [r.getMessage() for r in bad]
 
+
+
+#: The checkout's own project folders: the suite reads none of them and writes none of them.
+PROJECT_FOLDERS = ("data", "templates", "reports", "var")
+
+
+def _project_files() -> dict[str, int]:
+    return {str(path): path.stat().st_mtime_ns for name in PROJECT_FOLDERS for path in sorted((ROOT / name).rglob("*"))
+            if path.is_file()}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _away_from_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test runs in an empty folder: a command given no paths finds no data/ or templates/ there,
+    and writes no reports/ or var/ (caches, ledger, state) into the checkout — checked at the end."""
+    before = _project_files()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path_factory.mktemp("cwd"))
+        yield
+    changed = sorted(set(before.items()) ^ set(_project_files().items()))
+    assert not changed, f"the tests changed the checkout's project folders: {changed[:10]}"

@@ -71,8 +71,9 @@ class Workspace:
         return self.root / "templates"
 
     def options(self) -> list[str]:
-        return ["--data", str(self.data), "--reports", str(self.reports), "--state", str(self.state),
-                "--templates", str(self.templates), "--date", EDITION]
+        """The workspace as the project (readers and SMTP settings default to its data/), every folder named."""
+        return ["--project", str(self.root), "--data", str(self.data), "--reports", str(self.reports),
+                "--state", str(self.state), "--templates", str(self.templates), "--date", EDITION]
 
     def pdf(self, lang: str, brief: str = BRIEF) -> Path:
         return self.reports / brief / f"{EDITION}.{lang}.pdf"

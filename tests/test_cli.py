@@ -164,7 +164,7 @@ def test_send_delivers_once_and_status_shows_it(tmp_path: Path, data: Path, smtp
     assert "xAIのメンフィス" in str(ja["Subject"])
     attachment = next(part for part in ja.iter_attachments())
     assert "4倍" in pdf_text(attachment.get_content())
-    code, out, _ = run("--state", str(tmp_path / "var"), "status")
+    code, out, _ = run(*dirs(tmp_path, data), "status", "--readers", str(data / "readers.csv"))
     assert code == 0 and "4 sent, 0 failed" in out and "alice@example.com" in out
 
 

@@ -26,7 +26,7 @@ def _plain(message: EmailMessage) -> str:
 
 
 def _status(ws: Workspace) -> str:
-    return run("--state", str(ws.state), "status", BRIEF).out
+    return run(*ws.options(), "status", BRIEF).out
 
 
 def test_a_test_send_reaches_any_address_in_every_language_and_leaves_the_ledger_alone(

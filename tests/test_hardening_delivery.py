@@ -18,6 +18,7 @@ from typing import Iterator
 
 import pytest
 import trustme
+from conftest import ROOT
 from hardening import BRIEF, EDITION, Result, Workspace, assert_refused, run
 from smtpserver import PASSWORD, USER, Server, ServerFactory
 from wallclock import Travel
@@ -77,7 +78,7 @@ def lock_holder(ws: Workspace) -> Iterator[subprocess.Popen[str]]:
     """Another scheduler process holding the lock in the state folder."""
     ws.state.mkdir(parents=True, exist_ok=True)
     child = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(ws.state / "schedule.lock")],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert child.stdout is not None and child.stdout.readline() == "locked\n"
     yield child
     if child.poll() is None:
@@ -109,7 +110,7 @@ def runner(ws: Workspace, server: Server, slot: Slot) -> WeeklyRunner:
                                           f"tz: {slot.tz}}}", spec.read_text(encoding="utf-8"))
     spec.write_text(text, encoding="utf-8")
     where = delivery.Delivery(readers_path=ws.data / "readers.csv", ledger_path=ws.state / "ledger.sqlite3",
-                              data_dir=ws.data, reports_dir=ws.reports)
+                              data_dir=ws.data, reports_dir=ws.reports, templates_dir=ws.templates)
 
     def job(now: dt.datetime) -> Outcome:
         report = delivery.deliver(BRIEF, where, server.settings(), now=now)
