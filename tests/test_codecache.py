@@ -179,6 +179,7 @@ def test_a_file_damaged_anywhere_is_not_served(probe: Path) -> None:
     marshal.dumps(("cpython-39", {}, {}, {})),  # a tuple of the wrong shape
     marshal.dumps((("cpython-39", b"a\r\r\n", 20171005, 4, 0), 0, marshal.dumps(({}, {})))),  # another interpreter's
     "this interpreter, wrong tables",
+    "another bug-fix release",
 ])
 def test_a_missing_damaged_or_foreign_file_is_not_served_and_hooks_nothing(tmp_path: Path,
                                                                          content: bytes | str | None) -> None:
@@ -186,6 +187,10 @@ def test_a_missing_damaged_or_foreign_file_is_not_served_and_hooks_nothing(tmp_p
     if content == "this interpreter, wrong tables":
         tables = marshal.dumps(([], "methods"))
         path.write_bytes(marshal.dumps((codecache._INTERPRETER, binascii.crc32(tables), tables)))
+    elif content == "another bug-fix release":  # same bytecode and engine magic, perhaps another parser
+        tables = marshal.dumps(({}, {}))
+        release = ("3.11.0 (main, Oct 24 2022)", *codecache._INTERPRETER[1:])
+        path.write_bytes(marshal.dumps((release, binascii.crc32(tables), tables)))
     elif isinstance(content, bytes):
         path.write_bytes(content)
     code = ("import dataclasses, re, runpy, sys; from pathlib import Path\n"

@@ -13,7 +13,7 @@ has ``re`` and ``dataclasses`` take from ``path`` what is there instead of compi
 rest of the process; anything else is compiled as usual.
 
 An entry is keyed by its whole source (a pattern and its flags; a method's generated text) and the
-file by the interpreter (its bytecode and regular-expression engine versions), so an entry only ever
+file by the interpreter (its exact version, bytecode and regular-expression engine), so an entry only ever
 stands for the very source it was compiled from; a checksum guards the tables, and ``_sre`` still
 validates the code it is given. A missing, stale or damaged file costs time, never a different
 result. The file lives beside the package's ``.pyc`` files and is trusted like them.
@@ -39,8 +39,9 @@ _re_compiler: Any = importlib.import_module("re._compiler")
 _sre: Any = importlib.import_module("_sre")  # the regular-expression engine (no type stubs)
 _COMPILE_PATTERN = _re_compiler.compile  # re's own, which an entry stands in for (unless record runs)
 _CODE = "I" if array.array("I").itemsize == _sre.CODESIZE else "L"
-#: What an entry depends on besides its source: the bytecode and the regular-expression engine.
-_INTERPRETER = (sys.implementation.cache_tag, importlib.util.MAGIC_NUMBER, _sre.MAGIC, _sre.CODESIZE,
+#: What an entry depends on besides its source: the interpreter's exact version (a bug-fix release may
+#: compile a pattern differently), its bytecode and regular-expression engine, and -O.
+_INTERPRETER = (sys.version, sys.implementation.cache_tag, importlib.util.MAGIC_NUMBER, _sre.MAGIC, _sre.CODESIZE,
                 sys.flags.optimize)
 
 #: The package's own ``__pycache__``; the file name says which interpreter it is for, as a ``.pyc``'s does.
