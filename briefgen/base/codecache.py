@@ -156,8 +156,8 @@ def record(path: Path, modules: Iterable[str]) -> Path:
         compiled = _COMPILE_PATTERN(p, flags)
         if type(p) in (str, bytes) and engine.last is not None and not flags & re.DEBUG:
             final_flags, code, groups, groupindex, indexgroup = engine.last
-            patterns[(type(p) is bytes, p, int(flags))] = (int(final_flags), array.array(_CODE, code).tobytes(), groups,
-                                         dict(groupindex), tuple(indexgroup))
+            entry = (int(final_flags), array.array(_CODE, code).tobytes(), groups, dict(groupindex), tuple(indexgroup))
+            patterns[(type(p) is bytes, p, int(flags))] = entry
         return compiled
 
     def exec_method(source: Any, globals: dict[str, Any], locals: dict[str, Any] | None = None) -> None:
