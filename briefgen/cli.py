@@ -199,7 +199,8 @@ def _send_options(args: argparse.Namespace, **send: Any) -> "SendOptions":
     """The options ``send`` and ``schedule`` share, plus ``send``'s own."""
     from briefgen.deliver.delivery import SendOptions
 
-    return SendOptions(ledger_is_new=args.i_know_the_ledger_is_new, lease=dt.timedelta(seconds=args.lease), **send)
+    return SendOptions(ledger_is_new=args.i_know_the_ledger_is_new, lease=dt.timedelta(seconds=args.lease),
+                       strict=args.strict, **send)
 
 
 def cmd_send(args: argparse.Namespace, out: TextIO) -> int:
@@ -494,11 +495,13 @@ def _global_options(p: argparse.ArgumentParser, after_command: bool = False) -> 
                         "a line (time, level, logger, message, and brief/edition/reader/... where known)")
 
 
-def _strict_option(p: argparse.ArgumentParser, after_command: bool = False) -> None:
-    """``--strict`` for building (no command, or ``build``): any warning fails the run."""
+def _strict_option(p: argparse.ArgumentParser, after_command: bool = False,
+                   outcome: str = "fail (exit 1, nothing written) when the build logs any warning") -> None:
+    """``--strict`` for building (no command, ``build``) and sending a new edition (``send``, ``schedule``):
+    any warning fails the run."""
     p.add_argument("--strict", action="store_true", default=argparse.SUPPRESS if after_command else False,
-                   help="fail (exit 1, nothing written) when the build logs any warning: numbers typed into "
-                        "a template, missing labels, stale data, unprintable characters, …")
+                   help=f"{outcome}: numbers typed into a template, missing labels, stale data, unprintable "
+                        "characters, …")
 
 
 def _locate(args: argparse.Namespace, project: Path) -> argparse.Namespace:
@@ -529,6 +532,9 @@ def _delivery_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, default=IN_PROJECT["config"],
                    help="SMTP settings file (default: data/smtp.toml); the password comes only from "
                         "BRIEFGEN_SMTP_PASSWORD or BRIEFGEN_SMTP_PASSWORD_FILE")
+    _strict_option(p, after_command=True,
+                   outcome="send no new edition whose build logs a warning (exit 1; nothing frozen, archived or "
+                           "sent; an edition already frozen still reaches its remaining readers)")
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:

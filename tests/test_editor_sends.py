@@ -99,3 +99,30 @@ def test_a_refused_test_message_is_reported_and_exits_1(ws: Workspace, server: S
     assert "test sent to editor@example.org (ja), editor@example.org (en)" in result.out
     assert result.out.count("  failed nobody@example.org: ") == 2 and "550 5.1.1 no such user" in result.out
     assert [r.rcpt_tos for r in server.handler.received] == [["editor@example.org"]] * 2
+
+
+def _typed_number(ws: Workspace) -> str:
+    """A number typed into the English template: a warning of every build (see test_lint)."""
+    path = ws.templates / BRIEF / "en.md"
+    path.write_text(path.read_text(encoding="utf-8") + "\nThat is about 3.5× the earlier plan.\n", encoding="utf-8")
+    return f"{path}:"
+
+
+def test_strict_sends_no_new_edition_whose_build_warned_but_finishes_one_already_frozen(
+        ws: Workspace, server: Server) -> None:
+    where = _typed_number(ws)
+    for extra in ((), ("--test", "editor@example.org"), ("--dry-run", "--outbox", str(ws.root / "outbox"))):
+        refused = ws.send(server, "--strict", *extra)
+        last = refused.err.splitlines()[-1]
+        assert refused.code == 1 and last.startswith("error: --strict: 1 warning, nothing was frozen or sent: ")
+        assert where in last and "a number typed into the template: '3.5×'" in last
+    assert server.handler.received == [] and not (ws.root / "outbox").exists()
+    assert _status(ws) == "no deliveries recorded\n"
+    assert not list((ws.reports / BRIEF).glob("*.edition.json"))  # nothing frozen or archived
+    # without --strict the warning is only shown: the edition goes out (here to one reader) and is frozen
+    first = ws.send(server, "--to", "alice@example.com")
+    assert first.code == 0 and "a number typed into the template" in first.err
+    # frozen editions are not rebuilt, so --strict lets the rest of the readers have the same one
+    rest = ws.send(server, "--strict")
+    assert (rest.code, rest.out) == (0, f"{BRIEF} {EDITION}: 3 sent, 1 already delivered, 0 failed\n")
+    assert len(server.handler.received) == 4

@@ -55,9 +55,9 @@ def assert_unserved(result: Result, *lines: str) -> None:
         assert line in result.out.splitlines(), (line, result.out)
 
 
-def schedule_once(ws: Workspace, server: Server) -> Result:
+def schedule_once(ws: Workspace, server: Server, *extra: str) -> Result:
     return run(*ws.options(), "schedule", "--once", "--readers", str(ws.data / "readers.csv"),
-               "--config", str(ws.smtp_config(server)))
+               "--config", str(ws.smtp_config(server)), *extra)
 
 
 # --- 18. one scheduler at a time, stale locks recovered ---------------------------------------------
@@ -96,6 +96,22 @@ def test_18_a_second_scheduler_says_already_running_and_a_killed_ones_lock_is_re
     lock_holder.wait()
     assert str(lock_holder.pid) in (ws.state / "schedule.lock").read_text()  # the stale holder's note
     again = schedule_once(ws, server)
+    assert again.code == 0, again.err
+    assert delivered(server) == sorted(ADDRESSES)
+
+
+def test_18_a_strict_scheduler_sends_no_edition_whose_build_warned_and_tries_again(
+        ws: Workspace, server: Server, travel: Travel) -> None:
+    clock = travel(utc(2024, 7, 29, 0, 5))  # Monday 09:05 in Tokyo, just after the brief's 08:00 slot
+    template = ws.templates / BRIEF / "en.md"
+    clean = template.read_text(encoding="utf-8")
+    template.write_text(clean + "\nThat is about 3.5× the earlier plan.\n", encoding="utf-8")
+    refused = schedule_once(ws, server, "--strict")
+    assert refused.code == 1 and "--strict: 1 warning, nothing was frozen or sent: " in refused.err
+    assert "a number typed into the template: '3.5×'" in refused.err and server.handler.received == []
+    template.write_text(clean, encoding="utf-8")  # the editor fixes the template; the retry sends
+    clock.advance(minutes=31)
+    again = schedule_once(ws, server, "--strict")
     assert again.code == 0, again.err
     assert delivered(server) == sorted(ADDRESSES)
 

@@ -112,11 +112,16 @@ class ScheduleError(BriefError):
 
 
 class StrictFailed(BriefError):
-    """``--strict``: the build logged warnings, so it wrote nothing; the problems are the warnings."""
+    """``--strict``: the build logged warnings, so ``held_back`` (nothing written, or nothing sent) holds;
+    the problems are the warnings."""
+
+    def __init__(self, *warnings: Problem | str, held_back: str = "nothing written") -> None:
+        self.held_back = held_back
+        super().__init__(*warnings)
 
     def __str__(self) -> str:
         count = len(self.problems)
-        return f"--strict: {count} warning{'s' if count != 1 else ''}, nothing written: {super().__str__()}"
+        return f"--strict: {count} warning{'s' if count != 1 else ''}, {self.held_back}: {super().__str__()}"
 
 
 class CheckFailed(BriefError):

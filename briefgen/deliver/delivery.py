@@ -32,7 +32,7 @@ import jinja2
 
 from briefgen import pipeline
 from briefgen.base import words
-from briefgen.base.errors import CheckFailed, DeliveryError, Problem, SpecError
+from briefgen.base.errors import CheckFailed, DeliveryError, Problem, SpecError, StrictFailed
 from briefgen.base.model import BriefSpec, ClaimCheck, Edition
 from briefgen.compose import compose
 from briefgen.deliver import archive, editions
@@ -80,6 +80,7 @@ class SendOptions:
     lease: dt.timedelta = DEFAULT_LEASE     # how long a claim on one reader holds
     queue: str | None = None                # --queue: enqueue one Celery task per reader instead
     queue_wait: dt.timedelta = dt.timedelta(hours=1)  # --wait: how long to wait for the workers
+    strict: bool = False                    # --strict: no new edition whose build logged a warning
 
     @property
     def sends_edition(self) -> bool:
@@ -97,15 +98,19 @@ def deliver(brief: str, where: Delivery, settings: SmtpSettings, *, now: dt.date
     """Send ``brief``'s edition for the week of ``now`` (see the module docstring) to its readers, once each.
     ``patience`` is how a send waits for readers held elsewhere (``wait`` is replaced by
     ``options.queue_wait`` for a queued send)."""
-    env = compose.template_env(where.templates_dir)
-    prepared = pipeline.prepare(pipeline.resolve_spec(brief, where.data_dir))
+    with pipeline.warnings_logged() as warned:
+        env = compose.template_env(where.templates_dir)
+        prepared = pipeline.prepare(pipeline.resolve_spec(brief, where.data_dir))
     refuse_if_draft(prepared.spec)
     if options.sends_edition:
         refuse_if_contradicted(prepared)
     audience = readers.load_readers(where.readers_path, spec.find_specs(where.data_dir))
     marking = Marking(test=bool(options.test_to), blocked=blocked_by(prepared))
     with Ledger(where.ledger_path, clock) as ledger:
-        current = current_edition(prepared, env, where.reports_dir, ledger, now, options)
+        with pipeline.warnings_logged() as building:
+            current = current_edition(prepared, env, where.reports_dir, ledger, now, options)
+        if options.strict and current.new and (warned or building):
+            raise StrictFailed(*warned, *building, held_back="nothing was frozen or sent")
         if options.test_to:  # the edition as built or archived, never frozen by a test
             return send_test(current.edition, audience, options.test_to, transport(settings), now=clock(),
                              marking=marking)
@@ -121,10 +126,11 @@ def deliver(brief: str, where: Delivery, settings: SmtpSettings, *, now: dt.date
 class Current:
     """The edition to send now, and ``freeze``: what makes a new edition final (its hashes recorded
     in the ledger, its PDFs and manifest archived), run when its first message is about to go out;
-    nothing for an edition read back from the archive."""
+    nothing for an edition read back from the archive. ``new``: built now, not frozen before."""
 
     edition: Edition
     freeze: Callable[[], object] = lambda: None
+    new: bool = False
 
 
 def queue_edition(current: Current, audience: Sequence[readers.Reader], ledger: Ledger, where: Delivery,
@@ -195,14 +201,14 @@ def current_edition(prepared: pipeline.Prepared, env: jinja2.Environment, report
     built = pipeline.render_edition(prepared, prepared.spec.languages, editions.edition_date(key), env,
                                     reports_dir, key)
     if options.dry_run_dir is not None:
-        return Current(built)
+        return Current(built, new=True)
 
     def freeze() -> None:
         stands = archive.freeze(built, digest, ledger)
         pipeline.write_edition(built, prepared.facts, reports_dir)
         archive.write_manifest(built, stands, reports_dir, ledger.where)
 
-    return Current(built, freeze)
+    return Current(built, freeze, new=True)
 
 
 def _rebuild_archive(prepared: pipeline.Prepared, env: jinja2.Environment, reports_dir: Path, ledger: Ledger,
